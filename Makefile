@@ -1,0 +1,59 @@
+# kzarchive: `make run` serves the archive at http://127.0.0.1:8000, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export DJANGO_SETTINGS_MODULE := kzarchive.settings
+
+.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py ingest fixtures/seeds
+
+index: seed
+	$(PY) manage.py rebuild_index --noinput
+
+run: index
+	@echo ""
+	@echo "kzarchive is at http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	@echo "Create a curator login with:  $(PY) manage.py createsuperuser"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not browser" -x
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench-extraction: install
+	$(PY) benchmarks/extraction.py
+
+bench-scale: install
+	$(PY) benchmarks/scale.py --articles 10000
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

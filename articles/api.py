@@ -1,0 +1,71 @@
+"""JSON API mirroring the pages: /api/search and /api/articles/<id>."""
+
+from __future__ import annotations
+
+from django.core.paginator import InvalidPage
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from articles.export import article_record
+from articles.forms import BadParameter, parse_params
+from articles.models import Article
+from articles.search import FACETS, search_articles
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_GET
+def search(request):
+    try:
+        params = parse_params(request.GET)
+    except BadParameter as exc:
+        return _error(str(exc))
+    try:
+        results = search_articles(params)
+    except InvalidPage as exc:
+        return _error(str(exc))
+    return JsonResponse(
+        {
+            "query": params.q,
+            "count": results.count,
+            "page": params.page,
+            "page_size": params.page_size,
+            "num_pages": results.num_pages,
+            "sort": params.effective_sort,
+            "message": results.message or None,
+            "results": [
+                {
+                    "id": hit.article.pk,
+                    "title": hit.article.title,
+                    "outlet": hit.article.source.name if hit.article.source_id else None,
+                    "authors": hit.article.author_names,
+                    "published": hit.article.published_iso,
+                    "date_precision": hit.article.date_precision,
+                    "stance": hit.article.stance.name if hit.article.stance_id else None,
+                    "url": request.build_absolute_uri(hit.article.get_absolute_url()),
+                    "original_url": hit.article.url or None,
+                    "source_file": hit.article.source_file,
+                    "snippet": str(hit.snippet),
+                    "score": hit.score,
+                }
+                for hit in results.hits
+            ],
+            "facets": {
+                name: [{"value": f.value, "count": f.count} for f in results.facets.get(name, [])] for name in FACETS
+            },
+            "suggestion": results.suggestion,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def article(request, pk: int):
+    obj = Article.objects.for_listing().defer("raw_bytes").filter(pk=pk).first()
+    if obj is None:
+        return _error(f"No article with id {pk}.", status=404)
+    record = article_record(obj)
+    record["permalink"] = request.build_absolute_uri(obj.get_absolute_url())
+    return JsonResponse(record, json_dumps_params={"ensure_ascii": False})

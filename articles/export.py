@@ -1,0 +1,87 @@
+"""One record per article: what researchers take away (export command) and what the API returns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from articles.models import Article
+
+FIELDS = [
+    "id",
+    "title",
+    "outlet",
+    "authors",
+    "credits",
+    "published",
+    "date_precision",
+    "date_note",
+    "stance",
+    "stance_rationale",
+    "url",
+    "language",
+    "tags",
+    "word_count",
+    "body",
+    "references",
+    "source_file",
+    "sha256",
+    "ingested_at",
+    "updated_at",
+    "field_sources",
+]
+
+
+def article_record(article: Article) -> dict:
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "outlet": article.source.name if article.source_id else None,
+        "authors": article.author_names,
+        "credits": [{"name": c.person.name, "role": c.role} for c in article.credits.all()],
+        "published": article.published_iso,
+        "date_precision": article.date_precision,
+        "date_note": article.date_note,
+        "stance": article.stance.name if article.stance_id else None,
+        "stance_rationale": article.stance_rationale,
+        "url": article.url or None,
+        "language": article.language or None,
+        "tags": article.tag_names,
+        "word_count": article.word_count,
+        "body": article.body,
+        "references": article.references,
+        "source_file": article.source_file,
+        "sha256": article.sha256,
+        "ingested_at": article.ingested_at.isoformat(),
+        "updated_at": article.updated_at.isoformat(),
+        "field_sources": article.field_sources,
+    }
+
+
+def export_queryset():
+    return Article.objects.for_listing().by_date(newest_first=False)
+
+
+def write_jsonl(out, articles) -> None:
+    for article in articles:
+        out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+
+
+def write_csv(out, articles) -> None:
+    """Lists are joined with "; " (authors, tags) or serialised as JSON (credits, references)."""
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for article in articles:
+        row = article_record(article)
+        row["authors"] = "; ".join(row["authors"])
+        row["tags"] = "; ".join(row["tags"])
+        for key in ("credits", "references", "field_sources"):
+            row[key] = json.dumps(row[key], ensure_ascii=False)
+        writer.writerow(row)
+
+
+def export_string(fmt: str, articles=None) -> str:
+    buffer = io.StringIO()
+    (write_jsonl if fmt == "jsonl" else write_csv)(buffer, export_queryset() if articles is None else articles)
+    return buffer.getvalue()

@@ -1,0 +1,301 @@
+"""Extract an article from scraped plain text: the page's words with its site chrome mixed in.
+
+A scraped page is three zones: a header (title, byline, date, tags), the article, and a footer
+(comment forms, disclaimers, credits, related links, calendars). The rules below recognise the
+*kinds* of line that sites put in those zones, not particular sites, so a new outlet's page with
+the same furniture is handled too. Whatever is removed is kept in `Extracted.removed` for audit;
+the verbatim original is stored by ingest regardless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from articles.extraction.types import Credit, Extracted, PartialDate
+
+# A paragraph this long is article prose, never header furniture.
+PROSE_WORDS = 25
+# A name: two to four capitalised words (with hyphens/apostrophes), optional trailing period.
+NAME = r"[A-ZА-ЯЁ][\w'’\-]+(?:\s+[A-ZА-ЯЁ][\w'’\-]+){1,3}"
+NAME_LINE = re.compile(rf"^(?:By\s+)?({NAME})\.?$")
+
+# Lines that are site chrome wherever they appear.
+CHROME_LINES = [
+    r"type to search",
+    r"search( for)?:?",
+    r"views:?\s*[\d\s,.]+",
+    r"\(\s*\w+ time\s*\)\s*,?.*",  # "(Moscow time), Moscow": the time zone note of a dateline
+    r"if you find an error, please select .*",
+    r"leave a (comment|reply)",
+    r"your email address will not be published.*",
+    r"comments are closed\.?",
+    r"about( the)? author",
+    r"share( this)?( article| on .*)?:?",
+    r"thank you!?",
+    r"now the editors are aware\.?",
+    r"subscribe to .*",
+    r"follow us( on .*)?",
+    r"placing links to third-party resources (is )?prohibited!?",
+    r"related( articles| posts| materials)?:?",
+    r"advertisement",
+    r"[•·]?\s*(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{4}",  # calendar widget
+    r"mon\s+tue.*",
+    r"[\"“]?\s*(january|february|march|april|may|june|july|august|september|october|november|december)\s*",
+    r"[\d\s]{5,}",  # calendar day grids: "12345", "6789101112"
+    r"•\s*",
+]
+CHROME_RE = re.compile(r"^\s*(?:" + "|".join(CHROME_LINES) + r")\s*$", re.IGNORECASE)
+
+# A line that opens the footer: everything after it is chrome (credits and references are read first).
+FOOTER_START = re.compile(
+    r"^\s*(?:"
+    r"if you find an error, please select"
+    r"|leave a (?:comment|reply)\b"
+    r"|comments are closed"
+    r"|about (?:the )?author\s*$"
+    r"|no responses to\b"
+    r"|\d+ (?:responses|comments) to\b"
+    r"|read (?:also|more)(?: other)? related"
+    r"|related (?:articles|posts)\s*$"
+    r"|dear readers,"
+    r"|subscribe to .* news\s*$"
+    r")",
+    re.IGNORECASE,
+)
+# Disclaimers, licences and appeals that close an article.
+CLOSING_BOILERPLATE = re.compile(
+    r"^\s*(?:the (?:opinions|views) expressed in this article are"
+    r"|.{0,60}does not have any financial support"
+    r"|dissemination and reprint"
+    r"|(?:this|the) (?:publication|article|analytical review|review|material) was (?:specially |especially )?prepared by"
+    r")",
+    re.IGNORECASE,
+)
+REFERENCE = re.compile(r"^\s*\[(\d{1,3})\]\s*(\S.*)$")
+TEASER_END = re.compile(r"(?:\.{3,}|…)\s*$")
+
+DATE_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ ,T]+(\d{1,2}):(\d{2}))?\b")
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+DATE_WORDS = re.compile(
+    rf"^\s*(?:(?:published|posted|updated)(?: on)?:?\s*)?"
+    rf"(?:(\d{{1,2}})\s+({MONTH_NAMES})\.?,?\s+(\d{{4}})|({MONTH_NAMES})\.?\s+(\d{{1,2}}),?\s+(\d{{4}}))\s*$",
+    re.IGNORECASE,
+)
+
+# Credits in prose: "prepared by X for the readers of InformNapalm", "Translated by Y, edited by Z".
+PREPARED_BY = re.compile(
+    rf"(?:prepared|written|compiled)\s+by\s+({NAME})\s+(?:especially\s+|specially\s+)?for\s+"
+    rf"(?:the\s+readers\s+of\s+)?(?:the\s+)?([A-Z][\w\-]+(?:\s[A-Z][\w\-]+)?)",
+)
+ROLE_BY = re.compile(rf"\b(translated|edited|photos?|photographs)\s+by\s+({NAME})", re.IGNORECASE)
+ROLE_NAMES = {"translated": "translator", "edited": "editor", "photo": "photographer", "photos": "photographer"}
+ROLE_NAMES["photographs"] = "photographer"
+# Outlets the text names about itself.
+SITE_NAMED = [
+    re.compile(r"^Subscribe to ([A-Z][\w\-]+(?: [A-Z][\w\-]+)?) news\b"),
+    re.compile(r"editorial (?:position|policy|stance) of ([A-Z][\w\- ]+?)\.?\s*$"),
+    re.compile(r"^Follow ([A-Z][\w\-]+) on "),
+    re.compile(r"^Read also other related materials on ([A-Z][\w\-]+)"),
+]
+TITLE_IN_COMMENTS = re.compile(r"^\s*(?:no|\d+)\s+(?:responses|comments|replies)\s+to\s+[“\"«](.+?)[”\"»]\s*$", re.I)
+SECTION_SUFFIX = re.compile(r"^(.{10,}?)\s+[|–—]\s+([\w ]{3,30})$")
+PERSON_STOP = {"Leave", "Comment", "Comments", "About", "Author", "Type", "Search", "Thank", "Share", "Photo"}
+
+
+def extract_text(text: str) -> Extracted:
+    """Read title, credits, date, outlet, tags, references and the clean body from scraped text."""
+    out = Extracted()
+    lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    paras = [ln.strip() for ln in lines if ln.strip()]
+
+    body_start = next((i for i, p in enumerate(paras) if _is_prose(p)), len(paras))
+    _read_header(paras[:body_start], out)
+
+    footer_start = next(
+        (i for i in range(body_start, len(paras)) if FOOTER_START.match(paras[i]) or REFERENCE.match(paras[i])),
+        len(paras),
+    )
+    _read_footer(paras[footer_start:], out)
+
+    body: list[str] = []
+    for p in paras[body_start:footer_start]:
+        if CLOSING_BOILERPLATE.match(p):
+            _read_credit_line(p, out)
+            out.removed.append(p)
+        elif _names_site(p, out) or CHROME_RE.match(p):
+            out.removed.append(p)
+        else:
+            body.append(p)
+    body = _drop_teasers(body, out)
+    body = _drop_signature(body, out)
+    out.paragraphs = _drop_captions(body, out)
+
+    if not out.title:
+        out.title = next((m.group(1) for p in paras if (m := TITLE_IN_COMMENTS.match(p))), "")
+    out.title = out.title.strip().rstrip(".").strip()
+    return out
+
+
+def _is_prose(p: str) -> bool:
+    return len(p.split()) >= PROSE_WORDS and not CHROME_RE.match(p)
+
+
+def _read_header(header: list[str], out: Extracted) -> None:
+    """Title first, then byline / date / tags lines in whatever order the site prints them."""
+    for p in header:
+        if CLOSING_BOILERPLATE.match(p) or PREPARED_BY.search(p):
+            _read_credit_line(p, out)
+            out.removed.append(p)
+            continue
+        if _names_site(p, out) or CHROME_RE.match(p):
+            out.removed.append(p)
+            continue
+        if _read_date(p, out):
+            continue
+        if not out.title:
+            m = SECTION_SUFFIX.match(p)
+            if m:
+                out.title, section = m.group(1), m.group(2).strip()
+                out.tags.append(section)
+            else:
+                out.title = p
+            continue
+        m = NAME_LINE.match(p)
+        if m and not out.credits and not set(m.group(1).split()) & PERSON_STOP:
+            out.credits.append(Credit(m.group(1)))
+            continue
+        items = [t.strip() for t in p.split(",")]
+        if len(items) >= 3 and all(0 < len(t.split()) <= 3 for t in items) and not p.endswith("."):
+            out.tags.extend(t for t in items if t not in out.tags)
+            continue
+        out.removed.append(p)
+
+
+def _read_date(p: str, out: Extracted) -> bool:
+    m = DATE_NUMERIC.search(p)
+    if m and len(p) <= 40:
+        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return False
+        out.published = PartialDate(year, month, day)
+        if m.group(4):
+            out.published_time = dt.time(int(m.group(4)), int(m.group(5)))
+        return True
+    m = DATE_WORDS.match(p)
+    if m:
+        if m.group(1):
+            day, month, year = int(m.group(1)), MONTHS[m.group(2).lower()], int(m.group(3))
+        else:
+            day, month, year = int(m.group(5)), MONTHS[m.group(4).lower()], int(m.group(6))
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return False
+        out.published = PartialDate(year, month, day)
+        return True
+    return False
+
+
+def _read_footer(footer: list[str], out: Extracted) -> None:
+    for p in footer:
+        m = REFERENCE.match(p)
+        if m:
+            out.references.append(f"[{m.group(1)}] {m.group(2).strip()}")
+            continue
+        _read_credit_line(p, out)
+        _names_site(p, out)
+        out.removed.append(p)
+
+
+def _read_credit_line(p: str, out: Extracted) -> None:
+    m = PREPARED_BY.search(p)
+    if m:
+        _add_credit(out, m.group(1), "author")
+        if not out.site_name:
+            out.site_name = m.group(2)
+    for role, name in ROLE_BY.findall(p):
+        _add_credit(out, name, ROLE_NAMES[role.lower()])
+    _names_site(p, out)
+
+
+def _add_credit(out: Extracted, name: str, role: str) -> None:
+    if not any(c.name == name and c.role == role for c in out.credits):
+        out.credits.append(Credit(name, role))
+
+
+def _names_site(p: str, out: Extracted) -> bool:
+    """Note an outlet the text names about itself; True when the whole line is such chrome."""
+    for rx in SITE_NAMED:
+        m = rx.search(p)
+        if m:
+            if not out.site_name:
+                out.site_name = m.group(1).strip()
+            return rx is not SITE_NAMED[1] or len(p.split()) < 30
+    return False
+
+
+def _drop_teasers(body: list[str], out: Extracted) -> list[str]:
+    """Drop a teaser ("First words of the lead....") that repeats the start of another paragraph."""
+    kept = []
+    for p in body:
+        if TEASER_END.search(p):
+            stem = TEASER_END.sub("", p).strip()
+            if len(stem) > 20 and any(q != p and q.startswith(stem) for q in body):
+                out.removed.append(p)
+                continue
+        kept.append(p)
+    return kept
+
+
+def _drop_signature(body: list[str], out: Extracted) -> list[str]:
+    """A lone name after the last paragraph is the author's signature."""
+    if len(body) > 1:
+        m = NAME_LINE.match(body[-1])
+        if m and not set(m.group(1).split()) & PERSON_STOP:
+            if not out.authors:
+                out.credits.insert(0, Credit(m.group(1)))
+            out.removed.append(body[-1])
+            return body[:-1]
+    return body
+
+
+def _drop_captions(body: list[str], out: Extracted) -> list[str]:
+    """Photo captions: short one-sentence lines standing between long paragraphs of prose."""
+    if len(body) < 4:
+        return body
+    lengths = sorted(len(p.split()) for p in body)
+    if lengths[len(lengths) // 2] < 40:
+        return body  # a text of short paragraphs: no way to tell a caption from a sentence
+    kept = []
+    for p in body:
+        words = len(p.split())
+        is_caption = words <= 10 and p.endswith(".") and p.count(". ") == 0 and not p.startswith(("- ", "•"))
+        if is_caption:
+            out.removed.append(p)
+        else:
+            kept.append(p)
+    return kept

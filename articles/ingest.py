@@ -1,0 +1,375 @@
+"""Ingest files into the archive: read, check, decode, extract, merge curated metadata, upsert.
+
+Each file is its own transaction, keyed on its file name (the provenance). The original bytes and
+their SHA-256 are stored verbatim. A file whose bytes, extractor and curated entry are all unchanged
+is skipped; otherwise every field is refreshed except those a curator has edited in the admin.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+from django.conf import settings
+from django.db import transaction
+
+from articles.extraction.text import extract_text
+from articles.extraction.types import Extracted, PartialDate
+from articles.models import (
+    FROM_CURATOR,
+    FROM_METADATA_FILE,
+    FROM_TEXT,
+    Article,
+    Credit,
+    Person,
+    Source,
+    StanceCategory,
+    Tag,
+)
+
+# Bump when extraction changes, so the next ingest refreshes what it reads off unchanged files.
+EXTRACTOR_VERSION = "text-1/html-1"
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; the message is shown to the user as is."""
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str
+    message: str = ""
+    article_id: int | None = None
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def failed(self) -> int:
+        return self.count(FAILED)
+
+    def summary(self) -> str:
+        return ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
+
+
+# --- reading and decoding ------------------------------------------------------------------------
+
+
+def max_bytes() -> int:
+    return settings.INGEST_MAX_BYTES
+
+
+def read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise IngestError("no such file")
+    if not path.is_file():
+        raise IngestError("not a regular file")
+    size = path.stat().st_size
+    if size > max_bytes():
+        raise IngestError(f"file is {size:,} bytes, over the {max_bytes():,}-byte limit (INGEST_MAX_BYTES)")
+    return path.read_bytes()
+
+
+def gunzip_bounded(data: bytes) -> bytes:
+    """Decompress a .gz without trusting its size: stop at the limit (a zip bomb is refused, not expanded)."""
+    limit = max_bytes()
+    try:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = d.decompress(data, limit + 1)
+        if len(out) > limit or d.unconsumed_tail:
+            raise IngestError(f"decompresses to over the {limit:,}-byte limit (INGEST_MAX_BYTES)")
+        return out
+    except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
+        raise IngestError(f"not a valid gzip file ({exc})") from None
+
+
+BOMS = [
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+]
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters in the first 8 KB: an image, a PDF, an executable..."""
+    head = data[:8192]
+    if any(head.startswith(bom) for bom, _ in BOMS[1:]):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(head) * 0.05
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding): BOM, then a declared charset, then strict UTF-8, then detection."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding), encoding
+    candidates = [declared] if declared else []
+    candidates.append("utf-8")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError("cannot tell the text's encoding")
+    return str(best), best.encoding
+
+
+# --- curated metadata -------------------------------------------------------------------------------
+
+
+@dataclass
+class Curated:
+    """fixtures/curated.json: stance scheme, outlets, and per-file facts the texts do not state."""
+
+    stances: list[dict]
+    sources: list[dict]
+    articles: dict[str, dict]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Curated:
+        path = Path(path or settings.CURATED_METADATA_FILE)
+        if not path.exists():
+            return cls([], [], {})
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data.get("stances", []), data.get("sources", []), data.get("articles", {}))
+
+    def entry(self, name: str) -> dict:
+        return self.articles.get(name, {})
+
+    def ensure_catalog(self) -> None:
+        """Create the stance categories and outlets it lists; never overwrite what curators changed."""
+        for st in self.stances:
+            StanceCategory.objects.get_or_create(
+                slug=st["slug"],
+                defaults={"name": st["name"], "description": st["description"], "position": st.get("position", 0)},
+            )
+        for src in self.sources:
+            if find_source(src["name"]) is None:
+                Source.objects.create(
+                    name=src["name"],
+                    homepage=src.get("homepage", ""),
+                    kind=src.get("kind", Source.Kind.OTHER),
+                    country=src.get("country", ""),
+                    language=src.get("language", ""),
+                    description=src.get("description", ""),
+                    notes=src.get("notes", ""),
+                )
+
+    def aliases(self) -> dict[str, str]:
+        return {alias.casefold(): s["name"] for s in self.sources for alias in [s["name"], *s.get("aliases", [])]}
+
+
+def find_source(name: str, aliases: dict[str, str] | None = None) -> Source | None:
+    canonical = (aliases or {}).get(name.casefold(), name)
+    return Source.objects.filter(name__iexact=canonical).first()
+
+
+# --- extraction --------------------------------------------------------------------------------------
+
+
+def extract(name: str, data: bytes) -> tuple[Extracted, str, str, str]:
+    """Return (extracted, decoded original text, its encoding, extractor name) for a file's bytes."""
+    lower = name.lower()
+    if not lower.endswith(SUPPORTED_SUFFIXES):
+        raise IngestError(f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)})")
+    payload = gunzip_bounded(data) if lower.endswith(".gz") else data
+    if not payload.strip():
+        raise IngestError("file is empty")
+    if looks_binary(payload):
+        raise IngestError("file is binary, not text")
+    if lower.endswith(TEXT_SUFFIXES):
+        text, encoding = decode(payload)
+        result, extractor = extract_text(text), "text"
+    else:
+        from articles.extraction.html import decode_html, extract_html
+
+        text = decode_html(payload)
+        encoding = "html"
+        result, extractor = extract_html(payload, filename=name), "html"
+    if not result.paragraphs:
+        raise IngestError("no article text found in the file")
+    if not result.title:
+        result.title = result.paragraphs[0][:120].rsplit(" ", 1)[0] + "…"
+    return result, text, encoding, extractor
+
+
+# --- storing -------------------------------------------------------------------------------------------
+
+
+def fingerprint(sha256: str, entry: dict) -> str:
+    blob = json.dumps([sha256, EXTRACTOR_VERSION, entry], sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def parse_partial_date(value: str | None) -> PartialDate:
+    if not value:
+        return PartialDate()
+    parts = [int(p) for p in value.split("-")]
+    return PartialDate(*parts)
+
+
+def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> Outcome:
+    """Ingest one document's bytes under its file name; never raises for bad input (returns FAILED)."""
+    try:
+        with transaction.atomic():
+            return _ingest(name, data, curated or Curated.load())
+    except IngestError as exc:
+        return Outcome(name, FAILED, str(exc))
+
+
+def ingest_path(path: Path, *, name: str | None = None, curated: Curated | None = None) -> Outcome:
+    name = name or path.name
+    try:
+        data = read_bytes(path)
+    except IngestError as exc:
+        return Outcome(name, FAILED, str(exc))
+    except OSError as exc:
+        return Outcome(name, FAILED, f"cannot read: {exc.strerror or exc}")
+    return ingest_bytes(name, data, curated=curated)
+
+
+def iter_files(path: Path):
+    """(file, name) pairs: a file as itself; a folder's supported files, recursively, named relative to it."""
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            if child.is_file() and child.name.lower().endswith(SUPPORTED_SUFFIXES) and not child.name.startswith("."):
+                yield child, child.relative_to(path).as_posix()
+    else:
+        yield path, path.name
+
+
+def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None) -> Report:
+    curated = curated or Curated.load()
+    with transaction.atomic():
+        curated.ensure_catalog()
+    report = Report()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            outcome = Outcome(str(raw), FAILED, "no such file or folder")
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            continue
+        for file, name in iter_files(path):
+            outcome = ingest_path(file, name=name, curated=curated)
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+    return report
+
+
+def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
+    sha = hashlib.sha256(data).hexdigest()
+    entry = curated.entry(name)
+    fp = fingerprint(sha, entry)
+    article = Article.objects.select_for_update().filter(source_file=name).first()
+    if article is not None and article.ingest_fingerprint == fp:
+        return Outcome(name, UNCHANGED, article_id=article.pk)
+
+    extracted, text, encoding, extractor = extract(name, data)
+    created = article is None
+    article = article or Article(source_file=name)
+    article.raw_bytes = data
+    article.raw_text = text
+    article.raw_encoding = encoding
+    article.sha256 = sha
+    article.extractor = extractor
+    article.ingest_fingerprint = fp
+    sources = dict(article.field_sources or {})
+
+    def put(field_name: str, value, origin: str, apply) -> None:
+        if sources.get(field_name) == FROM_CURATOR:
+            return
+        apply(value)
+        sources[field_name] = origin
+
+    put("title", extracted.title, FROM_TEXT, lambda v: setattr(article, "title", v))
+    put("body", extracted.body, FROM_TEXT, lambda v: setattr(article, "body", v))
+    put("references", extracted.references, FROM_TEXT, lambda v: setattr(article, "references", v))
+    if extracted.description:
+        put("description", extracted.description, FROM_TEXT, lambda v: setattr(article, "description", v))
+
+    # Outlet: what the text names, else the curated file (null there means "unnamed", on purpose).
+    aliases = curated.aliases()
+    if extracted.site_name:
+        outlet, origin = find_source(extracted.site_name, aliases) or Source.objects.create(
+            name=extracted.site_name, kind=Source.Kind.OTHER
+        ), FROM_TEXT
+    elif "outlet" in entry:
+        outlet = find_source(entry["outlet"], aliases) if entry["outlet"] else None
+        origin = FROM_METADATA_FILE
+    else:
+        outlet, origin = None, FROM_TEXT
+    put("source", outlet, origin, lambda v: setattr(article, "source", v))
+
+    # Date: the text's own, else what a careful reader established (kept in the curated file).
+    if extracted.published.precision != "unknown":
+        date, time, note, origin = extracted.published, extracted.published_time, "", FROM_TEXT
+    else:
+        date, time = parse_partial_date(entry.get("published")), None
+        note, origin = entry.get("date_note", ""), FROM_METADATA_FILE if entry.get("published") else FROM_TEXT
+
+    def set_date(_):
+        article.published_date = date.as_date()
+        article.date_precision = date.precision
+        article.published_time = time
+        article.date_note = note
+
+    put("published", date, origin, set_date)
+
+    language = extracted.language or entry.get("language", "")
+    put("language", language, FROM_TEXT if extracted.language else FROM_METADATA_FILE,
+        lambda v: setattr(article, "language", v))
+    url = extracted.url or entry.get("url", "")
+    put("url", url, FROM_TEXT if extracted.url else FROM_METADATA_FILE, lambda v: setattr(article, "url", v))
+    if "stance" in entry:
+        stance = StanceCategory.objects.filter(slug=entry["stance"]).first()
+        if stance is None:
+            raise IngestError(f"curated stance {entry['stance']!r} is not in the stance scheme")
+        put("stance", stance, FROM_METADATA_FILE, lambda v: setattr(article, "stance", v))
+        put("stance_rationale", entry.get("stance_rationale", ""), FROM_METADATA_FILE,
+            lambda v: setattr(article, "stance_rationale", v))
+
+    article.field_sources = sources
+    article.save()
+
+    if sources.get("credits") != FROM_CURATOR:
+        credits = extracted.credits or entry_credits(entry)
+        article.credits.all().delete()
+        for position, credit in enumerate(credits):
+            person, _ = Person.objects.get_or_create(name=credit.name)
+            Credit.objects.get_or_create(article=article, person=person, role=credit.role,
+                                         defaults={"position": position})
+        sources["credits"] = FROM_TEXT if extracted.credits else (FROM_METADATA_FILE if credits else FROM_TEXT)
+    if sources.get("tags") != FROM_CURATOR:
+        article.tags.set([Tag.objects.get_or_create(name=t[:120])[0] for t in extracted.tags])
+        sources["tags"] = FROM_TEXT
+    Article.objects.filter(pk=article.pk).update(field_sources=sources)
+    return Outcome(name, CREATED if created else UPDATED, article_id=article.pk)
+
+
+def entry_credits(entry: dict):
+    from articles.extraction.types import Credit as CreditData
+
+    return [CreditData(c["name"], c.get("role", "author")) for c in entry.get("credits", [])]

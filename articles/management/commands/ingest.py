@@ -1,0 +1,25 @@
+"""python manage.py ingest PATH [PATH ...]: add or refresh articles from .txt/.html/.html.gz files or folders."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.ingest import FAILED, ingest_paths
+
+
+class Command(BaseCommand):
+    help = "Ingest article files (.txt, .html, .htm, .html.gz) or folders of them, recursively."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="files or folders")
+        parser.add_argument("--quiet", action="store_true", help="print only failures and the counts")
+
+    def handle(self, *args, paths, quiet=False, **options):
+        def show(outcome):
+            if outcome.status == FAILED:
+                self.stderr.write(f"FAILED {outcome.name}: {outcome.message}")
+            elif not quiet:
+                self.stdout.write(f"{outcome.status:9} {outcome.name}")
+
+        report = ingest_paths(paths, on_outcome=show)
+        self.stdout.write(report.summary())
+        if report.failed:
+            raise CommandError(f"{report.failed} file(s) failed; the others were ingested.")

@@ -1,0 +1,192 @@
+"""The one search function: validated parameters in, a page of articles with facets and snippets out.
+
+Both the HTML pages and the JSON API call `search_articles`; nothing here knows about HTTP. Queries
+go to the engine through haystack (`raw_search`), in the Lucene-style syntax Whoosh, Solr and
+Elasticsearch share: words (all must match), "phrases", OR, NOT/-word, word*, word~, field:value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.core.paginator import InvalidPage
+from haystack.inputs import Exact
+from haystack.query import SearchQuerySet
+
+from articles.highlight import query_terms, snippet
+from articles.models import Article
+
+FACETS = ("outlet", "author", "stance", "year")
+SORTS = ("relevance", "newest", "oldest")
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 500
+# What users type for fields -> index field names.
+FIELD_ALIASES = {"title": "title", "author": "author", "outlet": "outlet", "by": "author", "source": "outlet"}
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    outlet: list[str] = field(default_factory=list)
+    author: list[str] = field(default_factory=list)
+    stance: list[str] = field(default_factory=list)
+    year: list[str] = field(default_factory=list)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = ""
+    page: int = 1
+    page_size: int = 20
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q.strip() else "newest")
+
+    def filters(self) -> dict[str, list[str]]:
+        return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class Hit:
+    article: Article
+    snippet: str
+    score: float | None = None
+
+
+@dataclass
+class SearchResults:
+    params: SearchParams
+    count: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    suggestion: str | None = None
+    message: str = ""  # shown to the user when the query could not be taken as written
+    query_used: str = ""
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.params.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.params.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.params.page > 1
+
+
+class QueryError(ValueError):
+    """The engine refused the query as written."""
+
+
+def normalize_query(q: str) -> str:
+    """Map friendly field names (by:, source:) to index fields and tidy whitespace."""
+    q = q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]
+
+    def repl(m):
+        return FIELD_ALIASES[m.group(1).lower()] + ":"
+
+    return re.sub(r"\b(title|author|outlet|by|source):", repl, q, flags=re.IGNORECASE)
+
+
+def plain_words(q: str) -> str:
+    """The best-effort fallback for a query the parser cannot take: its words, each quoted."""
+    words = re.findall(r"\w+", q)
+    return " ".join(f'"{w}"' for w in words)
+
+
+def base_queryset(params: SearchParams, query: str) -> SearchQuerySet:
+    sqs = SearchQuerySet().models(Article)
+    sqs = sqs.raw_search(query) if query else sqs.all()
+    for name, values in params.filters().items():
+        # OR within one facet, AND across facets.
+        clause = None
+        for value in values:
+            q_obj = _exact(f"{name}_exact", value)
+            clause = q_obj if clause is None else clause | q_obj
+        sqs = sqs.filter(clause)
+    if params.date_from:
+        sqs = sqs.filter(published__gte=params.date_from)
+    if params.date_to:
+        # The whole known span must end by then: "2022" is not claimed for January 2022.
+        sqs = sqs.filter(published_end__lte=params.date_to)
+    sort = params.effective_sort
+    if sort == "newest":
+        sqs = sqs.order_by("-date_desc")
+    elif sort == "oldest":
+        sqs = sqs.order_by("date_asc")
+    for name in FACETS:
+        sqs = sqs.facet(name, limit=-1)
+    return sqs
+
+
+def _exact(field_name: str, value: str):
+    from haystack.query import SQ
+
+    return SQ(**{field_name: Exact(value)})
+
+
+def search_articles(params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True) -> SearchResults:
+    """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
+    query = normalize_query(params.q)
+    message = ""
+    sqs = base_queryset(params, query)
+    try:
+        count = sqs.count()
+    except Exception as exc:  # the engine's parser refused the syntax: fall back to the plain words
+        message = f"Your query could not be read as written ({type(exc).__name__}); showing results for its words."
+        query = plain_words(query)
+        sqs = base_queryset(params, query)
+        count = sqs.count()
+
+    if params.page < 1 or (params.page - 1) * params.page_size >= max(count, 1):
+        raise InvalidPage(f"Page {params.page} does not exist.")
+
+    start = (params.page - 1) * params.page_size
+    page = list(sqs[start : start + params.page_size])
+    articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
+    terms = query_terms(query) if query and with_snippets else set()
+    hits = []
+    for result in page:
+        article = articles.get(int(result.pk))
+        if article is None:  # indexed but deleted a moment ago
+            continue
+        hits.append(Hit(article, snippet(article.body, terms) if with_snippets else "", result.score))
+
+    facets = {}
+    if with_facets:
+        counts = sqs.facet_counts().get("fields", {})
+        for name in FACETS:
+            chosen = set(getattr(params, name))
+            values = [FacetValue(v, c, v in chosen) for v, c in counts.get(name, []) if v not in (None, "")]
+            if name == "year":
+                values.sort(key=lambda f: f.value, reverse=True)
+            facets[name] = values
+
+    suggestion = None
+    if count == 0 and query:
+        suggestion = spelling_suggestion(sqs, query)
+    return SearchResults(params, count, hits, facets, suggestion, message, query)
+
+
+def spelling_suggestion(sqs: SearchQuerySet, query: str) -> str | None:
+    """Only asked when nothing matched: corrections are costly and noise when results exist."""
+    backend = sqs.query.backend
+    if hasattr(backend, "create_spelling_suggestion"):
+        return backend.create_spelling_suggestion(query) or None
+    return sqs.spelling_suggestion(query) or None
+
+
+def more_like_this(article: Article, limit: int = 5) -> list[Article]:
+    results = list(SearchQuerySet().more_like_this(article)[:limit])
+    found = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([int(r.pk) for r in results])
+    return [found[int(r.pk)] for r in results if int(r.pk) in found and int(r.pk) != article.pk]

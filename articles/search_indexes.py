@@ -1,0 +1,63 @@
+"""What the search engine knows about an article: full text plus exact fields for facets and filters."""
+
+from haystack import indexes
+
+from articles.models import Article
+
+
+class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
+    # Full text: title, authors, outlet, body (templates/search/indexes/articles/article_text.txt).
+    text = indexes.CharField(document=True, use_template=True)
+    title = indexes.CharField(model_attr="title", boost=2.0)
+    # Searchable by field (author:, outlet:) and, through faceted=True, an exact `*_exact` companion
+    # that holds the real names for facets and filters.
+    author = indexes.MultiValueField(faceted=True)
+    outlet = indexes.CharField(faceted=True, null=True)
+    stance = indexes.CharField(faceted=True, null=True)
+    year = indexes.CharField(faceted=True, null=True)
+    tag = indexes.MultiValueField(faceted=True)
+    # The span the date is known to: 2022-01 is 2022-01-01..2022-01-31; a range filter needs the whole span.
+    published = indexes.DateField(null=True)
+    published_end = indexes.DateField(null=True)
+    # Sort keys (yyyymmdd) that put undated articles last whichever way the list is sorted.
+    date_asc = indexes.IntegerField(indexed=False)
+    date_desc = indexes.IntegerField(indexed=False)
+    date_precision = indexes.CharField(model_attr="date_precision", indexed=False)
+
+    def get_model(self):
+        return Article
+
+    def index_queryset(self, using=None):
+        return Article.objects.for_listing()
+
+    def read_queryset(self, using=None):
+        return Article.objects.for_listing()
+
+    def prepare_author(self, obj):
+        return obj.author_names
+
+    def prepare_outlet(self, obj):
+        return obj.source.name if obj.source_id else None
+
+    def prepare_stance(self, obj):
+        return obj.stance.name if obj.stance_id else None
+
+    def prepare_year(self, obj):
+        return str(obj.year) if obj.year else None
+
+    def prepare_tag(self, obj):
+        return obj.tag_names
+
+    def prepare_published(self, obj):
+        return obj.published_date
+
+    def prepare_published_end(self, obj):
+        return obj.partial_date.end_date()
+
+    def prepare_date_asc(self, obj):
+        d = obj.published_date
+        return d.year * 10000 + d.month * 100 + d.day if d else 99991231
+
+    def prepare_date_desc(self, obj):
+        d = obj.published_date
+        return d.year * 10000 + d.month * 100 + d.day if d else 0

@@ -1,0 +1,86 @@
+"""Keep the search index in step with the database, after the transaction commits.
+
+Indexing on commit (not on save) means an article's credits and tags, saved after the article row,
+are in the index too, and a rolled-back ingest leaves no trace in it.
+"""
+
+from django.db import transaction
+from django.db.models import signals
+from haystack import signals as haystack_signals
+
+from articles.models import Article, Credit, Person, Source, StanceCategory
+
+
+def reindex_articles(ids) -> None:
+    """Update the index entries of these articles (removing those no longer in the database)."""
+    from haystack import connections
+
+    ids = set(ids)
+    if not ids:
+        return
+    backend = connections["default"].get_backend()
+    index = connections["default"].get_unified_index().get_index(Article)
+    found = list(index.index_queryset().filter(pk__in=ids))
+    if found:
+        backend.update(index, found)
+    for missing in ids - {a.pk for a in found}:
+        backend.remove(f"articles.article.{missing}")
+
+
+class PendingReindex:
+    """One on-commit callback per transaction, collecting every article id touched in it."""
+
+    def __init__(self):
+        self.ids: set[int] = set()
+
+    def __call__(self):
+        reindex_articles(self.ids)
+
+
+def _schedule(ids) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        reindex_articles(ids)
+        return
+    pending = next((f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex)), None)
+    if pending is None:
+        pending = PendingReindex()
+        transaction.on_commit(pending)
+    pending.ids.update(ids)
+
+
+class ArticleSignalProcessor(haystack_signals.BaseSignalProcessor):
+    def setup(self):
+        signals.post_save.connect(self.on_article, sender=Article)
+        signals.post_delete.connect(self.on_article, sender=Article)
+        signals.m2m_changed.connect(self.on_tags, sender=Article.tags.through)
+        for model in (Credit,):
+            signals.post_save.connect(self.on_credit, sender=model)
+            signals.post_delete.connect(self.on_credit, sender=model)
+        for model in (Source, Person, StanceCategory):
+            signals.post_save.connect(self.on_related, sender=model)
+            signals.pre_delete.connect(self.on_related, sender=model)
+
+    def teardown(self):
+        signals.post_save.disconnect(self.on_article, sender=Article)
+        signals.post_delete.disconnect(self.on_article, sender=Article)
+        signals.m2m_changed.disconnect(self.on_tags, sender=Article.tags.through)
+        for model in (Credit,):
+            signals.post_save.disconnect(self.on_credit, sender=model)
+            signals.post_delete.disconnect(self.on_credit, sender=model)
+        for model in (Source, Person, StanceCategory):
+            signals.post_save.disconnect(self.on_related, sender=model)
+            signals.pre_delete.disconnect(self.on_related, sender=model)
+
+    def on_article(self, sender, instance, **kwargs):
+        _schedule([instance.pk])
+
+    def on_tags(self, sender, instance, action, **kwargs):
+        if action.startswith("post_") and isinstance(instance, Article):
+            _schedule([instance.pk])
+
+    def on_credit(self, sender, instance, **kwargs):
+        _schedule([instance.article_id])
+
+    def on_related(self, sender, instance, **kwargs):
+        _schedule(instance.articles.values_list("pk", flat=True))

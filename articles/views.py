@@ -1,0 +1,236 @@
+"""HTML pages. Thin: validate, call search/domain functions, render."""
+
+from __future__ import annotations
+
+from django.core.paginator import InvalidPage
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from articles.forms import BadParameter, parse_params
+from articles.highlight import highlight, query_terms
+from articles.models import Article, Person, Source, StanceCategory
+from articles.search import FACETS, SearchParams, more_like_this, search_articles
+
+
+def _search_page(request, *, title: str, preset: dict | None = None, intro=None, template="articles/search.html"):
+    try:
+        params = parse_params(request.GET)
+        error = ""
+    except BadParameter as exc:
+        params, error = SearchParams(), str(exc)
+    for name, value in (preset or {}).items():
+        if value not in getattr(params, name):
+            getattr(params, name).append(value)
+    try:
+        results = search_articles(params)
+    except InvalidPage:
+        raise Http404("No such page of results.") from None
+    context = {
+        "title": title,
+        "intro": intro,
+        "params": params,
+        "results": results,
+        "error": error,
+        "chips": _chips(request, params, preset or {}),
+        "facet_links": _facet_links(request, results, preset or {}),
+        "page_links": _page_links(request, results),
+        "sort_links": _sort_links(request, params),
+    }
+    return render(request, template, context)
+
+
+def _query_without(request, name: str, value: str | None = None, **overrides) -> str:
+    q = request.GET.copy()
+    if value is None:
+        q.pop(name, None)
+    else:
+        q.setlist(name, [v for v in q.getlist(name) if v != value])
+    q.pop("page", None)
+    for k, v in overrides.items():
+        q[k] = v
+    return "?" + q.urlencode() if q else "?"
+
+
+def _chips(request, params, preset):
+    chips = []
+    for name in FACETS:
+        for value in getattr(params, name):
+            if preset.get(name) == value:
+                continue
+            chips.append({"label": f"{name}: {value}", "url": _query_without(request, name, value)})
+    for key, label in (("from", "from"), ("to", "to")):
+        if request.GET.get(key):
+            chips.append({"label": f"{label}: {request.GET[key]}", "url": _query_without(request, key)})
+    return chips
+
+
+def _facet_links(request, results, preset):
+    out = {}
+    for name, values in results.facets.items():
+        if name in preset:
+            continue
+        links = []
+        for fv in values:
+            if fv.selected:
+                url = _query_without(request, name, fv.value)
+            else:
+                q = request.GET.copy()
+                q.pop("page", None)
+                q.appendlist(name, fv.value)
+                url = "?" + q.urlencode()
+            links.append({"value": fv.value, "count": fv.count, "selected": fv.selected, "url": url})
+        out[name] = links
+    return out
+
+
+def _page_links(request, results):
+    def url(n):
+        q = request.GET.copy()
+        q["page"] = str(n)
+        return "?" + q.urlencode()
+
+    p = results.params.page
+    return {
+        "previous": url(p - 1) if results.has_previous else None,
+        "next": url(p + 1) if results.has_next else None,
+        "pages": [(n, url(n)) for n in range(max(1, p - 3), min(results.num_pages, p + 3) + 1)],
+    }
+
+
+def _sort_links(request, params):
+    links = []
+    for value, label in (("relevance", "Relevance"), ("newest", "Newest"), ("oldest", "Oldest")):
+        if value == "relevance" and not params.q.strip():
+            continue
+        q = request.GET.copy()
+        q.pop("page", None)
+        q["sort"] = value
+        links.append({"label": label, "url": "?" + q.urlencode(), "active": params.effective_sort == value})
+    return links
+
+
+def browse(request):
+    return _search_page(request, title="The archive")
+
+
+def search(request):
+    q = request.GET.get("q", "").strip()
+    return _search_page(request, title=f"Search: {q}" if q else "Search")
+
+
+def search_help(request):
+    return render(request, "articles/help.html", {"title": "How to search"})
+
+
+def detail(request, pk: int):
+    article = get_object_or_404(Article.objects.for_listing().defer("raw_bytes"), pk=pk)
+    q = request.GET.get("q", "")[:500]
+    terms = query_terms(q) if q.strip() else set()
+    paragraphs = [highlight(p, terms) for p in article.paragraphs] if terms else article.paragraphs
+    context = {
+        "title": article.title,
+        "article": article,
+        "paragraphs": paragraphs,
+        "q": q,
+        "related": more_like_this(article),
+        "citation": citation(request, article),
+        "back_url": reverse("articles:search") + "?" + urlencode({"q": q}) if q else None,
+    }
+    return render(request, "articles/detail.html", context)
+
+
+def citation(request, article: Article) -> str:
+    authors = "; ".join(article.author_names) or "Unknown author"
+    outlet = article.source.name if article.source_id else "Unknown outlet"
+    permalink = request.build_absolute_uri(article.get_absolute_url())
+    date = article.published_display if article.published_iso else "n.d."
+    parts = [f"{authors}. “{article.title}.” {outlet}, {date}."]
+    if article.url:
+        parts.append(f"{article.url}.")
+    parts.append(f"kzarchive: {permalink} (file {article.source_file}, SHA-256 {article.sha256[:12]}…).")
+    return " ".join(parts)
+
+
+def raw(request, pk: int):
+    article = get_object_or_404(Article.objects.only("raw_text"), pk=pk)
+    response = HttpResponse(article.raw_text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def outlets(request):
+    items = Source.objects.annotate(n=Count("articles")).filter(n__gt=0)
+    return render(request, "articles/index_list.html", {"title": "Outlets", "items": items, "kind": "outlet"})
+
+
+def outlet(request, slug: str):
+    source = get_object_or_404(Source, slug=slug)
+    return _search_page(request, title=source.name, preset={"outlet": source.name}, intro=source)
+
+
+def authors(request):
+    items = Person.objects.filter(credits__role="author").annotate(n=Count("credits")).order_by("name")
+    return render(request, "articles/index_list.html", {"title": "Authors", "items": items, "kind": "author"})
+
+
+def author(request, slug: str):
+    person = get_object_or_404(Person, slug=slug)
+    return _search_page(request, title=person.name, preset={"author": person.name}, intro=person)
+
+
+def stances(request):
+    items = StanceCategory.objects.annotate(n=Count("articles"))
+    return render(request, "articles/index_list.html", {"title": "Stances", "items": items, "kind": "stance"})
+
+
+def stance(request, slug: str):
+    category = get_object_or_404(StanceCategory, slug=slug)
+    return _search_page(request, title=category.name, preset={"stance": category.name}, intro=category)
+
+
+def dates(request):
+    from django.db.models.functions import ExtractMonth, ExtractYear
+
+    rows = (
+        Article.objects.exclude(published_date=None)
+        .annotate(y=ExtractYear("published_date"), m=ExtractMonth("published_date"))
+        .values("y", "m", "date_precision")
+        .annotate(n=Count("id"))
+        .order_by("-y", "m")
+    )
+    years: dict[int, dict] = {}
+    for row in rows:
+        year = years.setdefault(row["y"], {"year": row["y"], "total": 0, "months": {}, "year_only": 0})
+        year["total"] += row["n"]
+        if row["date_precision"] == "year":
+            year["year_only"] += row["n"]
+        else:
+            year["months"][row["m"]] = year["months"].get(row["m"], 0) + row["n"]
+    undated = Article.objects.filter(published_date=None).count()
+    context = {"title": "By date", "years": list(years.values()), "undated": undated}
+    return render(request, "articles/dates.html", context)
+
+
+def dates_year(request, year: int):
+    if not 1 <= year <= 9999:
+        raise Http404
+    request.GET = request.GET.copy()
+    request.GET.setdefault("from", f"{year:04d}")
+    request.GET.setdefault("to", f"{year:04d}")
+    request.GET.setdefault("sort", "oldest")
+    return _search_page(request, title=f"Published in {year}")
+
+
+def dates_month(request, year: int, month: int):
+    import calendar
+
+    if not (1 <= year <= 9999 and 1 <= month <= 12):
+        raise Http404
+    request.GET = request.GET.copy()
+    request.GET.setdefault("from", f"{year:04d}-{month:02d}")
+    request.GET.setdefault("to", f"{year:04d}-{month:02d}")
+    request.GET.setdefault("sort", "oldest")
+    return _search_page(request, title=f"Published in {calendar.month_name[month]} {year}")
