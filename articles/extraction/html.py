@@ -68,6 +68,16 @@ def _codec(label: bytes | str) -> str | None:
     return "utf-8" if name.startswith("utf-16") or name.startswith("utf-32") else name
 
 
+def _plausible_utf8(data: bytes) -> bool:
+    if not re.search(rb"[\xc2-\xf4][\x80-\xbf]", data):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_html(data: bytes) -> str:
     """Bytes -> text: BOM, then declared charset (<meta>, XML), then detection.
 
@@ -87,6 +97,10 @@ def decode_html(data: bytes) -> str:
     if m:
         declared = _codec(m.group(1))
     if declared and declared != "utf-8":
+        # A page re-saved as UTF-8 often keeps its old declaration; text that is
+        # valid UTF-8 with real multi-byte sequences is UTF-8 in practice.
+        if _plausible_utf8(data):
+            return data.decode("utf-8")
         return data.decode(declared, errors="replace")
     try:
         return data.decode("utf-8")
@@ -182,7 +196,9 @@ def _tags(meta: dict, ld: dict) -> list[str]:
     return out
 
 
-_META_AUTHOR_KEYS = ("author", "article:author", "og:article:author", "parsely-author", "sailthru.author",
+_META_TITLE_KEYS = ("dc:title", "dcterm:title", "dcterms:title", "dc.title", "og:title", "twitter:title",
+                    "parsely-title", "sailthru.title")
+_META_AUTHOR_KEYS = ("dc:creator", "dcterm:creator", "dcterms:creator", "author", "article:author_name", "article:author", "og:article:author", "parsely-author", "sailthru.author",
                      "dc.creator", "dcterms.creator", "byl", "citation_author", "twitter:creator:name",
                      "book:author", "creator")
 _META_DATE_KEYS = ("article:published_time", "og:article:published_time", "og:published_time",
@@ -199,12 +215,15 @@ def _authors(tree, meta: dict, ld: dict) -> list[Credit]:
     if persons:
         return [Credit(n) for n in dict.fromkeys(persons)]
     for key in _META_AUTHOR_KEYS:
-        for v in meta.get(key, []):
+        found: list[Credit] = []
+        for v in meta.get(key, [])[:20]:  # several <meta name=author> = several authors
             if v.startswith("http") or v.startswith("@"):
                 continue
-            cr = credits_from_byline(v)
-            if cr:
-                return cr
+            for c in credits_from_byline(v):
+                if c.name not in [f.name for f in found]:
+                    found.append(c)
+        if found:
+            return found
     cr = body_authors(tree)
     if cr:
         return cr
@@ -220,6 +239,8 @@ def _published(tree, meta: dict, ld: dict):
             d = parse_date(v)
             if d:
                 return d
+    if ld.get("created"):
+        return ld["created"]
     d = body_date(tree)
     if d:
         return d
@@ -236,7 +257,9 @@ def _published(tree, meta: dict, ld: dict):
 
 def extract_metadata(tree, ex: Extracted) -> None:
     meta = meta_tags(tree)
-    ld = ld_article(json_ld(tree))
+    title_tag = _title_tag(tree)
+    og = first(meta, "og:title", "twitter:title")
+    ld = ld_article(json_ld(tree), _url(tree, meta, {}), [og, title_tag])
     ex.url = _url(tree, meta, ld)
     host = host_of(ex.url)
     ex.language = _lang(tree, meta, ld)
@@ -253,12 +276,12 @@ def extract_metadata(tree, ex: Extracted) -> None:
     )
     sites = [s for s in (site, ld.get("publisher", ""), ld.get("website", ""),
                          first(meta, "application-name"), host, host.split(".")[0] if host else "") if s]
-    title_tag = _title_tag(tree)
     h1s = _h1s(tree)
-    og = first(meta, "og:title", "twitter:title")
-    base = ld.get("headline") or og or first(meta, "dc.title", "parsely-title") or title_tag or (h1s[0] if h1s else "")
+    base = ld.get("headline") or first(meta, *_META_TITLE_KEYS) or title_tag or (h1s[0] if h1s else "")
     others = [x for x in [og, ld.get("headline", ""), *h1s] if x and x != base]
-    title, dropped = strip_site(base, sites, others)
+    people = [c.name for c in ex.credits]
+    from_meta = bool(ld.get("headline") or first(meta, *_META_TITLE_KEYS))
+    title, dropped = strip_site(base, sites, others, people, guess=not from_meta)
     if base != title_tag and title_tag:
         _, dropped2 = strip_site(title_tag, sites + [title], [title, *others])
         dropped = dropped or dropped2

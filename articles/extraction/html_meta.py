@@ -152,58 +152,97 @@ def _ld_names(val, by_id: dict, depth=0) -> list[tuple[str, bool]]:
     return []
 
 
-def ld_article(objs: list[dict]) -> dict:
-    """The fields kzarchive needs from the page's main JSON-LD article."""
+def _similar(a: str, b: str) -> float:
+    """Share of a's words found in b (0..1)."""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return len(wa & wb) / len(wa) if wa else 0.0
+
+
+def _ld_title(o: dict, hints: list[str]) -> str:
+    """headline or name, whichever agrees more with the page's <title>/og:title."""
+    cands = [clean_text(o[k], limit=500) for k in ("headline", "name", "alternativeHeadline")
+             if isinstance(o.get(k), str) and o[k].strip()]
+    if not cands:
+        return ""
+    if len(cands) == 1 or not hints:
+        return cands[0]
+    return max(cands, key=lambda c: (max(_similar(c, h) + _similar(h, c) for h in hints), -cands.index(c)))
+
+
+def _score(o: dict, url: str, hints: list[str]) -> float:
+    types = _types(o)
+    sc = 3.0 if types & (ARTICLE_TYPES - {"creativework", "videoobject", "recipe", "howto", "review"}) else 1.0
+    for k in ("url", "@id", "mainEntityOfPage"):
+        v = o.get(k)
+        if isinstance(v, dict):
+            v = v.get("@id") or v.get("url")
+        if url and isinstance(v, str) and v.rstrip("/").split("#")[0] == url.rstrip("/"):
+            sc += 4
+            break
+    t = _ld_title(o, hints)
+    if t and hints:
+        sc += 3 * max(_similar(t, h) for h in hints)
+    if o.get("articleBody"):
+        sc += 1
+    if o.get("author"):
+        sc += 0.5
+    return sc
+
+
+def ld_article(objs: list[dict], url: str = "", hints: list[str] | None = None) -> dict:
+    """The fields kzarchive needs from the page's main JSON-LD article.
+
+    The main object is the article-typed one that best matches the page (its
+    url, its headline vs <title>/og:title); pages often carry JSON-LD for
+    related videos or stories too. Missing fields fall back to the other
+    article objects, then WebPage objects.
+    """
+    hints = [h for h in (hints or []) if h]
     by_id = {o["@id"]: o for o in objs if isinstance(o.get("@id"), str)}
     arts = [o for o in objs if _types(o) & ARTICLE_TYPES]
+    arts.sort(key=lambda o: -_score(o, url, hints))
     pages = [o for o in objs if _types(o) & PAGE_TYPES]
     out: dict = {}
-    # a site-wide WebSite / Organization name is a site-name candidate
     for o in objs:
         if "website" in _types(o) and isinstance(o.get("name"), str):
             out.setdefault("website", clean_text(o["name"], limit=200))
-    for group in (arts, pages):
-        for o in group:
-            for key in ("headline", "name", "alternativeHeadline"):
-                v = o.get(key)
-                if isinstance(v, str) and v.strip() and "headline" not in out:
-                    out["headline"] = clean_text(v, limit=500)
-            if "authors" not in out:
-                names = _ld_names(o.get("author"), by_id) or _ld_names(o.get("creator"), by_id)
-                if names:
-                    out["authors"] = names
-            for key in ("datePublished", "dateCreated", "uploadDate"):
-                if "published" not in out and o.get(key):
-                    d = parse_date(o.get(key) if isinstance(o.get(key), str) else str(o.get(key)))
-                    if d:
-                        out["published"] = d
-            if "modified" not in out and isinstance(o.get("dateModified"), str):
-                d = parse_date(o["dateModified"])
+    for o in arts[:1] + pages + arts[1:]:
+        if "headline" not in out:
+            t = _ld_title(o, hints)
+            if t:
+                out["headline"] = t
+        if "authors" not in out:
+            names = _ld_names(o.get("author"), by_id) or _ld_names(o.get("creator"), by_id)
+            if names:
+                out["authors"] = names
+        for key, name in (("datePublished", "published"), ("dateCreated", "created"),
+                          ("uploadDate", "created"), ("dateModified", "modified")):
+            v = o.get(key)
+            if name not in out and isinstance(v, (str, int)) and v:
+                d = parse_date(str(v))
                 if d:
-                    out["modified"] = d
-            pub = o.get("publisher")
-            if isinstance(pub, list) and pub:
-                pub = pub[0]
-            if isinstance(pub, dict) and "publisher" not in out:
-                if "name" not in pub and pub.get("@id") in by_id:
-                    pub = by_id[pub["@id"]]
-                if isinstance(pub.get("name"), str):
-                    out["publisher"] = clean_text(pub["name"], limit=200)
-            for key, name in (("inLanguage", "language"), ("description", "description"), ("url", "url")):
-                v = o.get(key)
-                if isinstance(v, dict):
-                    v = v.get("name") or v.get("@id")
-                if isinstance(v, str) and v.strip() and name not in out:
-                    out[name] = clean_text(v, limit=2000)
-            if "keywords" not in out:
-                kw = o.get("keywords")
-                if isinstance(kw, str):
-                    kw = kw.split(",")
-                if isinstance(kw, list):
-                    tags = [clean_text(k, limit=100) for k in kw if isinstance(k, str)]
-                    out["keywords"] = [t for t in tags if t]
-        if "headline" in out and group is arts:
-            break
+                    out[name] = d
+        pub = o.get("publisher")
+        if isinstance(pub, list) and pub:
+            pub = pub[0]
+        if isinstance(pub, dict) and "publisher" not in out:
+            if "name" not in pub and pub.get("@id") in by_id:
+                pub = by_id[pub["@id"]]
+            if isinstance(pub.get("name"), str):
+                out["publisher"] = clean_text(pub["name"], limit=200)
+        for key, name in (("inLanguage", "language"), ("description", "description"), ("url", "url")):
+            v = o.get(key)
+            if isinstance(v, dict):
+                v = v.get("name") or v.get("@id")
+            if isinstance(v, str) and v.strip() and name not in out:
+                out[name] = clean_text(v, limit=2000)
+        if "keywords" not in out:
+            kw = o.get("keywords")
+            if isinstance(kw, str):
+                kw = kw.split(",")
+            if isinstance(kw, list):
+                tags = [clean_text(k, limit=100) for k in kw if isinstance(k, str)]
+                out["keywords"] = [t for t in tags if t]
     return out
 
 
@@ -213,7 +252,12 @@ _BYLINE_CLASS = re.compile(
     r"contributor|contributors|autor|auteur|signature|firma)(?:$|[\s_-])|byline|author",
     re.I,
 )
-_BAD_CONTAINER = re.compile(r"comment|related|footer|sidebar|widget|share|social|promo|newsletter|bio\b", re.I)
+_BAD_TOKEN = re.compile(
+    r"^(?:comments?|comment-.*|.*-comments?|related|related-.*|.*-related|footer|.*-footer|sidebar|sidebar-.*|"
+    r"widget|.*-widget|share|sharing|.*-share|social|promo|newsletter|author-bio|bio|outbrain|taboola|"
+    r"recommended|more-stories|most-popular|trending)$",
+    re.I,
+)
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "section", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dd", "dt"}
 
 
@@ -238,15 +282,16 @@ def element_text(el, limit: int = 600) -> str:
     return "".join(parts)
 
 
-def _bad_ancestor(el, levels: int = 8) -> bool:
+def _bad_ancestor(el, levels: int = 10, strict: bool = True) -> bool:
+    """Inside comments, related-story lists, footers or (strict) asides/navs?"""
     p = el.getparent()
     i = 0
-    while p is not None and i < levels:
-        if p.tag in ("footer", "aside", "nav"):
+    while p is not None and i < levels and p.tag not in ("body", "html"):
+        if p.tag == "footer" or (strict and p.tag in ("aside", "nav")):
             return True
-        cls = (p.get("class") or "") + " " + (p.get("id") or "")
-        if _BAD_CONTAINER.search(cls):
-            return True
+        for tok in ((p.get("class") or "") + " " + (p.get("id") or "")).split():
+            if _BAD_TOKEN.match(tok):
+                return True
         p = p.getparent()
         i += 1
     return False
@@ -256,7 +301,7 @@ def body_authors(tree) -> list[Credit]:
     """Authors from microdata, rel=author links and byline-ish elements."""
     # microdata: itemprop=author (a Person with itemprop=name inside, or text)
     for el in tree.xpath('//*[contains(concat(" ", normalize-space(@itemprop), " "), " author ")]')[:10]:
-        if el.tag == "meta" or _bad_ancestor(el):
+        if el.tag == "meta" or _bad_ancestor(el, strict=False):
             continue
         names = el.xpath('.//*[@itemprop="name"]')
         text = ""
@@ -322,7 +367,8 @@ def host_of(url: str) -> str:
     return h[4:] if h.startswith("www.") else h
 
 
-def _same_site(seg: str, sites: list[str]) -> bool:
+def _same_site(seg: str, sites: list[str], prefix: bool = False) -> bool:
+    """Does a title segment name the site? Prefix segments must match closely."""
     f = fold(seg)
     if not f:
         return False
@@ -330,32 +376,45 @@ def _same_site(seg: str, sites: list[str]) -> bool:
         g = fold(s)
         if not g:
             continue
-        if f == g or (len(f) >= 3 and f in g) or (len(g) >= 3 and g in f and len(f) <= len(g) + 12):
+        if f == g or (len(f) >= 3 and f in g):
+            return True
+        if not prefix and len(g) >= 3 and g in f and len(f) <= len(g) + 8:
             return True
     return False
 
 
-def strip_site(title: str, sites: list[str], others: list[str]) -> tuple[str, str]:
+_BRACKET_SITE = re.compile(r"\s*[\[(]([^\[\]()]{2,60})[\])]\s*$")
+
+
+def strip_site(title: str, sites: list[str], others: list[str], people: list[str] = (),
+               guess: bool = False) -> tuple[str, str]:
     """Drop site-name segments at either end of a title; return (title, dropped site).
 
     ``sites`` are known site names / host labels; ``others`` are other title
     candidates (og:title, h1): when one of them equals a run of segments, that
-    run is the clean title.
+    run is the clean title. A trailing segment naming a credited person
+    (``people``) goes too. With ``guess`` (title only from <title>), a short
+    last segment after a long enough head is taken for an unnamed site.
     """
     title = clean_text(title, limit=500)
+    m = _BRACKET_SITE.search(title)
+    if m and _same_site(m.group(1), sites):
+        title = title[: m.start()].strip()
     segs = _SEP.split(title)
     if len(segs) < 2:
         return title, ""
     seps = _SEP.findall(title)
-    # rebuild with original separators to keep exact text
     pieces = [segs[0]]
-    for s, seg in zip(seps, segs[1:]):
-        pieces.extend([s, seg])
-    dropped = ""
-    while len(pieces) >= 3 and _same_site(pieces[-1], sites):
-        dropped = pieces[-1]
+    for sp, seg in zip(seps, segs[1:]):
+        pieces.extend([sp, seg])
+    if pieces and not pieces[-1].strip():  # "Title ::" (trailing separator)
         pieces = pieces[:-2]
-    while len(pieces) >= 3 and _same_site(pieces[0], sites):
+    dropped = ""
+    while len(pieces) >= 3 and (_same_site(pieces[-1], sites) or (people and _same_site(pieces[-1], people, True))):
+        if _same_site(pieces[-1], sites):
+            dropped = dropped or pieces[-1]
+        pieces = pieces[:-2]
+    while len(pieces) >= 3 and _same_site(pieces[0], sites, prefix=True):
         dropped = dropped or pieces[0]
         pieces = pieces[2:]
     cur = "".join(pieces).strip()
@@ -363,10 +422,14 @@ def strip_site(title: str, sites: list[str], others: list[str]) -> tuple[str, st
         fo = [fold(o) for o in others if o]
         for end in range(len(pieces) - 2, 0, -2):
             cand = "".join(pieces[:end]).strip()
-            if fold(cand) in fo:
+            if fold(cand) in fo and len(cand) >= len("".join(pieces[end + 1:])):
                 return cand, dropped or pieces[end + 1]
         for start in range(2, len(pieces), 2):
             cand = "".join(pieces[start:]).strip()
-            if fold(cand) in fo:
+            if fold(cand) in fo and len(cand) >= len("".join(pieces[: start - 1])):
                 return cand, dropped or pieces[0]
+        if guess and pieces[-2].strip() in ("|", "-", "–", "—", "·", "»", "::"):
+            head = "".join(pieces[:-2]).strip()
+            if len(head.split()) >= 3 and len(pieces[-1].split()) <= 4:
+                return head, dropped or pieces[-1]
     return cur, dropped

@@ -188,7 +188,8 @@ _NOT_NAME = re.compile(
     r"https?:|www\.|@|\.com\b|\d|^(?:staff|admin|administrator|editor|editors|unknown|anonymous|"
     r"guest|follow|follow author|more|none|null|undefined|the|a|an|reporter|correspondent|contributor|"
     r"associated press writer|staff writer|contributing writer|senior writer|by|updated|published|"
-    r"share|comments?|email|print|twitter|facebook|view all posts)$",
+    r"share|comments?|email|print|twitter|facebook|view all posts|about the author|about|author|authors|"
+    r"written by|posted by|more by|all posts by|read more|see all|profile|bio|biography)$",
     re.I,
 )
 _CUT = re.compile(
@@ -245,6 +246,7 @@ def split_names(raw: str) -> list[str]:
     return out
 
 
+_BY_ONLY = re.compile(r"^(?:(?:written|posted|story|text|words)\s+)?(?:by|par|por|von|door|di|av|af)\s*:?$", re.I)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _WITH = re.compile(r"^\s*(?:with|avec|mit|con|com|and|et|und|y|e)\s+", re.I)
 _LINE_OK = re.compile(r"^\s*(?:by|and|&|with|\w+(?:ed|ion|ions|s)?\s+by)\b", re.I)
@@ -264,6 +266,8 @@ def credits_from_byline(raw: str) -> list[Credit]:
     if not isinstance(raw, str):
         return []
     lines = [ln for ln in (x.strip() for x in raw[:2000].split("\n")) if ln]
+    while len(lines) > 1 and _BY_ONLY.match(lines[0]):  # "By" on a line of its own
+        lines[:2] = [lines[0] + " " + lines[1]]
     if len(lines) > 1:
         lines = [lines[0]] + [ln for ln in lines[1:] if _LINE_OK.match(ln)]
     s = clean_text(" ".join(lines), limit=500)
