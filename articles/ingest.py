@@ -93,6 +93,8 @@ def gunzip_bounded(data: bytes) -> bytes:
         out = d.decompress(data, limit + 1)
         if len(out) > limit or d.unconsumed_tail:
             raise IngestError(f"decompresses to over the {limit:,}-byte limit (INGEST_MAX_BYTES)")
+        if not d.eof:
+            raise IngestError("not a valid gzip file (truncated)")
         return out
     except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
         raise IngestError(f"not a valid gzip file ({exc})") from None
@@ -103,6 +105,9 @@ BOMS = [
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 ]
+
+
+SINGLE_BYTE_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "cp1251", "koi8_r", "cp1250", "iso8859_2", "cp1254"]
 
 
 def looks_binary(data: bytes) -> bool:
@@ -128,7 +133,17 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError):
             continue
-    best = from_bytes(data).best()
+    # A few stray high bytes in English text (a "£" in Latin-1) are too little evidence for the
+    # detector, which then guesses multi-byte Asian encodings; weigh single-byte encodings first.
+    high = sum(1 for b in data if b > 127)
+    best = None
+    if high < len(data) * 0.02:
+        rank = {name: i for i, name in enumerate(SINGLE_BYTE_ENCODINGS)}
+        found = list(from_bytes(data, cp_isolation=SINGLE_BYTE_ENCODINGS))
+        # Near-ties go to the commoner encoding (the list's order), not the detector's whim.
+        found.sort(key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), rank.get(m.encoding, 99)))
+        best = found[0] if found else None
+    best = best or from_bytes(data).best()
     if best is None:
         raise IngestError("cannot tell the text's encoding")
     return str(best), best.encoding

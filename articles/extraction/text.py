@@ -130,9 +130,7 @@ def extract_text(text: str) -> Extracted:
     lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     paras = [ln.strip() for ln in lines if ln.strip()]
 
-    body_start = next((i for i, p in enumerate(paras) if _is_prose(p)), len(paras))
-    _read_header(paras[:body_start], out)
-
+    body_start = _read_header(paras, out)
     footer_start = next(
         (i for i in range(body_start, len(paras)) if FOOTER_START.match(paras[i]) or REFERENCE.match(paras[i])),
         len(paras),
@@ -162,9 +160,15 @@ def _is_prose(p: str) -> bool:
     return len(p.split()) >= PROSE_WORDS and not CHROME_RE.match(p)
 
 
-def _read_header(header: list[str], out: Extracted) -> None:
-    """Title first, then byline / date / tags lines in whatever order the site prints them."""
-    for p in header:
+def _read_header(paras: list[str], out: Extracted) -> int:
+    """Read title, byline, date and tags lines in whatever order the site prints them.
+
+    The header ends at the first line that is none of those: prose (or anything unrecognised) is
+    article text and is never dropped as furniture.
+    """
+    for i, p in enumerate(paras):
+        if _is_prose(p) and not PREPARED_BY.search(p):
+            return i
         if CLOSING_BOILERPLATE.match(p) or PREPARED_BY.search(p):
             _read_credit_line(p, out)
             out.removed.append(p)
@@ -190,7 +194,8 @@ def _read_header(header: list[str], out: Extracted) -> None:
         if len(items) >= 3 and all(0 < len(t.split()) <= 3 for t in items) and not p.endswith("."):
             out.tags.extend(t for t in items if t not in out.tags)
             continue
-        out.removed.append(p)
+        return i
+    return len(paras)
 
 
 def _read_date(p: str, out: Extracted) -> bool:

@@ -1,0 +1,57 @@
+"""Shared fixtures: a throwaway Whoosh index per test session (per xdist worker) and the seeded archive.
+
+Index updates run on transaction commit; pytest-django wraps each test in a transaction that never
+commits, so fixtures that write articles run the captured on-commit callbacks explicitly.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from haystack import connections
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "fixtures" / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_index(tmp_path_factory):
+    """Point haystack at an index in a temporary folder for the whole session."""
+    path = tmp_path_factory.mktemp("whoosh")
+    connections.connections_info["default"]["PATH"] = str(path)
+    connections.reload("default")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def search_backend(isolated_index):
+    """The index, emptied before the test."""
+    backend = connections["default"].get_backend()
+    backend.clear()
+    return backend
+
+
+@pytest.fixture
+def seeded(db, search_backend, django_capture_on_commit_callbacks):
+    """The five seed articles ingested and indexed; returns {file name: Article}."""
+    from articles.ingest import ingest_paths
+    from articles.models import Article
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = ingest_paths([SEEDS])
+    assert report.summary() == "5 created, 0 updated, 0 unchanged, 0 failed"
+    return {a.source_file: a for a in Article.objects.for_listing()}
+
+
+@pytest.fixture
+def seeded_committed(transactional_db, search_backend):
+    """Seeds ingested with real commits (for live-server, admin-through-HTTP and multi-process tests)."""
+    from articles.models import Article
+
+    call_command("ingest", str(SEEDS), "--quiet")
+    return {a.source_file: a for a in Article.objects.for_listing()}
