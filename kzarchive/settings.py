@@ -24,16 +24,25 @@ DEBUG = env_bool("DEBUG", True)
 DATA_DIR = Path(os.environ.get("KZARCHIVE_DATA_DIR", BASE_DIR / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set in the environment when DEBUG=0.")
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in the environment when DEBUG=0 (generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    SECRET_KEY = DEV_SECRET_KEY
+elif not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY is the development key; set a secret one when DEBUG=0.")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
     if not DEBUG:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must be set in the environment when DEBUG=0.")
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be set in the environment when DEBUG=0 "
+            "(comma-separated host names, e.g. ALLOWED_HOSTS=archive.example.org)."
+        )
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 INSTALLED_APPS = [
@@ -55,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "articles.lockout.LoginLockoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -92,6 +102,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The lockout backend goes first: while a username+address is locked out, no password is checked.
+AUTHENTICATION_BACKENDS = [
+    "articles.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,6 +186,25 @@ if not DEBUG:
     CSRF_TRUSTED_ORIGINS = [
         o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
     ]
+
+# Login lockout (articles/lockout.py): 5 failures for one username from one address within 15 minutes
+# lock that pair out for 15 minutes. The counters live in a database cache, so every gunicorn worker
+# (and host) sees the same ones, and each test's transaction rolls them back. Its table is created by
+# `migrate` (articles/migrations/0002_roles.py runs createcachetable).
+LOGIN_LOCKOUT_FAILURES = int(os.environ.get("LOGIN_LOCKOUT_FAILURES", "5"))
+LOGIN_LOCKOUT_WINDOW = int(os.environ.get("LOGIN_LOCKOUT_WINDOW", str(15 * 60)))
+LOGIN_LOCKOUT_DURATION = int(os.environ.get("LOGIN_LOCKOUT_DURATION", str(15 * 60)))
+LOGIN_LOCKOUT_CACHE = "lockout"
+# Behind a reverse proxy REMOTE_ADDR is the proxy's; name the header it sets (e.g. HTTP_X_REAL_IP).
+LOGIN_LOCKOUT_IP_HEADER = os.environ.get("LOGIN_LOCKOUT_IP_HEADER", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "lockout": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kzarchive_lockout_cache",
+        "TIMEOUT": LOGIN_LOCKOUT_DURATION,
+    },
+}
 
 LOGGING = {
     "version": 1,
