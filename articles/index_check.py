@@ -1,0 +1,181 @@
+"""Does the search index say what the database says? Find and repair drift between the two.
+
+Three kinds of drift:
+- missing: an article in the database has no index entry (an index update was lost);
+- stale: its entry differs from what indexing the article now would write (an edit was not indexed);
+- orphaned: an index entry names an article the database no longer has (a delete was not indexed).
+
+"What indexing would write" is `ArticleIndex.full_prepare` passed through the backend's own value
+conversion, compared field by field with what the index stores. On Whoosh the full text (`text`) is not
+stored, so an edit that changes only the body is seen through a `content_hash` field when the index
+defines one (a SHA-256 of every prepared value); every stored field (title, authors, outlet, stance, year,
+tags, dates, sort keys) is compared either way.
+
+Whoosh is read directly (all stored fields, one pass); other haystack backends (Solr, Elasticsearch) are
+read through SearchQuerySet and compared on ids and `content_hash` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+
+ARTICLE_CT = "articles.article"
+CHUNK = 500
+
+
+@dataclass
+class IndexReport:
+    missing: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)  # index ids ("articles.article.42"), not in the database
+    in_database: int = 0
+    in_index: int = 0
+    differences: dict[int, list[str]] = field(default_factory=dict)  # stale id -> fields that differ
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.stale or self.orphaned)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.in_database} articles in the database, {self.in_index} entries in the index."]
+        out.append(
+            f"missing: {len(self.missing)}, stale: {len(self.stale)}, orphaned: {len(self.orphaned)}"
+        )
+        if self.missing:
+            out.append("missing ids: " + " ".join(str(i) for i in self.missing))
+        if self.stale:
+            out.append(
+                "stale ids: "
+                + " ".join(f"{i} ({', '.join(self.differences.get(i, []))})" for i in self.stale)
+            )
+        if self.orphaned:
+            out.append("orphaned entries: " + " ".join(self.orphaned))
+        out.append("index is in step with the database." if self.clean else "index has drifted from the database.")
+        return out
+
+
+def content_hash(prepared: dict) -> str:
+    """A fingerprint of every value indexing prepares (for an index's `content_hash` field)."""
+    values = {k: v for k, v in prepared.items() if k not in ("content_hash", "boost")}
+    blob = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _connection(using: str = "default"):
+    from haystack import connections
+
+    from articles.models import Article
+
+    backend = connections[using].get_backend()
+    index = connections[using].get_unified_index().get_index(Article)
+    return backend, index
+
+
+def _is_whoosh(backend) -> bool:
+    from haystack.backends.whoosh_backend import WhooshSearchBackend
+
+    return isinstance(backend, WhooshSearchBackend)
+
+
+def _article_id(identifier: str) -> int | None:
+    ct, _, pk = identifier.rpartition(".")
+    if ct != ARTICLE_CT:
+        return None
+    try:
+        return int(pk)
+    except ValueError:
+        return None
+
+
+def _indexed_whoosh(backend) -> dict[str, dict]:
+    """Every stored document of the index, by haystack id ("articles.article.42")."""
+    if not backend.setup_complete:
+        backend.setup()
+    backend.index = backend.index.refresh()
+    with backend.index.reader() as reader:
+        return {fields[ID]: fields for fields in reader.all_stored_fields() if ID in fields}
+
+
+def _indexed_generic(using: str) -> dict[str, dict]:
+    from haystack.query import SearchQuerySet
+
+    docs = {}
+    for result in SearchQuerySet(using=using).all():
+        docs[f"{result.app_label}.{result.model_name}.{result.pk}"] = {
+            "content_hash": getattr(result, "content_hash", None)
+        }
+    return docs
+
+
+def _expected_whoosh(backend, index, article) -> dict:
+    """What `backend.update` would store for this article, in the index's own representation."""
+    prepared = index.full_prepare(article)
+    prepared.pop("boost", None)
+    stored = {name for name, f in backend.schema.items() if f.stored}
+    return {k: backend._from_python(v) for k, v in prepared.items() if k in stored}
+
+
+def _differences(expected: dict, actual: dict) -> list[str]:
+    ignore = {ID, DJANGO_CT, DJANGO_ID}
+    names = (set(expected) | set(actual)) - ignore
+    return sorted(n for n in names if expected.get(n) != actual.get(n))
+
+
+def check_index(using: str = "default") -> IndexReport:
+    """Compare the database's articles with the index's entries; nothing is changed."""
+    from articles.models import Article
+
+    backend, index = _connection(using)
+    whoosh = _is_whoosh(backend)
+    indexed = _indexed_whoosh(backend) if whoosh else _indexed_generic(using)
+    report = IndexReport(in_index=len(indexed))
+    has_hash = "content_hash" in index.fields
+
+    seen: set[str] = set()
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    report.in_database = len(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for article in index.index_queryset(using=using).filter(pk__in=chunk).order_by("pk"):
+            key = f"{ARTICLE_CT}.{article.pk}"
+            seen.add(key)
+            actual = indexed.get(key)
+            if actual is None:
+                report.missing.append(article.pk)
+                continue
+            if whoosh:
+                diff = _differences(_expected_whoosh(backend, index, article), actual)
+            elif has_hash:
+                diff = [] if actual.get("content_hash") == content_hash(index.full_prepare(article)) else ["content_hash"]
+            else:
+                diff = []
+            if diff:
+                report.stale.append(article.pk)
+                report.differences[article.pk] = diff
+    report.orphaned = sorted(set(indexed) - seen, key=lambda k: (_article_id(k) is None, _article_id(k) or 0, k))
+    report.missing.sort()
+    report.stale.sort()
+    return report
+
+
+def repair_index(report: IndexReport | None = None, using: str = "default") -> IndexReport:
+    """Reindex missing and stale articles, remove orphaned entries; return a fresh check."""
+    from articles.models import Article
+
+    report = report or check_index(using)
+    backend, index = _connection(using)
+    todo = report.missing + report.stale
+    for start in range(0, len(todo), CHUNK):
+        articles = list(index.index_queryset(using=using).filter(pk__in=todo[start : start + CHUNK]))
+        if articles:
+            backend.update(index, articles)
+    for identifier in report.orphaned:
+        pk = _article_id(identifier)
+        if pk is not None and Article.objects.filter(pk=pk).exists():
+            continue  # created since the check: not an orphan any more
+        backend.remove(identifier)
+    return check_index(using)
