@@ -116,14 +116,15 @@ def _on_success(sender, request, user, **kwargs):
 
 
 class LockoutBackend:
-    """Refuses authentication outright while a lock holds; otherwise defers to the next backend."""
+    """Refuses authentication outright while a lock holds; otherwise defers to the next backend.
+
+    It has no get_user() on purpose: it never logs anyone in, so sessions and Client.force_login()
+    (which picks the first backend that has get_user) keep using ModelBackend.
+    """
 
     def authenticate(self, request, username=None, **kwargs):
         if username and locked_for(str(username), client_ip(request)):
             raise PermissionDenied("login locked out")
-        return None
-
-    def get_user(self, user_id):
         return None
 
 
