@@ -46,6 +46,10 @@ def duration() -> int:
     return _setting("LOGIN_LOCKOUT_DURATION", 15 * 60)
 
 
+def _now() -> float:
+    return time.time()
+
+
 def _cache():
     return caches[_setting("LOGIN_LOCKOUT_CACHE", "default")]
 
@@ -74,11 +78,11 @@ def locked_for(username: str, ip: str) -> int:
     until = _cache().get(_key("lock", username, ip))
     if not until:
         return 0
-    return max(0, math.ceil(until - time.time()))
+    return max(0, math.ceil(until - _now()))
 
 
 def record_failure(username: str, ip: str) -> None:
-    cache, now = _cache(), time.time()
+    cache, now = _cache(), _now()
     if locked_for(username, ip):
         return  # attempts during a lock neither extend it nor count towards the next one
     key = _key("fail", username, ip)
