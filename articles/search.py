@@ -121,9 +121,9 @@ def base_queryset(params: SearchParams, query: str) -> SearchQuerySet:
         sqs = sqs.filter(published_end__lte=params.date_to)
     sort = params.effective_sort
     if sort == "newest":
-        sqs = sqs.order_by("-date_desc")
+        sqs = sqs.order_by("-date_desc", "title_sort")
     elif sort == "oldest":
-        sqs = sqs.order_by("date_asc")
+        sqs = sqs.order_by("date_asc", "title_sort")
     for name in FACETS:
         sqs = sqs.facet(name, limit=-1)
     return sqs

@@ -23,6 +23,8 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     date_asc = indexes.IntegerField(indexed=False)
     date_desc = indexes.IntegerField(indexed=False)
     date_precision = indexes.CharField(model_attr="date_precision", indexed=False)
+    # Tie-break for date sorts: same-date articles in title order, whatever order they were indexed in.
+    title_sort = indexes.FacetCharField()
 
     def get_model(self):
         return Article
@@ -61,3 +63,6 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     def prepare_date_desc(self, obj):
         d = obj.published_date
         return d.year * 10000 + d.month * 100 + d.day if d else 0
+
+    def prepare_title_sort(self, obj):
+        return obj.title.casefold()[:200]

@@ -32,8 +32,10 @@ class PendingReindex:
 
     def __init__(self):
         self.ids: set[int] = set()
+        self.done = False
 
     def __call__(self):
+        self.done = True
         reindex_articles(self.ids)
 
 
@@ -42,7 +44,9 @@ def _schedule(ids) -> None:
     if not connection.in_atomic_block:
         reindex_articles(ids)
         return
-    pending = next((f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex)), None)
+    pending = next(
+        (f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex) and not f.done), None
+    )
     if pending is None:
         pending = PendingReindex()
         transaction.on_commit(pending)

@@ -25,8 +25,8 @@ from haystack.exceptions import SearchBackendError
 from whoosh import query as wq
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.qparser import FuzzyTermPlugin, PlusMinusPlugin, QueryParser
-from whoosh.sorting import Count, FieldFacet
+from whoosh.qparser import FuzzyTermPlugin, PlusMinusPlugin, QueryParser, WildcardPlugin, syntax
+from whoosh.sorting import Count, FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
 
 WRITE_LOCK_TIMEOUT = 300  # seconds a writer waits for another process's commit
@@ -199,13 +199,11 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if parsed is None or parsed is wq.NullQuery:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 
+        # Each key keeps its own direction (newest first, then title A-Z), unlike the stock backend.
         sortedby, reverse = None, False
         if sort_by:
-            directions = {s.startswith("-") for s in sort_by}
-            if len(directions) > 1:
-                raise SearchBackendError("Whoosh requires all order_by fields to use the same sort direction")
-            reverse = directions.pop()
-            sortedby = [s.lstrip("-") for s in sort_by]
+            keys = [FieldFacet(s.lstrip("-"), reverse=s.startswith("-")) for s in sort_by]
+            sortedby = keys[0] if len(keys) == 1 else MultiFacet(keys)
 
         facet_names = list(facets or [])
         groupedby = [
@@ -283,9 +281,33 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return suggestion if suggestion != " ".join(w.lower() for w in words) else None
 
 
+class UnstemmedWildcardPlugin(WildcardPlugin):
+    """Keep `word*` a wildcard: the stock plugin turns it into a prefix node whose text the analyzer
+    stems ("Kulibay*" became "kulibai*" and found nothing). Whoosh still runs it as a Prefix query."""
+
+    def do_wildcards(self, parser, group):
+        i = 0
+        while i < len(group):
+            node = group[i]
+            if isinstance(node, self.WildcardNode):
+                if i < len(group) - 1 and group[i + 1].is_text():
+                    node.text += group.pop(i + 1).text
+                if i > 0 and group[i - 1].is_text():
+                    node.text = group.pop(i - 1).text + node.text
+                else:
+                    i += 1
+            else:
+                if isinstance(node, syntax.GroupNode):
+                    self.do_wildcards(parser, node)
+                i += 1
+        return group
+
+
 def make_parser(content_field: str, schema) -> QueryParser:
     """All words must match by default; OR, NOT, -word, "phrase", word*, word~, field:value, (groups)."""
     parser = QueryParser(content_field, schema=schema)
+    parser.remove_plugin_class(WildcardPlugin)
+    parser.add_plugin(UnstemmedWildcardPlugin())
     parser.add_plugins([FuzzyTermPlugin(), PlusMinusPlugin()])
     return parser
 

@@ -1,0 +1,153 @@
+"""The one search function, without HTTP: query language, facets, filters, sorting, snippets."""
+
+import datetime as dt
+
+import pytest
+from django.core.paginator import InvalidPage
+
+from articles.search import SearchParams, search_articles
+
+FILES = {
+    "000_9c5419554aa1a0fb.txt": "politnavigator",
+    "001_85c1c91c220d666a.txt": "aljazeera",
+    "002_1e562040c40c0d33.txt": "blog",
+    "003_1d74b9649cbe830b.txt": "informnapalm",
+    "004_0023f067e5c2ca8b.txt": "unnamed",
+}
+
+
+def found(**kwargs):
+    results = search_articles(SearchParams(**kwargs))
+    return sorted(FILES[h.article.source_file] for h in results.hits)
+
+
+def ordered(**kwargs):
+    return [FILES[h.article.source_file] for h in search_articles(SearchParams(**kwargs)).hits]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("Tokayev", ["aljazeera", "blog", "informnapalm", "politnavigator", "unnamed"]),
+        ("Lukashenko", ["informnapalm", "politnavigator", "unnamed"]),
+        ("Lukashenko Kumtor", ["politnavigator"]),  # all words must match
+        ("Kumtor OR Hainan", ["aljazeera", "politnavigator"]),
+        ("Lukashenko NOT Kumtor", ["informnapalm", "unnamed"]),
+        ("Lukashenko -Kumtor", ["informnapalm", "unnamed"]),
+        ('"Pandora’s box"', ["informnapalm"]),
+        ('"Romanian revolution"', ["blog", "unnamed"]),
+        ('"revolution Romanian"', []),  # a phrase is ordered
+        ("Akorda", ["aljazeera", "politnavigator"]),  # accent folding: the text says Akordá once
+        ("AKORDÁ", ["aljazeera", "politnavigator"]),
+        ("Caucescu", ["unnamed"]),
+        ("Masimov", ["politnavigator"]),
+        ("Masimov~", ["aljazeera", "blog", "informnapalm", "politnavigator"]),  # fuzzy finds Massimov
+        ("Kulibay*", ["politnavigator"]),  # Kulibayev; a capitalised prefix is not stemmed
+        ("zhanaoz*", ["aljazeera", "informnapalm", "politnavigator"]),
+        ("Pantsir*", []),  # only in InformNapalm's "Read also" links, which are not the article
+        ("title:Pandora", ["informnapalm"]),
+        ("author:Hriniova", ["informnapalm"]),
+        ("author:Giralt", ["blog"]),
+        ('outlet:"Al Jazeera"', ["aljazeera"]),
+        ("outlet:PolitNavigator", ["politnavigator"]),
+        ("(Kumtor OR Hainan) AND Baikonur", ["politnavigator"]),
+        ("zzyzx", []),
+    ],
+)
+def test_query_language(seeded, q, expected):
+    assert found(q=q) == expected
+
+
+def test_english_stemming(seeded):
+    assert found(q="protesting") == found(q="protests") == found(q="protest")
+    assert "protesters" in str(search_articles(SearchParams(q="protesting")).hits[0].snippet).lower()
+
+
+def test_broken_syntax_gets_a_message_and_results(seeded):
+    for q in ['"unclosed phrase', "Tokayev AND (", "title:", "((((", "OR", "*", "~", ":::", "Tokayev)"]:
+        results = search_articles(SearchParams(q=q))
+        assert results.count >= 0  # never raises
+    results = search_articles(SearchParams(q='Tokayev AND ("Security Council"'))
+    assert results.count >= 1
+
+
+def test_empty_query_browses_newest_first_with_undated_last(seeded):
+    # Month- and year-precision dates sort at the start of their span; ties go by title.
+    assert ordered() == ["politnavigator", "informnapalm", "aljazeera", "unnamed", "blog"]
+
+
+def test_sort_oldest(seeded):
+    # Same-date articles in title order; "2022" sorts at the start of its span.
+    assert ordered(q="Tokayev", sort="oldest") == ["informnapalm", "aljazeera", "unnamed", "blog", "politnavigator"]
+    assert ordered(q="Tokayev", sort="newest")[0] == "politnavigator"
+
+
+def test_facets_are_real_names_with_counts(seeded):
+    facets = search_articles(SearchParams()).facets
+    assert [(f.value, f.count) for f in facets["outlet"]] == [
+        ("Al Jazeera", 1),
+        ("InformNapalm", 1),
+        ("PolitNavigator", 1),
+        ("Ramon Giralt (personal blog)", 1),
+    ]
+    assert [(f.value, f.count) for f in facets["author"]] == [
+        ("Ainur Kurmanov", 1),
+        ("Ramon Giralt", 1),
+        ("Sofia Hriniova", 1),
+    ]
+    assert [(f.value, f.count) for f in facets["stance"]] == [
+        ("Analytical, no clear side", 2),
+        ("Critical of Russia's role", 2),
+        ("Supportive of Russia's role", 1),
+    ]
+    assert [(f.value, f.count) for f in facets["year"]] == [("2022", 5)]
+
+
+def test_facets_follow_query_and_filters(seeded):
+    results = search_articles(SearchParams(q="Lukashenko", stance=["Critical of Russia's role"]))
+    assert sorted(FILES[h.article.source_file] for h in results.hits) == ["informnapalm", "unnamed"]
+    assert [(f.value, f.count) for f in results.facets["outlet"]] == [("InformNapalm", 1)]
+    assert [(f.value, f.count) for f in results.facets["stance"]] == [("Critical of Russia's role", 2)]
+
+
+def test_filters_combine(seeded):
+    assert found(outlet=["Al Jazeera", "InformNapalm"]) == ["aljazeera", "informnapalm"]  # OR within
+    assert found(outlet=["Al Jazeera", "InformNapalm"], stance=["Critical of Russia's role"]) == ["informnapalm"]
+    assert found(author=["Sofia Hriniova"]) == ["informnapalm"]
+    assert found(year=["2022"]) == sorted(FILES.values())
+    assert found(year=["2021"]) == []
+
+
+def test_date_range_respects_precision(seeded):
+    # "2022" (year precision) is not claimed for January 2022; the whole year contains it.
+    january = found(date_from=dt.date(2022, 1, 1), date_to=dt.date(2022, 1, 31))
+    assert january == ["aljazeera", "informnapalm", "politnavigator", "unnamed"]
+    assert found(date_from=dt.date(2022, 1, 1), date_to=dt.date(2022, 12, 31)) == sorted(FILES.values())
+    assert found(date_from=dt.date(2022, 1, 6), date_to=dt.date(2022, 1, 6)) == ["politnavigator"]
+
+
+def test_snippets_escape_text_and_mark_matches(seeded, django_capture_on_commit_callbacks):
+    article = seeded["002_1e562040c40c0d33.txt"]
+    with django_capture_on_commit_callbacks(execute=True):
+        article.body = "Tokayev <script>alert(1)</script> & co. " + article.body
+        article.save()
+    hit = next(h for h in search_articles(SearchParams(q="Tokayev alert")).hits if h.article.pk == article.pk)
+    html = str(hit.snippet)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<mark>Tokayev</mark>" in html and "&amp; co." in html
+
+
+def test_pagination_and_bad_pages(seeded):
+    page1 = search_articles(SearchParams(page_size=2))
+    page3 = search_articles(SearchParams(page_size=2, page=3))
+    assert (page1.count, page1.num_pages, len(page1.hits), len(page3.hits)) == (5, 3, 2, 1)
+    for page in (0, 4, -1):
+        with pytest.raises(InvalidPage):
+            search_articles(SearchParams(page_size=2, page=page))
+
+
+def test_spelling_suggestion_when_nothing_matches(seeded):
+    results = search_articles(SearchParams(q="Nazarbaev Tokaiev"))
+    assert results.count == 0
+    assert results.suggestion == "nazarbayev tokayev"
+    assert search_articles(SearchParams(q="Tokayev")).suggestion is None
