@@ -1,0 +1,30 @@
+"""python manage.py backup_archive PATH: the whole archive in one file (see articles/backup.py)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.backup import BackupError, write_backup
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the whole archive (outlets, people, stance scheme, tags, articles with their original bytes, "
+        "credits, provenance, timestamps) to one zip file with a manifest of counts and SHA-256 checksums."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="File to write, e.g. kzarchive-2026-01-31.zip (replaced if it exists).")
+
+    def handle(self, *args, path, **options):
+        target = Path(path)
+        if target.is_dir():
+            raise CommandError(f"{target} is a folder; give a file name")
+        if not target.parent.exists():
+            raise CommandError(f"folder {target.parent} does not exist")
+        try:
+            manifest = write_backup(target)
+        except (BackupError, OSError) as exc:
+            raise CommandError(f"backup failed: {exc}")
+        counts = ", ".join(f"{n} {label.split('.')[-1]}" for label, n in manifest["counts"].items())
+        self.stdout.write(f"Wrote {target} ({target.stat().st_size:,} bytes): {counts}.")
