@@ -156,11 +156,13 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
     terms = query_terms(query) if query and with_snippets else set()
     hits = []
+    by_relevance = params.effective_sort == "relevance"
     for result in page:
         article = articles.get(int(result.pk))
         if article is None:  # indexed but deleted a moment ago
             continue
-        hits.append(Hit(article, snippet(article.body, terms) if with_snippets else "", result.score))
+        score = float(result.score) if by_relevance and result.score is not None else None  # else a sort key
+        hits.append(Hit(article, snippet(article.body, terms) if with_snippets else "", score))
 
     facets = {}
     if with_facets:
