@@ -42,16 +42,11 @@ class IndexReport:
 
     def lines(self) -> list[str]:
         out = [f"{self.in_database} articles in the database, {self.in_index} entries in the index."]
-        out.append(
-            f"missing: {len(self.missing)}, stale: {len(self.stale)}, orphaned: {len(self.orphaned)}"
-        )
+        out.append(f"missing: {len(self.missing)}, stale: {len(self.stale)}, orphaned: {len(self.orphaned)}")
         if self.missing:
             out.append("missing ids: " + " ".join(str(i) for i in self.missing))
         if self.stale:
-            out.append(
-                "stale ids: "
-                + " ".join(f"{i} ({', '.join(self.differences.get(i, []))})" for i in self.stale)
-            )
+            out.append("stale ids: " + " ".join(f"{i} ({', '.join(self.differences.get(i, []))})" for i in self.stale))
         if self.orphaned:
             out.append("orphaned entries: " + " ".join(self.orphaned))
         out.append("index is in step with the database." if self.clean else "index has drifted from the database.")
@@ -150,7 +145,9 @@ def check_index(using: str = "default") -> IndexReport:
             if whoosh:
                 diff = _differences(_expected_whoosh(backend, index, article), actual)
             elif has_hash:
-                diff = [] if actual.get("content_hash") == content_hash(index.full_prepare(article)) else ["content_hash"]
+                diff = (
+                    [] if actual.get("content_hash") == content_hash(index.full_prepare(article)) else ["content_hash"]
+                )
             else:
                 diff = []
             if diff:

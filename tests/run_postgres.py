@@ -48,7 +48,9 @@ def find_bindir() -> Path | None:
         name = Path(path).parent.parent.name
         return tuple(int(p) for p in name.split(".") if p.isdigit()) or (0,)
 
-    candidates += [Path(p).parent for p in sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=version, reverse=True)]
+    candidates += [
+        Path(p).parent for p in sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=version, reverse=True)
+    ]
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).parent)
@@ -102,16 +104,41 @@ class Cluster:
         return proc
 
     def create(self) -> None:
-        self.run("initdb", "-D", str(self.data), "-U", DB_USER, "--auth=trust", "-E", "UTF8", "--no-locale",
-                 "--no-sync", "--no-instructions")
+        self.run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            DB_USER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+            "--no-instructions",
+        )
 
     def start(self) -> None:
         for attempt in range(5):
             self.port = free_port()
-            options = " ".join([f"-p {self.port}", "-c listen_addresses=127.0.0.1",
-                                f"-c unix_socket_directories={self.root}"] + [f"-c {o}" for o in SERVER_OPTIONS])
-            proc = self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60",
-                            "start", check=False)
+            options = " ".join(
+                [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.root}"]
+                + [f"-c {o}" for o in SERVER_OPTIONS]
+            )
+            proc = self.run(
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+                check=False,
+            )
             if proc.returncode == 0:
                 self.started = True
                 self.run("createdb", "-h", str(self.root), "-p", str(self.port), "-U", DB_USER, DB_NAME)

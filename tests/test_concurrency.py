@@ -52,15 +52,23 @@ class FreshArchive:
         import psycopg
 
         with psycopg.connect(
-            host=self.pg["HOST"], port=self.pg["PORT"] or 5432, user=self.pg["USER"], password=self.pg["PASSWORD"],
-            dbname="postgres", autocommit=True,
+            host=self.pg["HOST"],
+            port=self.pg["PORT"] or 5432,
+            user=self.pg["USER"],
+            password=self.pg["PASSWORD"],
+            dbname="postgres",
+            autocommit=True,
         ) as conn:
             conn.execute(sql)
 
     def manage(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
         proc = subprocess.run(
-            [sys.executable, str(REPO / "manage.py"), *args], cwd=REPO, env=self.env, text=True,
-            capture_output=True, timeout=timeout,
+            [sys.executable, str(REPO / "manage.py"), *args],
+            cwd=REPO,
+            env=self.env,
+            text=True,
+            capture_output=True,
+            timeout=timeout,
         )
         if check and proc.returncode != 0:
             raise AssertionError(f"manage.py {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
@@ -70,8 +78,12 @@ class FreshArchive:
         """Run Django code in the archive (after django.setup()); return its stdout."""
         prelude = "import django; django.setup()\n"
         proc = subprocess.run(
-            [sys.executable, "-c", prelude + code, *args], cwd=REPO, env=self.env, text=True,
-            capture_output=True, timeout=timeout,
+            [sys.executable, "-c", prelude + code, *args],
+            cwd=REPO,
+            env=self.env,
+            text=True,
+            capture_output=True,
+            timeout=timeout,
         )
         if proc.returncode != 0:
             raise AssertionError(f"subprocess exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
@@ -79,8 +91,12 @@ class FreshArchive:
 
     def popen(self, code: str, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-c", "import django; django.setup()\n" + code, *args], cwd=REPO, env=self.env,
-            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, "-c", "import django; django.setup()\n" + code, *args],
+            cwd=REPO,
+            env=self.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
     def close(self) -> None:
@@ -178,7 +194,7 @@ def test_concurrent_writers_leave_index_exactly_matching_database(fresh_archive)
         out, err = proc.communicate(timeout=120)
         outputs.append((proc.returncode, out, err))
     elapsed = time.monotonic() - started
-    for code, out, err in outputs:
+    for code, _out, err in outputs:
         assert "LockError" not in err, err
         assert code == 0, err
     print(f"{WORKERS} writers x {OPS} operations in {elapsed:.1f} s: {[o[1].strip() for o in outputs]}")

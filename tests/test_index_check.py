@@ -17,8 +17,13 @@ def make_drift(seeded):
     """One article never indexed, one edited behind the index's back, one deleted behind its back."""
     template = seeded["000_9c5419554aa1a0fb.txt"]
     new = Article.objects.create(
-        title="Unindexed zyzzyva report", body="A zyzzyva text nobody indexed.", source_file="drift-new.txt",
-        raw_bytes=b"x", raw_text="x", sha256="0" * 64, source=template.source,
+        title="Unindexed zyzzyva report",
+        body="A zyzzyva text nobody indexed.",
+        source_file="drift-new.txt",
+        raw_bytes=b"x",
+        raw_text="x",
+        sha256="0" * 64,
+        source=template.source,
     )
     edited = seeded["001_85c1c91c220d666a.txt"]
     Article.objects.filter(pk=edited.pk).update(title="Quietly retitled")

@@ -26,5 +26,6 @@ class Command(BaseCommand):
             for line in report.lines():
                 self.stdout.write(line)
         if not report.clean:
-            raise CommandError("search index and database differ" + ("" if repair else " (run with --repair)"),
-                               returncode=1)
+            raise CommandError(
+                "search index and database differ" + ("" if repair else " (run with --repair)"), returncode=1
+            )
