@@ -1,9 +1,16 @@
 """The curators' workbench. Every edit made here is recorded as the curator's, so ingest keeps it."""
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models.functions import ExtractYear
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
+from articles.ingest import FAILED, Curated, ingest_bytes
 from articles.models import FROM_CURATOR, Article, Credit, Person, Source, StanceCategory, Tag
 
 # Admin form fields -> the provenance key ingest checks before overwriting.
@@ -56,8 +63,28 @@ class CreditInline(admin.TabularInline):
     fields = ["person", "role", "position"]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("allow_empty_file", True)  # ingest explains an empty file itself
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        return [single(d, initial) for d in data] if isinstance(data, list | tuple) else [single(data, initial)]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(help_text="Saved pages (.html, .htm, .html.gz) or plain-text articles (.txt).")
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    change_list_template = "admin/articles/article/change_list.html"
     list_display = ["title", "source", "authors_display", "published_display", "date_precision", "stance"]
     list_filter = ["source", "stance", "date_precision", YearFilter]
     search_fields = ["title", "people__name"]
@@ -102,6 +129,35 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("credits__person").defer("raw_bytes")
 
+    def get_urls(self):
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="articles_article_upload")
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request):
+        """Ingest uploaded files exactly as the ingest command does: one transaction per file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            curated = Curated.load()
+            for upload in form.cleaned_data["files"]:
+                if upload.size > settings.INGEST_MAX_BYTES:
+                    self.message_user(
+                        request, f"{upload.name}: file is {upload.size:,} bytes, over the limit.", messages.ERROR
+                    )
+                    continue
+                outcome = ingest_bytes(upload.name, upload.read(), curated=curated)
+                level = messages.ERROR if outcome.status == FAILED else messages.SUCCESS
+                self.message_user(request, f"{outcome.name}: {outcome.status}. {outcome.message}".strip(), level)
+            return redirect("admin:articles_article_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": "Upload articles",
+        }
+        return TemplateResponse(request, "admin/articles/article/upload.html", context)
+
     @admin.display(description="authors")
     def authors_display(self, obj):
         return ", ".join(obj.author_names)
@@ -112,7 +168,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="raw original (verbatim)")
     def raw_original(self, obj):
-        return format_html('<pre class="kz-raw" style="white-space:pre-wrap;max-height:30em;overflow:auto">{}</pre>', obj.raw_text)
+        return format_html(
+            '<pre class="kz-raw" style="white-space:pre-wrap;max-height:30em;overflow:auto">{}</pre>', obj.raw_text
+        )
 
     def save_model(self, request, obj, form, change):
         mark_curated(obj, {PROVENANCE_KEYS[f] for f in form.changed_data if f in PROVENANCE_KEYS})

@@ -178,12 +178,12 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:detail", args=[self.pk])
-
     def save(self, *args, **kwargs):
         self.word_count = len(self.body.split())
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", args=[self.pk])
 
     # --- derived views of the data -------------------------------------------------------------
     @property
@@ -265,9 +265,7 @@ class Credit(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "person", "role"], name="unique_credit_per_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["article", "person", "role"], name="unique_credit_per_role")]
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()})"

@@ -89,3 +89,31 @@ def test_list_filters_and_search(seeded_committed, curator):
     assert response.context["cl"].result_count == 3
     response = curator.get("/admin/articles/article/?q=Hriniova")
     assert response.context["cl"].result_count == 1
+
+
+def test_upload_form_ingests_files_and_reports_each(seeded_committed, curator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import DATA
+
+    page = SimpleUploadedFile(
+        "story.html",
+        b"<html><head><title>Almaty curfew extended - Example News</title>"
+        b'<meta property="og:site_name" content="Example News"></head><body><article><h1>Almaty curfew extended</h1>'
+        + b"<p>The curfew in Almaty was extended for another week, officials said on Monday.</p>" * 5
+        + b"</article></body></html>",
+    )
+    text = SimpleUploadedFile("bbc.txt", (DATA / "text" / "bbc-business-001.txt").read_bytes())
+    empty = SimpleUploadedFile("empty.txt", b"")
+    response = curator.post("/admin/articles/article/upload/", {"files": [page, text, empty]}, follow=True)
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown == ["story.html: created.", "bbc.txt: created.", "empty.txt: failed. file is empty"]
+    assert Article.objects.count() == 7
+    assert search_articles(SearchParams(q="curfew")).count == 1
+
+
+def test_upload_needs_add_permission(db):
+    user = User.objects.create_user("reader", password="a-long-test-password", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    assert client.get("/admin/articles/article/upload/").status_code == 403

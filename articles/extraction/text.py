@@ -68,7 +68,8 @@ CLOSING_BOILERPLATE = re.compile(
     r"^\s*(?:the (?:opinions|views) expressed in this article are"
     r"|.{0,60}does not have any financial support"
     r"|dissemination and reprint"
-    r"|(?:this|the) (?:publication|article|analytical review|review|material) was (?:specially |especially )?prepared by"
+    r"|(?:this|the) (?:publication|article|analytical review|review|material) was"
+    r" (?:specially |especially )?prepared by"
     r")",
     re.IGNORECASE,
 )
