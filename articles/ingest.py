@@ -328,9 +328,11 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
     # Outlet: what the text names, else the curated file (null there means "unnamed", on purpose).
     aliases = curated.aliases()
     if extracted.site_name:
-        outlet, origin = find_source(extracted.site_name, aliases) or Source.objects.create(
-            name=extracted.site_name, kind=Source.Kind.OTHER
-        ), FROM_TEXT
+        outlet, origin = (
+            find_source(extracted.site_name, aliases)
+            or Source.objects.create(name=extracted.site_name, kind=Source.Kind.OTHER),
+            FROM_TEXT,
+        )
     elif "outlet" in entry:
         outlet = find_source(entry["outlet"], aliases) if entry["outlet"] else None
         origin = FROM_METADATA_FILE
@@ -354,8 +356,12 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
     put("published", date, origin, set_date)
 
     language = extracted.language or entry.get("language", "")
-    put("language", language, FROM_TEXT if extracted.language else FROM_METADATA_FILE,
-        lambda v: setattr(article, "language", v))
+    put(
+        "language",
+        language,
+        FROM_TEXT if extracted.language else FROM_METADATA_FILE,
+        lambda v: setattr(article, "language", v),
+    )
     url = extracted.url or entry.get("url", "")
     put("url", url, FROM_TEXT if extracted.url else FROM_METADATA_FILE, lambda v: setattr(article, "url", v))
     if "stance" in entry:
@@ -363,8 +369,12 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
         if stance is None:
             raise IngestError(f"curated stance {entry['stance']!r} is not in the stance scheme")
         put("stance", stance, FROM_METADATA_FILE, lambda v: setattr(article, "stance", v))
-        put("stance_rationale", entry.get("stance_rationale", ""), FROM_METADATA_FILE,
-            lambda v: setattr(article, "stance_rationale", v))
+        put(
+            "stance_rationale",
+            entry.get("stance_rationale", ""),
+            FROM_METADATA_FILE,
+            lambda v: setattr(article, "stance_rationale", v),
+        )
 
     article.field_sources = sources
     article.save()
@@ -374,8 +384,9 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
         article.credits.all().delete()
         for position, credit in enumerate(credits):
             person, _ = Person.objects.get_or_create(name=credit.name)
-            Credit.objects.get_or_create(article=article, person=person, role=credit.role,
-                                         defaults={"position": position})
+            Credit.objects.get_or_create(
+                article=article, person=person, role=credit.role, defaults={"position": position}
+            )
         sources["credits"] = FROM_TEXT if extracted.credits else (FROM_METADATA_FILE if credits else FROM_TEXT)
     if sources.get("tags") != FROM_CURATOR:
         article.tags.set([Tag.objects.get_or_create(name=t[:120])[0] for t in extracted.tags])

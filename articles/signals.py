@@ -44,9 +44,7 @@ def _schedule(ids) -> None:
     if not connection.in_atomic_block:
         reindex_articles(ids)
         return
-    pending = next(
-        (f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex) and not f.done), None
-    )
+    pending = next((f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex) and not f.done), None)
     if pending is None:
         pending = PendingReindex()
         transaction.on_commit(pending)

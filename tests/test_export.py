@@ -6,8 +6,21 @@ import json
 
 from django.core.management import call_command
 
-REQUIRED = ["id", "title", "outlet", "authors", "published", "date_precision", "stance", "url", "language",
-            "word_count", "body", "source_file", "sha256"]
+REQUIRED = [
+    "id",
+    "title",
+    "outlet",
+    "authors",
+    "published",
+    "date_precision",
+    "stance",
+    "url",
+    "language",
+    "word_count",
+    "body",
+    "source_file",
+    "sha256",
+]
 
 
 def run(fmt):

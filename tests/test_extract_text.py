@@ -65,7 +65,10 @@ def test_al_jazeera_seed():
     assert e.published.precision == "unknown"  # the page prints no date
     assert e.site_name == "Al Jazeera"  # named in its disclaimer
     assert e.paragraphs[0].startswith("Earlier this month, Kazakhstan became the scene of bloody events")
-    assert e.paragraphs[-1] == "In other words, Kazakhstan 2022 may have inadvertently predestined the outcome of Russia 2024."
+    assert (
+        e.paragraphs[-1]
+        == "In other words, Kazakhstan 2022 may have inadvertently predestined the outcome of Russia 2024."
+    )
     assert "From a gas price spike to the coup and counter-coup" in e.paragraphs  # subheads stay
 
 
@@ -91,11 +94,15 @@ def test_informnapalm_seed():
     ]
     assert e.site_name == "InformNapalm"
     assert e.paragraphs[0].startswith("Russian propagandists are trying to convince the domestic audience")
-    assert e.paragraphs[-1].endswith("should any forces appear in Russia that want to take advantage of the old age, "
-                                     "weakness or illness of its leader, and to make a similar coup?")
+    assert e.paragraphs[-1].endswith(
+        "should any forces appear in Russia that want to take advantage of the old age, "
+        "weakness or illness of its leader, and to make a similar coup?"
+    )
     assert len(e.references) == 24
     assert e.references[0].startswith("[1] https://www.inform.kz/")
-    assert e.references[7] == "[8] https://www.vb.kg/doc/411990_pogromshiki_otrezali_golovy_kazahstanskomy_siloviky.html"
+    assert (
+        e.references[7] == "[8] https://www.vb.kg/doc/411990_pogromshiki_otrezali_golovy_kazahstanskomy_siloviky.html"
+    )
     assert "Events timeline" in e.paragraphs and "Conclusions" in e.paragraphs
 
 
