@@ -34,7 +34,7 @@ from .html_meta import (
     strip_site,
 )
 from .html_text import clean_para, clean_text, credits_from_byline, fold, parse_date
-from .types import Credit, Extracted, PartialDate
+from .types import Credit, Extracted
 
 MAX_BYTES = 64 * 1024 * 1024  # after gunzip
 MAX_CHARS = 6_000_000  # longer pages are cut: the article is near the top
@@ -46,13 +46,19 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{2,40})""", re.I
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{2,40})""", re.I)
 _XML_ENC = re.compile(rb"""^\s*<\?xml[^>]{0,200}encoding\s*=\s*["']([A-Za-z0-9_.\-]{2,40})""", re.I)
 # WHATWG: these labels mean windows-1252 in HTML.
-_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
-            "ascii": "cp1252", "iso8859-1": "cp1252", "x-user-defined": "cp1252", "utf8": "utf-8"}
+_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "x-user-defined": "cp1252",
+    "utf8": "utf-8",
+}
 
 
 def _codec(label: bytes | str) -> str | None:
@@ -90,7 +96,7 @@ def decode_html(data: bytes) -> str:
     data = bytes(data or b"")
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, errors="replace")
+            return data[len(bom) :].decode(enc, errors="replace")
     head = data[:8192]
     declared = None
     m = _XML_ENC.search(head) or _META_CHARSET.search(head)
@@ -196,17 +202,63 @@ def _tags(meta: dict, ld: dict) -> list[str]:
     return out
 
 
-_META_TITLE_KEYS = ("dc:title", "dcterm:title", "dcterms:title", "dc.title", "og:title", "twitter:title",
-                    "parsely-title", "sailthru.title")
-_META_AUTHOR_KEYS = ("dc:creator", "dcterm:creator", "dcterms:creator", "author", "article:author_name", "article:author", "og:article:author", "parsely-author", "sailthru.author",
-                     "dc.creator", "dcterms.creator", "byl", "citation_author", "twitter:creator:name",
-                     "book:author", "creator")
-_META_DATE_KEYS = ("article:published_time", "og:article:published_time", "og:published_time",
-                   "datepublished", "article.published", "published_time", "publishdate", "publish-date",
-                   "publish_date", "pubdate", "parsely-pub-date", "sailthru.date", "dc.date.issued",
-                   "dcterms.issued", "dc.date.created", "dcterms.created", "citation_publication_date",
-                   "citation_date", "date", "dc.date", "dcterms.date", "og:pubdate", "article_date_original",
-                   "original-publish-date", "cxenseparse:recs:publishtime", "dat", "displaydate")
+_META_TITLE_KEYS = (
+    "dc:title",
+    "dcterm:title",
+    "dcterms:title",
+    "dc.title",
+    "og:title",
+    "twitter:title",
+    "parsely-title",
+    "sailthru.title",
+)
+_META_AUTHOR_KEYS = (
+    "dc:creator",
+    "dcterm:creator",
+    "dcterms:creator",
+    "author",
+    "article:author_name",
+    "article:author",
+    "og:article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "citation_author",
+    "twitter:creator:name",
+    "book:author",
+    "creator",
+)
+_META_DATE_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "article.published",
+    "published_time",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date.created",
+    "dcterms.created",
+    "citation_publication_date",
+    "citation_date",
+    "date",
+    "dc.date",
+    "dcterms.date",
+    "og:pubdate",
+    "article_date_original",
+    "original-publish-date",
+    "cxenseparse:recs:publishtime",
+    "dat",
+    "displaydate",
+)
 
 
 def _authors(tree, meta: dict, ld: dict) -> list[Credit]:
@@ -263,19 +315,30 @@ def extract_metadata(tree, ex: Extracted) -> None:
     ex.url = _url(tree, meta, ld)
     host = host_of(ex.url)
     ex.language = _lang(tree, meta, ld)
-    ex.description = first(meta, "og:description", "description", "twitter:description") or ld.get(
-        "description", ""
-    )
+    ex.description = first(meta, "og:description", "description", "twitter:description") or ld.get("description", "")
     ex.tags = _tags(meta, ld)
     ex.credits = _authors(tree, meta, ld)
     got = _published(tree, meta, ld)
     if got:
         ex.published, ex.published_time = got
-    site = first(meta, "og:site_name") or ld.get("publisher", "") or ld.get("website", "") or first(
-        meta, "application-name", "al:ios:app_name", "al:android:app_name", "apple-mobile-web-app-title"
+    site = (
+        first(meta, "og:site_name")
+        or ld.get("publisher", "")
+        or ld.get("website", "")
+        or first(meta, "application-name", "al:ios:app_name", "al:android:app_name", "apple-mobile-web-app-title")
     )
-    sites = [s for s in (site, ld.get("publisher", ""), ld.get("website", ""),
-                         first(meta, "application-name"), host, host.split(".")[0] if host else "") if s]
+    sites = [
+        s
+        for s in (
+            site,
+            ld.get("publisher", ""),
+            ld.get("website", ""),
+            first(meta, "application-name"),
+            host,
+            host.split(".")[0] if host else "",
+        )
+        if s
+    ]
     h1s = _h1s(tree)
     base = ld.get("headline") or first(meta, *_META_TITLE_KEYS) or title_tag or (h1s[0] if h1s else "")
     others = [x for x in [og, ld.get("headline", ""), *h1s] if x and x != base]
@@ -291,19 +354,10 @@ def extract_metadata(tree, ex: Extracted) -> None:
 
 # --------------------------------------------------------------------------- body
 def extract_body(tree, ex: Extracted) -> None:
-    import trafilatura
+    from .html_body import main_text
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-    )
-    text = getattr(doc, "text", "") or "" if doc is not None else ""
-    paras = [clean_para(p) for p in text.split("\n")]
-    ex.paragraphs = [p for p in paras if p]
+    ex.paragraphs, removed = main_text(tree, ex.title)
+    ex.removed.extend(removed)
 
 
 def _fallback_text(text: str) -> list[str]:

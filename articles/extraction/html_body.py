@@ -1,0 +1,118 @@
+"""Main text of a page: trafilatura over a pre-cleaned tree, then line cleanup.
+
+trafilatura is run twice over the same lxml tree (it copies it): once favouring
+precision, once favouring recall. The precision output wins unless it lost
+much of the text the recall run found (a sign it dropped real article parts).
+Then chrome lines trafilatura lets through are removed: the title repeated
+at the top, "Share this", "Related:", newsletter/comment boilerplate, ...
+Everything dropped is reported in ``removed`` for auditing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .html_text import clean_para, fold
+
+# Keep the precision run when it has at least this share of the recall run's words.
+PRECISION_SHARE = 0.6
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def prune_hidden(tree) -> None:
+    """Drop elements a reader never sees: hidden attr, display:none, aria-hidden.
+
+    Also <template>, <noscript> fallbacks are left to trafilatura. Only
+    elements without article-sized text are dropped for aria-hidden (some sites
+    mark decorative duplicates of real text that way).
+    """
+    doomed = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
+            continue
+        if el.get("hidden") is not None:
+            doomed.append(el)
+            continue
+        style = el.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            doomed.append(el)
+            continue
+        if (el.get("aria-hidden") or "").lower() == "true" and el.tag not in ("article", "main"):
+            doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        tail = el.tail
+        if tail and tail.strip():
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        parent.remove(el)
+
+
+# Whole lines that are page furniture, not article text (any language we see often).
+_CHROME = re.compile(
+    r"^(?:advertisement|advertisements?|publicidad|publicité|anzeige|sponsored|"
+    r"comments?|\d+\s+comments?|leave a comment|post a comment|add a comment|tags?|tags:.*|topics?:?|"
+    r"share|share this(?: article| story| post)?:?|share on \w+|tweet|email|print|"
+    r"you may also like:?(?:\.\.\.)?|you might also like:?|related:?|related (?:articles|stories|posts|coverage|content):?|"
+    r"more:|see more:.*|see also:?|read more:?|read more:.*|recommended(?: for you)?:?|most popular|most read|trending|"
+    r"related:.*|\[related:.*\]|popular on .*|more from .*|don'?t miss|also read:.*|"
+    r"sign up(?: for .*)?|subscribe(?: now| to .*)?|newsletter|thanks for signing up!?|"
+    r"there was an error processing your subscription\.?|sorry!?|text size|"
+    r"follow (?:us|\w+) on .*|like this story\? share it.*|tell us what you think.*|"
+    r"click here to .*|photo:.*|image:.*|image caption.*|media caption.*|getty images|"
+    r"\[[a-z_]+ [^\]]*\].*|\[/?[a-z_]+\]|our standards:.*|copyright ©.*|© \d{4}.*|all rights reserved\.?|"
+    r"this is a modal window\..*|(?:- )?(?:chapters|descriptions off, selected|subtitles off, selected|"
+    r"captions settings, opens captions settings dialog|default, selected)|"
+    r"tempo de leitura:.*|atenção: comentários .*|分享到|选择其他平台 >>|x)$",
+    re.I,
+)
+
+
+def _words(s: str) -> int:
+    return len(re.findall(r"\w+", s))
+
+
+def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
+    """Drop chrome lines; returns (kept, removed)."""
+    kept: list[str] = []
+    removed: list[str] = []
+    ft = fold(title) if title else ""
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        if i < 3 and ft and len(kept) == 0 and fold(line) and (fold(line) == ft or (len(fold(line)) > 15 and fold(line) in ft)):
+            removed.append(line)  # the headline repeated as the first line
+            continue
+        if len(line) < 160 and _CHROME.match(line.lstrip("-–•* ").strip()):
+            removed.append(line)
+            continue
+        kept.append(line)
+    return kept, removed
+
+
+def _run(tree, **kw) -> list[str]:
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        tree, with_metadata=False, include_comments=False, include_tables=True,
+        include_images=False, include_links=False, **kw,
+    )
+    text = (getattr(doc, "text", "") or "") if doc is not None else ""
+    return [p for p in (clean_para(x) for x in text.split("\n")) if p]
+
+
+def main_text(tree, title: str = "") -> tuple[list[str], list[str]]:
+    """(paragraphs, removed) for a parsed page. The tree may be modified."""
+    prune_hidden(tree)
+    rec = _run(tree, favor_recall=True)
+    prec = _run(tree, favor_precision=True)
+    nrec = sum(_words(x) for x in rec)
+    nprec = sum(_words(x) for x in prec)
+    chosen = prec if nprec >= PRECISION_SHARE * nrec and nprec > 0 else rec
+    return clean_lines(chosen, title)
