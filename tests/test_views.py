@@ -528,6 +528,7 @@ def test_hostile_article_is_inert_on_every_page(client, hostile):
 
 
 def test_hostile_article_found_with_escaped_snippet(client, hostile):
+    assert page(client, "/search/?" + urlencode_pairs(outlet=HOSTILE_OUTLET)).count == 1
     p = page(client, f"/search/?q={HOSTILE_WORD}")
     assert p.count == 1
     assert p.titles == [HOSTILE_TITLE]  # the markup is shown as text
@@ -535,6 +536,22 @@ def test_hostile_article_found_with_escaped_snippet(client, hostile):
     assert "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in p.html
     assert p.facet("outlet") == {HOSTILE_OUTLET: 1}
     assert p.facet("author") == {HOSTILE_AUTHOR: 1}
+
+
+@pytest.mark.xfail(
+    reason='a facet value containing a double quote matches nothing: articles/search.py _exact() builds the '
+    'phrase "..." without escaping it (lead: build the filter as a whoosh Term, or escape the quote)',
+    strict=False,
+)
+def test_facet_values_with_quotes_can_be_filtered(client, hostile):
+    assert page(client, "/search/?" + urlencode_pairs(author=HOSTILE_AUTHOR)).count == 1
+    assert page(client, "/search/?" + urlencode_pairs(stance=HOSTILE_STANCE)).count == 1
+
+
+def urlencode_pairs(**kw):
+    from django.utils.http import urlencode
+
+    return urlencode(kw)
 
 
 def test_hostile_article_page_shows_the_markup_as_text(client, hostile):
