@@ -307,7 +307,8 @@ def _published(tree, meta: dict, ld: dict):
     return None
 
 
-def extract_metadata(tree, ex: Extracted) -> None:
+def extract_metadata(tree, ex: Extracted) -> dict:
+    """Fill ex's metadata fields; returns the JSON-LD article fields (for the body)."""
     meta = meta_tags(tree)
     title_tag = _title_tag(tree)
     og = first(meta, "og:title", "twitter:title")
@@ -350,14 +351,24 @@ def extract_metadata(tree, ex: Extracted) -> None:
         dropped = dropped or dropped2
     ex.title = title
     ex.site_name = clean_text(site or dropped, limit=200)
+    return ld
 
 
 # --------------------------------------------------------------------------- body
-def extract_body(tree, ex: Extracted) -> None:
+def extract_body(tree, ex: Extracted, ld_body: str = "") -> None:
     from .html_body import main_text
 
     ex.paragraphs, removed = main_text(tree, ex.title)
     ex.removed.extend(removed)
+    # Pages that render their text with JavaScript often still state it in
+    # JSON-LD articleBody: use it when the page itself yielded much less.
+    if ld_body:
+        ld_paras = [p for p in (clean_para(clean_text(x, limit=100_000)) for x in ld_body.split("\n")) if p]
+        n_ld = sum(len(p.split()) for p in ld_paras)
+        n_ex = sum(len(p.split()) for p in ex.paragraphs)
+        if n_ld >= 50 and n_ex < 0.5 * n_ld:
+            ex.removed.extend(ex.paragraphs)
+            ex.paragraphs = ld_paras
 
 
 def _fallback_text(text: str) -> list[str]:
@@ -392,12 +403,13 @@ def extract_html(data: bytes, *, filename: str = "") -> Extracted:
         except Exception:
             pass
         return ex
+    ld: dict = {}
     try:
-        extract_metadata(tree, ex)
+        ld = extract_metadata(tree, ex)
     except Exception:
         pass
     try:
-        extract_body(tree, ex)
+        extract_body(tree, ex, ld.get("body", ""))
     except Exception:
         try:
             ex.paragraphs = _fallback_text(text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .html_text import clean_para, fold
+from .html_text import _MONTHS, clean_para, fold, parse_date
 
 # Keep the precision run when it has at least this share of the recall run's words.
 PRECISION_SHARE = 0.6
@@ -70,9 +70,32 @@ _CHROME = re.compile(
     r"\[[a-z_]+ [^\]]*\].*|\[/?[a-z_]+\]|our standards:.*|copyright ©.*|© \d{4}.*|all rights reserved\.?|"
     r"this is a modal window\..*|(?:- )?(?:chapters|descriptions off, selected|subtitles off, selected|"
     r"captions settings, opens captions settings dialog|default, selected)|"
+    r"powered by [\w .]+|skip to (?:main )?content|back to top|"
     r"tempo de leitura:.*|atenção: comentários .*|分享到|选择其他平台 >>|x)$",
     re.I,
 )
+
+
+_GALLERY = re.compile(r"^[-–•*]?\s*\d{1,3}\s*/\s*\d{1,3}\s+\S")
+_PIPES = re.compile(r"^(?:\|\s*)+|(?:\s*\|)+$")
+_DATE_WORDS = re.compile(
+    r"\b(?:\d{1,4}(?:st|nd|rd|th)?|am|pm|a\.m|p\.m|utc|gmt|[ecmp][sd]t|cet|cest|bst|at|on|um|uhr|de|le|el|"
+    r"updated|published|posted|last|modified|"
+    r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + r")\b",
+    re.I,
+)
+
+
+def _is_dateline(line: str) -> bool:
+    """A line that is only a date/time stamp ("08.04.2015 12:46", "Updated May 3, 2019 9:14 am")."""
+    if not parse_date(line):
+        return False
+    rest = _DATE_WORDS.sub(" ", line)
+    if re.search(r"\w", rest):
+        return False
+    return len(line.split()) <= 10
 
 
 def _words(s: str) -> int:
@@ -84,8 +107,16 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
     kept: list[str] = []
     removed: list[str] = []
     ft = fold(title) if title else ""
+    gallery = sum(1 for ln in lines if _GALLERY.match(ln))
     for i, line in enumerate(lines):
+        line = _PIPES.sub("", line).strip()
         if not line:
+            continue
+        if gallery >= 3 and _GALLERY.match(line):
+            removed.append(line)  # slideshow captions "- 3/50 ..."
+            continue
+        if len(line) < 80 and _is_dateline(line):
+            removed.append(line)
             continue
         if i < 3 and ft and len(kept) == 0 and fold(line) and (fold(line) == ft or (len(fold(line)) > 15 and fold(line) in ft)):
             removed.append(line)  # the headline repeated as the first line

@@ -14,11 +14,30 @@ from .html_text import clean_text, credits_from_byline, fold, parse_date, split_
 from .types import Credit
 
 ARTICLE_TYPES = {
-    "newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
-    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "askpublicnewsarticle",
-    "scholarlyarticle", "techarticle", "socialmediaposting", "liveblogposting", "report",
-    "posting", "discussionforumposting", "satiricalarticle", "advertisercontentarticle",
-    "medicalscholarlyarticle", "review", "creativework", "videoobject", "recipe", "howto",
+    "newsarticle",
+    "article",
+    "blogposting",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "reviewnewsarticle",
+    "backgroundnewsarticle",
+    "askpublicnewsarticle",
+    "scholarlyarticle",
+    "techarticle",
+    "socialmediaposting",
+    "liveblogposting",
+    "report",
+    "posting",
+    "discussionforumposting",
+    "satiricalarticle",
+    "advertisercontentarticle",
+    "medicalscholarlyarticle",
+    "review",
+    "creativework",
+    "videoobject",
+    "recipe",
+    "howto",
 }
 PAGE_TYPES = {"webpage", "itempage", "medicalwebpage", "aboutpage", "collectionpage", "profilepage"}
 ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "website", "brand", "localbusiness"}
@@ -160,8 +179,11 @@ def _similar(a: str, b: str) -> float:
 
 def _ld_title(o: dict, hints: list[str]) -> str:
     """headline or name, whichever agrees more with the page's <title>/og:title."""
-    cands = [clean_text(o[k], limit=500) for k in ("headline", "name", "alternativeHeadline")
-             if isinstance(o.get(k), str) and o[k].strip()]
+    cands = [
+        clean_text(o[k], limit=500)
+        for k in ("headline", "name", "alternativeHeadline")
+        if isinstance(o.get(k), str) and o[k].strip()
+    ]
     if not cands:
         return ""
     if len(cands) == 1 or not hints:
@@ -215,8 +237,12 @@ def ld_article(objs: list[dict], url: str = "", hints: list[str] | None = None) 
             names = _ld_names(o.get("author"), by_id) or _ld_names(o.get("creator"), by_id)
             if names:
                 out["authors"] = names
-        for key, name in (("datePublished", "published"), ("dateCreated", "created"),
-                          ("uploadDate", "created"), ("dateModified", "modified")):
+        for key, name in (
+            ("datePublished", "published"),
+            ("dateCreated", "created"),
+            ("uploadDate", "created"),
+            ("dateModified", "modified"),
+        ):
             v = o.get(key)
             if name not in out and isinstance(v, (str, int)) and v:
                 d = parse_date(str(v))
@@ -236,6 +262,8 @@ def ld_article(objs: list[dict], url: str = "", hints: list[str] | None = None) 
                 v = v.get("name") or v.get("@id")
             if isinstance(v, str) and v.strip() and name not in out:
                 out[name] = clean_text(v, limit=2000)
+        if "body" not in out and o is (arts[0] if arts else None) and isinstance(o.get("articleBody"), str):
+            out["body"] = o["articleBody"][:500_000]
         if "keywords" not in out:
             kw = o.get("keywords")
             if isinstance(kw, str):
@@ -321,7 +349,9 @@ def body_authors(tree) -> list[Credit]:
         if el.tag in ("body", "html", "article", "main", "meta", "link", "script", "style", "img"):
             continue
         cls = (el.get("class") or "") + " " + (el.get("id") or "")
-        if not _BYLINE_CLASS.search(cls) or re.search(r"bio|avatar|image|photo|img|icon|follow|about|box|social", cls, re.I):
+        if not _BYLINE_CLASS.search(cls) or re.search(
+            r"bio|avatar|image|photo|img|icon|follow|about|box|social", cls, re.I
+        ):
             continue
         if _bad_ancestor(el):
             continue
@@ -386,8 +416,9 @@ def _same_site(seg: str, sites: list[str], prefix: bool = False) -> bool:
 _BRACKET_SITE = re.compile(r"\s*[\[(]([^\[\]()]{2,60})[\])]\s*$")
 
 
-def strip_site(title: str, sites: list[str], others: list[str], people: list[str] = (),
-               guess: bool = False) -> tuple[str, str]:
+def strip_site(
+    title: str, sites: list[str], others: list[str], people: list[str] = (), guess: bool = False
+) -> tuple[str, str]:
     """Drop site-name segments at either end of a title; return (title, dropped site).
 
     ``sites`` are known site names / host labels; ``others`` are other title
@@ -422,7 +453,7 @@ def strip_site(title: str, sites: list[str], others: list[str], people: list[str
         fo = [fold(o) for o in others if o]
         for end in range(len(pieces) - 2, 0, -2):
             cand = "".join(pieces[:end]).strip()
-            if fold(cand) in fo and len(cand) >= len("".join(pieces[end + 1:])):
+            if fold(cand) in fo and len(cand) >= len("".join(pieces[end + 1 :])):
                 return cand, dropped or pieces[end + 1]
         for start in range(2, len(pieces), 2):
             cand = "".join(pieces[start:]).strip()

@@ -129,9 +129,7 @@ def parse_date(value: object, *, allow_text: bool = True) -> tuple[PartialDate, 
             return PartialDate(y, mo, d), t
     m = _COMPACT.search(s)
     if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
-        return PartialDate(int(m.group(1)), int(m.group(2)), int(m.group(3))), _time(
-            m.group(4), m.group(5), m.group(6)
-        )
+        return PartialDate(int(m.group(1)), int(m.group(2)), int(m.group(3))), _time(m.group(4), m.group(5), m.group(6))
     if not allow_text:
         return None
     t = None
@@ -212,7 +210,7 @@ def _one_name(s: str) -> str:
     if not any(ch.isalpha() for ch in s):
         return ""
     # ALL CAPS bylines read better as names ("JOE HILDEBRAND" -> "Joe Hildebrand").
-    if s.isupper() and len(s) > 3 and any(c.isalpha() and c.isascii() for c in s):
+    if s.isupper() and len(re.findall(r"[A-Za-z]{2,}", s)) >= 2:
         s = s.title()
     return s
 
@@ -236,6 +234,9 @@ def split_names(raw: str) -> list[str]:
             and first[:1].isupper()
         ):
             parts = [f"{first} {last}"]
+    # "Mac & i", "AT&T": a split leaving a one- or two-letter piece was no list of people.
+    if len(parts) > 1 and any(len(p.strip()) <= 2 and not _CREDENTIAL.match(p.strip().replace(".", "")) for p in parts):
+        parts = [s]
     out: list[str] = []
     for p in parts:
         if _CREDENTIAL.match(p.strip().replace(".", "")):
