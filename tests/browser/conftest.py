@@ -80,8 +80,10 @@ class Site:
         return self.page.evaluate("document.scrollingElement.scrollWidth")
 
     def screenshot(self, name: str):
+        """The whole page, and what the first screen shows (easier to look at for long pages)."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}-top.png"))
 
 
 def _make_site(browser, live_server, width: int, height: int):

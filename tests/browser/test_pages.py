@@ -227,6 +227,9 @@ def test_screenshots(browser, live_server, seeded_committed, width):
             s.goto(path)
             assert s.scroll_width() <= width
             s.screenshot(f"{name}-{width}")
+            if name == "article":
+                s.page.locator(".provenance").scroll_into_view_if_needed()
+                s.page.screenshot(path=f"/tmp/kz-shots/{name}-{width}-end.png")
         assert not s.console_errors, s.console_errors
     finally:
         context.close()
