@@ -160,19 +160,19 @@ def check_index(using: str = "default") -> IndexReport:
 
 
 def repair_index(report: IndexReport | None = None, using: str = "default") -> IndexReport:
-    """Reindex missing and stale articles, remove orphaned entries; return a fresh check."""
-    from articles.models import Article
+    """Reindex missing and stale articles, remove orphaned entries; return a fresh check.
+
+    Articles go through `articles.signals.reindex_articles`, the same path as every edit: it reads each
+    article from the database as it is now, and removes the entry of one deleted since the check.
+    """
+    from articles.signals import reindex_articles
 
     report = report or check_index(using)
-    backend, index = _connection(using)
-    todo = report.missing + report.stale
+    backend, _ = _connection(using)
+    todo = report.missing + report.stale + [pk for pk in map(_article_id, report.orphaned) if pk is not None]
     for start in range(0, len(todo), CHUNK):
-        articles = list(index.index_queryset(using=using).filter(pk__in=todo[start : start + CHUNK]))
-        if articles:
-            backend.update(index, articles)
+        reindex_articles(todo[start : start + CHUNK])
     for identifier in report.orphaned:
-        pk = _article_id(identifier)
-        if pk is not None and Article.objects.filter(pk=pk).exists():
-            continue  # created since the check: not an orphan any more
-        backend.remove(identifier)
+        if _article_id(identifier) is None:  # not an article's entry at all
+            backend.remove(identifier)
     return check_index(using)

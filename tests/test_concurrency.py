@@ -175,8 +175,11 @@ for i in range(ops):
             s.save()
         done["rename-outlet"] += 1
     else:
+        # In one transaction, the row locked first: another worker's credit cannot sneak in between
+        # Django collecting the article's credits and deleting the article.
         pk = mine.pop(rng.randrange(len(mine)))
-        Article.objects.filter(pk=pk).delete()
+        with transaction.atomic():
+            Article.objects.select_for_update().filter(pk=pk).first().delete()
         done["delete"] += 1
 print(done)
 """
