@@ -237,13 +237,24 @@ def test_screenshots(browser, live_server, seeded_committed, width):
 
 def test_pages_load_without_console_errors_or_csp_violations(site):
     """CSP violations (an inline style or script slipped into a template) are reported as console errors."""
+    from tests.browser.test_admin_csp import WATCH_CSP
+
+    site.page.add_init_script(WATCH_CSP)
     pk = site.seeds["002_1e562040c40c0d33.txt"].pk
     for path in ("/", "/search/?q=coup&outlet=Al+Jazeera", f"/articles/{pk}/?q=coup", "/search/help/", "/dates/",
-                 "/outlets/", "/authors/", "/stances/", "/no-such-page/"):
-        site.page.goto(site.base_url + path)
+                 "/outlets/", "/authors/", "/stances/", "/dates/2022/1/", "/no-such-page/"):
+        response = site.page.goto(site.base_url + path)
+        assert response.status == (404 if path == "/no-such-page/" else 200), path
         # the stylesheet was applied (served locally, allowed by the CSP)
         assert site.page.evaluate("getComputedStyle(document.body).marginTop") == "0px", path
-    assert not site.console_errors or all("404" in e for e in site.console_errors), site.console_errors
+        assert site.page.evaluate("window.__csp") == [], path
+        # nothing requested from another origin
+        origins = site.page.evaluate(
+            "[...performance.getEntriesByType('resource')].map(r => new URL(r.name).origin)"
+        )
+        assert set(origins) <= {site.base_url}, (path, origins)
+    # the one 404 is the page asked for; no asset (stylesheet, icon) is missing
+    assert len(site.console_errors) <= 1 and all("404" in e for e in site.console_errors), site.console_errors
     assert not site.page_errors
 
 
@@ -309,5 +320,11 @@ def test_hostile_article_stays_text(site):
 
     for path in (article.source.get_absolute_url(), "/outlets/", "/authors/", "/stances/", "/dates/2022/1/"):
         site.goto(path)
+        assert_clean(path)
+    # the long unbroken markup still fits a phone
+    page.set_viewport_size({"width": 375, "height": 740})
+    for path in (article.get_absolute_url(), f"/search/?q={HOSTILE_WORD}"):
+        site.goto(path)
+        assert site.scroll_width() <= 375, path
         assert_clean(path)
     assert not site.page_errors
