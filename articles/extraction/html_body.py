@@ -67,7 +67,7 @@ _CHROME = re.compile(
     r"there was an error processing your subscription\.?|sorry!?|text size|"
     r"follow (?:us|\w+) on .*|like this story\? share it.*|tell us what you think.*|"
     r"click here to .*|photo:.*|image:.*|image caption.*|media caption.*|getty images|"
-    r"\[[a-z_]+ [^\]]*\].*|\[/?[a-z_]+\]|our standards:.*|copyright ©.*|© \d{4}.*|all rights reserved\.?|"
+    r"\[[a-z_]+ [^\]]*\].*|\[/?[a-z_]+\]|our standards:.*|(?:copyright\s*)?©.{0,60}|all rights reserved\.?|"
     r"this is a modal window\..*|(?:- )?(?:chapters|descriptions off, selected|subtitles off, selected|"
     r"captions settings, opens captions settings dialog|default, selected)|"
     r"powered by [\w .]+|skip to (?:main )?content|back to top|"
@@ -93,7 +93,7 @@ def _is_dateline(line: str) -> bool:
     if not parse_date(line):
         return False
     rest = _DATE_WORDS.sub(" ", line)
-    if re.search(r"\w", rest):
+    if not re.fullmatch(r"[\s,.:/\-–—()]*", rest):  # anything else: text, table cells, code
         return False
     return len(line.split()) <= 10
 

@@ -220,7 +220,11 @@ def ld_article(objs: list[dict], url: str = "", hints: list[str] | None = None) 
     article objects, then WebPage objects.
     """
     hints = [h for h in (hints or []) if h]
-    by_id = {o["@id"]: o for o in objs if isinstance(o.get("@id"), str)}
+    by_id: dict[str, dict] = {}
+    for o in objs:  # a bare {"@id": ...} reference must not shadow the node it points to
+        key = o.get("@id")
+        if isinstance(key, str) and len(o) > len(by_id.get(key, ())):
+            by_id[key] = o
     arts = [o for o in objs if _types(o) & ARTICLE_TYPES]
     arts.sort(key=lambda o: -_score(o, url, hints))
     pages = [o for o in objs if _types(o) & PAGE_TYPES]
@@ -462,5 +466,5 @@ def strip_site(
         if guess and pieces[-2].strip() in ("|", "-", "–", "—", "·", "»", "::"):
             head = "".join(pieces[:-2]).strip()
             if len(head.split()) >= 3 and len(pieces[-1].split()) <= 4:
-                return head, dropped or pieces[-1]
+                return head, dropped  # a guess: not evidence of the site's name
     return cur, dropped

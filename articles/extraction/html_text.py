@@ -17,6 +17,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 # Something shaped like an HTML tag (metadata sometimes carries markup).
 _TAG = re.compile(r"</?[A-Za-z!][^<>]{0,2000}>")
 _WS = re.compile(r"\s+")
+# Markup smuggled into metadata: a script/style element goes with its content.
+_SCRIPT_BLOCK = re.compile(r"<(script|style|template|noscript)\b[^>]{0,2000}>.{0,100000}?(?:</\1\s*>|$)", re.I | re.S)
 
 
 def clean_text(s: object, *, limit: int = 2000) -> str:
@@ -29,6 +31,7 @@ def clean_text(s: object, *, limit: int = 2000) -> str:
     if "&" in s:
         s = _html.unescape(s)
     if "<" in s:
+        s = _SCRIPT_BLOCK.sub(" ", s)
         s = _TAG.sub(" ", s)
     s = _CONTROL.sub("", s)
     s = _WS.sub(" ", s).strip()
