@@ -221,6 +221,7 @@ def _one_name(s: str) -> str:
 def split_names(raw: str) -> list[str]:
     """'By Jane Doe and John Roe, Staff' -> ['Jane Doe', 'John Roe']."""
     s = clean_text(raw, limit=400)
+    s = re.sub(r"(?:https?://|www\.)\S*|\S+@\S+\.\w+", " ", s).strip()  # links and e-mails are not names
     s = _BY_PREFIX.sub("", s, count=1)
     s = _CUT.sub("", s) if s else s
     if not s:
