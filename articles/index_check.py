@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
@@ -87,12 +88,23 @@ def _article_id(identifier: str) -> int | None:
 
 
 def _indexed_whoosh(backend) -> dict[str, dict]:
-    """Every stored document of the index, by haystack id ("articles.article.42")."""
-    if not backend.setup_complete:
-        backend.setup()
-    backend.index = backend.index.refresh()
-    with backend.index.reader() as reader:
-        return {fields[ID]: fields for fields in reader.all_stored_fields() if ID in fields}
+    """Every stored document of the index, by haystack id ("articles.article.42").
+
+    Whoosh opens the newest generation without retrying; a commit by another process at that moment
+    deletes the file it was about to read (FileNotFoundError), so opening is retried.
+    """
+    for attempt in range(40):
+        try:
+            if not backend.setup_complete:
+                backend.setup()
+            backend.index = backend.index.refresh()
+            with backend.index.reader() as reader:
+                return {fields[ID]: fields for fields in reader.all_stored_fields() if ID in fields}
+        except FileNotFoundError:
+            if attempt == 39:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
 def _indexed_generic(using: str) -> dict[str, dict]:
