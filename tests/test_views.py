@@ -432,9 +432,9 @@ def test_stances_listed_in_the_curators_order(client, seeded):
 
 def test_dates_overview_counts_each_article_at_its_precision(client, seeded):
     html = page(client, "/dates/").html
-    assert re.search(r'<a href="/dates/2022/">2022</a> <span class="n">5</span>', html)
-    assert re.search(r'<a href="/dates/2022/1/">2022-01</a> <span class="n">4</span>', html)
-    assert re.search(r'month unknown <span class="n">1</span>', html)
+    assert re.search(r'<a href="/dates/2022/">2022</a> <span class="n">5 articles</span>', html)
+    assert re.search(r'<a href="/dates/2022/1/">2022-01</a> <span class="n">4 articles</span>', html)
+    assert re.search(r'month unknown <span class="n">1 article</span>', html)
     assert "Date unknown" not in html
 
 
@@ -539,7 +539,7 @@ def test_hostile_article_found_with_escaped_snippet(client, hostile):
 
 
 @pytest.mark.xfail(
-    reason='a facet value containing a double quote matches nothing: articles/search.py _exact() builds the '
+    reason="a facet value containing a double quote matches nothing: articles/search.py _exact() builds the "
     'phrase "..." without escaping it (lead: build the filter as a whoosh Term, or escape the quote)',
     strict=False,
 )

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from tests.browser.test_admin_csp import WATCH_CSP
 from tests.test_views import (
     ALL_TITLES,
     HOSTILE_AUTHOR,
@@ -237,21 +238,27 @@ def test_screenshots(browser, live_server, seeded_committed, width):
 
 def test_pages_load_without_console_errors_or_csp_violations(site):
     """CSP violations (an inline style or script slipped into a template) are reported as console errors."""
-    from tests.browser.test_admin_csp import WATCH_CSP
-
     site.page.add_init_script(WATCH_CSP)
     pk = site.seeds["002_1e562040c40c0d33.txt"].pk
-    for path in ("/", "/search/?q=coup&outlet=Al+Jazeera", f"/articles/{pk}/?q=coup", "/search/help/", "/dates/",
-                 "/outlets/", "/authors/", "/stances/", "/dates/2022/1/", "/no-such-page/"):
+    for path in (
+        "/",
+        "/search/?q=coup&outlet=Al+Jazeera",
+        f"/articles/{pk}/?q=coup",
+        "/search/help/",
+        "/dates/",
+        "/outlets/",
+        "/authors/",
+        "/stances/",
+        "/dates/2022/1/",
+        "/no-such-page/",
+    ):
         response = site.page.goto(site.base_url + path)
         assert response.status == (404 if path == "/no-such-page/" else 200), path
         # the stylesheet was applied (served locally, allowed by the CSP)
         assert site.page.evaluate("getComputedStyle(document.body).marginTop") == "0px", path
         assert site.page.evaluate("window.__csp") == [], path
         # nothing requested from another origin
-        origins = site.page.evaluate(
-            "[...performance.getEntriesByType('resource')].map(r => new URL(r.name).origin)"
-        )
+        origins = site.page.evaluate("[...performance.getEntriesByType('resource')].map(r => new URL(r.name).origin)")
         assert set(origins) <= {site.base_url}, (path, origins)
     # the one 404 is the page asked for; no asset (stylesheet, icon) is missing
     assert len(site.console_errors) <= 1 and all("404" in e for e in site.console_errors), site.console_errors
@@ -276,7 +283,7 @@ def test_article_prints_without_navigation(site):
 def test_hostile_article_stays_text(site):
     page = site.page
     article = make_hostile_article()  # committed: the live server sees it and it is indexed
-    page.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective));")
+    page.add_init_script(WATCH_CSP)
 
     def assert_clean(where):
         assert page.evaluate("typeof window.__xss") == "undefined", where
