@@ -15,7 +15,7 @@ import pytest
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("KZARCHIVE_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
