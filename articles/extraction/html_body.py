@@ -153,4 +153,39 @@ def main_text(tree, title: str = "") -> tuple[list[str], list[str]]:
         nrec = sum(_words(x) for x in rec)
         if nprec < PRECISION_SHARE * nrec:
             prec = rec
-    return clean_lines(prec, title)
+    return clean_lines(_restore_repeats(tree, prec), title)
+
+
+def _restore_repeats(tree, lines: list[str]) -> list[str]:
+    """Put back paragraphs the page really repeats back to back.
+
+    trafilatura drops a paragraph identical to the previous one (it guards
+    against its own overlapping candidates); when the page itself has the
+    same <p> text in consecutive sibling paragraphs, the text says it twice.
+    """
+    runs: dict[str, int] = {}
+    for p in tree.iter("p"):
+        nxt = p.getnext()
+        if nxt is None or nxt.tag != "p":
+            continue
+        a = clean_para(p.text_content())
+        if len(a) < 40 or a != clean_para(nxt.text_content()):
+            continue
+        n, cur = 2, nxt.getnext()
+        while cur is not None and cur.tag == "p" and clean_para(cur.text_content()) == a:
+            n, cur = n + 1, cur.getnext()
+        runs[a] = max(runs.get(a, 0), n)
+        if len(runs) > 200:
+            break
+    if not runs:
+        return lines
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        want = runs.get(line, 0)
+        if want and (i + 1 >= len(lines) or lines[i + 1] != line):
+            have = 1
+            while have < len(out) and out[-1 - have] == line:
+                have += 1
+            out.extend([line] * max(0, want - have))
+    return out
