@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group, Permission, User
 from django.test import Client, override_settings
 
 from articles import lockout
-from articles.models import Article
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def fast_hashing(settings):
     """PBKDF2 at production strength costs ~0.3 s a login attempt; these tests make dozens."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 LOGIN = "/admin/login/"
 PASSWORD = "correct horse battery staple"
@@ -47,8 +47,9 @@ def logged_in(response) -> bool:
 # --- login required --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["/admin/", "/admin/articles/article/", "/admin/articles/article/1/change/",
-                                 "/admin/auth/user/"])
+@pytest.mark.parametrize(
+    "url", ["/admin/", "/admin/articles/article/", "/admin/articles/article/1/change/", "/admin/auth/user/"]
+)
 def test_anonymous_is_sent_to_login(client, url):
     r = client.get(url)
     assert r.status_code == 302
@@ -120,8 +121,10 @@ def test_lock_also_holds_outside_the_login_view():
     for _ in range(5):
         assert authenticate(request, username="alice", password="nope") is None
     assert authenticate(request, username="alice", password=PASSWORD) is None
-    assert authenticate(type("R", (), {"META": {"REMOTE_ADDR": "198.51.100.8"}})(),
-                        username="alice", password=PASSWORD) is not None
+    assert (
+        authenticate(type("R", (), {"META": {"REMOTE_ADDR": "198.51.100.8"}})(), username="alice", password=PASSWORD)
+        is not None
+    )
 
 
 def test_lock_expires_and_old_failures_fall_out_of_the_window(client, monkeypatch):

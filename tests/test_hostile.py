@@ -65,6 +65,8 @@ EXPECTED = {
     "over-limit.txt": (FAILED, "-byte limit (INGEST_MAX_BYTES)"),
     "zip-bomb.html.gz": (FAILED, "decompresses to over the"),
     "gzip-bomb-named.html": (FAILED, "file is binary, not text"),
+    "gzip-extra-field.html": (FAILED, ""),
+    "gzip-extra-field.html.gz": (FAILED, ""),
 }
 BIG = set(EXPECTED) - set(make_hostile.SMALL)
 # Seconds per case. The 100k-level page goes through html.py's BeautifulSoup fallback (~4.5 s alone on
@@ -73,6 +75,10 @@ TIME_LIMIT = {"deep-nesting.html": 20.0}
 DEFAULT_TIME_LIMIT = 5.0
 # ingest_bytes() itself does not check INGEST_MAX_BYTES (only reading a path does): reported.
 INGEST_BYTES_SIZE_BUG = "over-limit.txt"
+# A gzip stream whose 16 KB header extra field makes it look like text passes ingest's binary check;
+# html.py's extract_html() then unpacks it again, up to its own 64 MB limit (INGEST_MAX_BYTES bypassed,
+# 60 MB decoded, ~200 MB of memory): reported. Kept out of the folder the end-to-end test ingests.
+DISGUISED_GZIP = {"gzip-extra-field.html", "gzip-extra-field.html.gz"}
 # html.py keeps a 1520-character canonical URL; Article.url is URLField(max_length=1000): reported.
 LONG_FIELDS_BUG = "long-fields.html"
 
@@ -90,7 +96,7 @@ def hostile_dir(tmp_path_factory):
     """All cases, small and big, written fresh by make_hostile.py; the huge-body ones in their own folder."""
     files = make_hostile.build(tmp_path_factory.mktemp("hostile"), big=True, limit=settings.INGEST_MAX_BYTES)
     huge = tmp_path_factory.mktemp("huge-body")
-    for name in HUGE_BODY:
+    for name in HUGE_BODY | DISGUISED_GZIP:
         files[name] = files[name].rename(huge / name)
     return files
 
@@ -174,7 +180,7 @@ def assert_inert_html(response, where: str, *, admin: bool = False):
     audit.close()
     assert audit.problems == [], f"{where}: {audit.problems[:5]}"
     lowered = html.lower()
-    for needle in ("href=\"javascript:", "href='javascript:", "src=\"javascript:", "onerror=\"", "onerror='"):
+    for needle in ('href="javascript:', "href='javascript:", 'src="javascript:', 'onerror="', "onerror='"):
         assert needle not in lowered, f"{where}: {needle}"
     # the only raw tags are the templates' own: no payload survived as markup
     assert "<script>alert" not in lowered and "<img src=x" not in lowered, where
@@ -227,6 +233,8 @@ def max_lengths_exceeded(article: Article) -> list[str]:
 def test_ingest_bytes(name, hostile_dir, request):
     if name == INGEST_BYTES_SIZE_BUG:
         request.applymarker(pytest.mark.xfail(reason="ingest_bytes() does not enforce INGEST_MAX_BYTES"))
+    if name in DISGUISED_GZIP:
+        request.applymarker(pytest.mark.xfail(reason="disguised gzip is unpacked by html.py past INGEST_MAX_BYTES"))
     if name == LONG_FIELDS_BUG:
         request.applymarker(pytest.mark.xfail(reason="a 1520-char canonical URL goes into URLField(max_length=1000)"))
     status, message = EXPECTED[name]
@@ -257,7 +265,9 @@ def test_decoding_of_odd_encodings(db):
     assert "Naïve résumés, façades" in article.body
     page = Article.objects.get(pk=ingest_bytes("latin1.html", (HOSTILE / "latin1.html").read_bytes()).article_id)
     assert "Latin-1 page café" in page.title and "résumé" in page.body
-    bad = Article.objects.get(pk=ingest_bytes("invalid-utf8.txt", (HOSTILE / "invalid-utf8.txt").read_bytes()).article_id)
+    bad = Article.objects.get(
+        pk=ingest_bytes("invalid-utf8.txt", (HOSTILE / "invalid-utf8.txt").read_bytes()).article_id
+    )
     assert "Protesters gathered in Almaty" in bad.body
 
 
@@ -299,7 +309,7 @@ def test_end_to_end_through_command_pages_and_api(
 
     # failures: one line each, the file named, no traceback
     failed_lines = err.getvalue().splitlines()
-    expected_failures = {n for n, (s, _) in EXPECTED.items() if s == FAILED and n not in HUGE_BODY}
+    expected_failures = {n for n, (s, _) in EXPECTED.items() if s == FAILED and n not in HUGE_BODY | DISGUISED_GZIP}
     expected_failures.discard("program.exe")  # folders are scanned for supported suffixes only
     assert len(failed_lines) == len(expected_failures), failed_lines
     for line in failed_lines:
@@ -307,7 +317,7 @@ def test_end_to_end_through_command_pages_and_api(
         assert m, line
         assert m.group(1) in expected_failures and EXPECTED[m.group(1)][1] in m.group(2), line
     assert "Traceback" not in err.getvalue() + out.getvalue()
-    created_names = {n for n, (s, _) in EXPECTED.items() if s == CREATED and n not in HUGE_BODY}
+    created_names = {n for n, (s, _) in EXPECTED.items() if s == CREATED and n not in HUGE_BODY | DISGUISED_GZIP}
     summary = out.getvalue().strip().splitlines()[-1]
     assert summary == f"{len(created_names)} created, 0 updated, 0 unchanged, {len(expected_failures)} failed"
 
@@ -322,8 +332,18 @@ def test_end_to_end_through_command_pages_and_api(
     SLOW.clear()
     hostile = Article.objects.for_listing().filter(source_file__in=created_names | set(HOSTILE_NAMES))
     assert hostile.count() == len(created_names) + len(HOSTILE_NAMES)
-    for query in ["alert", "script", "onerror", "javascript", "xss", "protesters almaty", "café", "<script>",
-                  'title:"<img"', "Long title"]:
+    for query in [
+        "alert",
+        "script",
+        "onerror",
+        "javascript",
+        "xss",
+        "protesters almaty",
+        "café",
+        "<script>",
+        'title:"<img"',
+        "Long title",
+    ]:
         assert_inert_html(timed_get(client, "/search/", {"q": query}), f"/search/?q={query}")
         api = timed_get(client, "/api/search", {"q": query, "page_size": 100})
         assert "results" in assert_inert_json(api, f"/api/search?q={query}")
@@ -351,13 +371,21 @@ def test_end_to_end_through_command_pages_and_api(
 
     # the payload text is shown, escaped, not dropped: the reader sees what the file said
     txt = Article.objects.get(source_file="script-text.txt")
-    assert "&lt;script&gt;alert(&#x27;xss-script&#x27;)&lt;/script&gt;" in client.get(txt.get_absolute_url()).content.decode()
+    assert (
+        "&lt;script&gt;alert(&#x27;xss-script&#x27;)&lt;/script&gt;"
+        in client.get(txt.get_absolute_url()).content.decode()
+    )
     named = Article.objects.get(source_file=HOSTILE_NAMES[0])
-    assert "&lt;img src=x onerror=alert(&#x27;name&#x27;)&gt;.txt" in client.get(named.get_absolute_url()).content.decode()
+    assert (
+        "&lt;img src=x onerror=alert(&#x27;name&#x27;)&gt;.txt" in client.get(named.get_absolute_url()).content.decode()
+    )
 
     # the tags, people and outlets the hostile pages created carry no markup either
-    for value in [*Person.objects.values_list("name", flat=True), *Source.objects.values_list("name", flat=True),
-                  *Tag.objects.values_list("name", flat=True)]:
+    for value in [
+        *Person.objects.values_list("name", flat=True),
+        *Source.objects.values_list("name", flat=True),
+        *Tag.objects.values_list("name", flat=True),
+    ]:
         assert "<script" not in value.lower() and "onerror=" not in value.lower(), value
     assert Credit.objects.filter(article__in=hostile).count() >= 0
 
@@ -393,8 +421,13 @@ def test_huge_body_pages_are_fast_and_inert(name, seeded, hostile_dir, client, d
     assert outcome.status == CREATED
     SLOW.clear()
     url = f"/articles/{outcome.article_id}/"
-    for path, params in [(url, {}), (url, {"q": "protesters"}), ("/search/", {"q": "protesters almaty"}),
-                         ("/search/", {"q": "alert"}), ("/", {})]:
+    for path, params in [
+        (url, {}),
+        (url, {"q": "protesters"}),
+        ("/search/", {"q": "protesters almaty"}),
+        ("/search/", {"q": "alert"}),
+        ("/", {}),
+    ]:
         assert_inert_html(timed_get(client, path, params), f"{path} {params}")
     assert_inert_json(timed_get(client, "/api/search", {"q": "protesters"}), "api")
     assert SLOW == [], SLOW

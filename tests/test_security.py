@@ -44,9 +44,7 @@ def prod_env(tmp_path, **extra) -> dict:
 
 
 def manage(env, *args, timeout=60):
-    return subprocess.run(
-        [PY, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([PY, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 # --- production settings --------------------------------------------------------------------------
@@ -91,10 +89,10 @@ def prod_data_dir(tmp_path_factory):
 
 
 HEADERS_SCRIPT = r"""
-import json, django
+import json, os, django
 django.setup()
 from django.test import Client
-c = Client(HTTP_HOST="%s")
+c = Client(HTTP_HOST=os.environ["ALLOWED_HOSTS"])
 out = {}
 for name, extra in [("http", {}), ("https", {"HTTP_X_FORWARDED_PROTO": "https"})]:
     r = c.get("/search/help/", **extra)
@@ -102,7 +100,7 @@ for name, extra in [("http", {}), ("https", {"HTTP_X_FORWARDED_PROTO": "https"})
 r = c.get("/search/help/", HTTP_HOST="evil.example.com", HTTP_X_FORWARDED_PROTO="https")
 out["bad_host"] = {"status": r.status_code}
 print(json.dumps(out))
-""" % HOST
+"""
 
 
 def test_production_headers_on_real_responses(prod_data_dir):

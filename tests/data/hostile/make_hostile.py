@@ -281,6 +281,22 @@ def gzip_without_gz_name(limit: int) -> bytes:
     return bomb_html_gz(limit)
 
 
+def gzip_with_extra_field(limit: int) -> bytes:
+    """A gzip bomb whose header carries a 16 KB FEXTRA field of "A"s: its first 8 KB hold no NUL and only
+    five control bytes, so it does not look binary; named .html, nothing should unpack it."""
+    body = page(paragraphs(3))
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw, crc, size = co.compress(body), zlib.crc32(body), len(body)
+    chunk = b" " * (1024 * 1024)
+    for _ in range(max(60, limit // len(chunk) * 12)):
+        raw += co.compress(chunk)
+        crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+    raw += co.flush()
+    extra = b"A" * 16705
+    header = b"\x1f\x8b\x08\x04AAAA\x02\x03" + struct.pack("<H", len(extra)) + extra
+    return header + raw + struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
+
+
 def big_cases(limit: int) -> dict:
     return {
         "huge-attribute.html": huge_attribute_html,
@@ -290,6 +306,8 @@ def big_cases(limit: int) -> dict:
         "over-limit.txt": lambda: over_limit_txt(limit),
         "zip-bomb.html.gz": lambda: bomb_html_gz(limit),
         "gzip-bomb-named.html": lambda: gzip_without_gz_name(limit),
+        "gzip-extra-field.html": lambda: gzip_with_extra_field(limit),
+        "gzip-extra-field.html.gz": lambda: gzip.compress(gzip_with_extra_field(limit), mtime=0),
     }
 
 
