@@ -18,6 +18,7 @@ from .html_text import _MONTHS, clean_para, fold, parse_date
 # Keep the precision run when it has at least this share of the recall run's words.
 PRECISION_SHARE = 0.6
 
+_NEVER_TEXT = {"script", "style", "svg", "template", "iframe", "object", "embed", "canvas", "link", "meta"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -31,6 +32,9 @@ def prune_hidden(tree) -> None:
     doomed = []
     for el in tree.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
+            continue
+        if el.tag in _NEVER_TEXT:  # metadata is read already; these only cost trafilatura time
+            doomed.append(el)
             continue
         if el.get("hidden") is not None:
             doomed.append(el)
