@@ -162,7 +162,7 @@ def raw(request, pk: int):
 
 
 def outlets(request):
-    items = Source.objects.annotate(n=Count("articles")).filter(n__gt=0)
+    items = Source.objects.annotate(n=Count("articles")).filter(n__gt=0).order_by("name")
     return render(request, "articles/index_list.html", {"title": "Outlets", "items": items, "kind": "outlet"})
 
 
@@ -182,7 +182,7 @@ def author(request, slug: str):
 
 
 def stances(request):
-    items = StanceCategory.objects.annotate(n=Count("articles"))
+    items = StanceCategory.objects.annotate(n=Count("articles")).order_by("position", "name")
     return render(request, "articles/index_list.html", {"title": "Stances", "items": items, "kind": "stance"})
 
 

@@ -418,11 +418,6 @@ def test_index_lists_with_counts(client, seeded):
     ]
 
 
-@pytest.mark.xfail(
-    reason="views.stances/outlets annotate(Count) drops Meta.ordering (Django >= 3.1): "
-    'needs .order_by("position", "name") / .order_by("name") in articles/views.py',
-    strict=False,
-)
 def test_index_lists_in_a_stable_order(client, seeded):
     html = page(client, "/stances/").html
     names = re.findall(r'<li><a href="/stances/([^/]+)/">', html)
