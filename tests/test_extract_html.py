@@ -395,3 +395,31 @@ def test_never_raises(data):
     ex = extract_html(data, filename="page.html")
     assert isinstance(ex, Extracted)
     assert "<script" not in all_text(ex).lower()
+
+
+def test_gzip_expanding_past_the_limit_is_refused():
+    bomb = gzip.compress(b"<html><body><p>" + b" " * (9 * 1024 * 1024) + b"</p></body></html>", compresslevel=9)
+    assert len(bomb) < 100_000
+    ex = extract_html(bomb, filename="bomb.html.gz")
+    assert ex == Extracted()
+    small = gzip.compress(page("<title>Small page</title>"))
+    assert extract_html(small, max_bytes=len(small) + 10).title == ""  # over the caller's limit once unpacked
+    assert extract_html(small).title == "Small page"
+
+
+def test_deep_nesting_keeps_the_text_after_it():
+    deep = b"<div>" * 100_000 + b"<p>inside</p>" + b"</div>" * 100_000
+    html = page("<title>Deep</title>").replace(b"<article>", b"<article>" + deep)
+    ex = extract_html(html)
+    assert any(p.startswith("Paragraph 5 of the article body") for p in ex.paragraphs)
+
+
+def test_overlong_fields_are_dropped_or_bounded():
+    head = (
+        f'<link rel="canonical" href="https://example.org/{"a" * 1500}">'
+        f'<meta name="author" content="{"Longname " * 60}">'
+        f"<title>{'Long title ' * 100}</title>"
+    )
+    ex = extract_html(page(head, lang="x" * 300))
+    assert ex.url == "" and ex.language == "" and ex.credits == []
+    assert 0 < len(ex.title) <= 500

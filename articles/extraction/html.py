@@ -36,7 +36,8 @@ from .html_meta import (
 from .html_text import clean_para, clean_text, credits_from_byline, fold, parse_date
 from .types import Credit, Extracted
 
-MAX_BYTES = 64 * 1024 * 1024  # after gunzip
+# Larger inputs (also after gunzip) are refused: an empty Extracted comes back.
+MAX_BYTES = 8 * 1024 * 1024
 MAX_CHARS = 6_000_000  # longer pages are cut: the article is near the top
 
 _BOMS = [
@@ -123,13 +124,18 @@ def decode_html(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _gunzip(data: bytes) -> bytes:
+def _gunzip(data: bytes, limit: int) -> bytes | None:
+    """One gzip layer, at most limit bytes out; None when it would expand further."""
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = d.decompress(data, MAX_BYTES)
+    out = d.decompress(data, limit)
+    if d.unconsumed_tail or (not d.eof and len(out) >= limit):
+        return None
     return out
 
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_DEEP_OPEN = re.compile(r"(<([a-z][a-z0-9]{0,9})\b[^<>]{0,200}>)(?:\s*<\2\b[^<>]{0,200}>){200,}", re.I)
+_DEEP_CLOSE = re.compile(r"(</([a-z][a-z0-9]{0,9})\s*>)(?:\s*</\2\s*>){200,}", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -140,6 +146,10 @@ def _parse(text: str):
     text = _CONTROL.sub("", text)
     if not text.strip():
         return None
+    # Absurd nesting (thousands of <div>s) makes libxml2 give up on the rest of
+    # the page: collapse long runs of the same open/close tag into one.
+    text = _DEEP_OPEN.sub(r"\1", text)
+    text = _DEEP_CLOSE.sub(r"\1", text)
     parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True)
     try:
         return lxml.html.document_fromstring(text, parser=parser)
@@ -158,7 +168,7 @@ def _lang(tree, meta: dict, ld: dict) -> str:
         val = body.get("lang", "") if body is not None else ""
     val = val or first(meta, "content-language", "dc.language", "language", "og:locale") or ld.get("language", "")
     val = clean_text(val, limit=40).split(",")[0].strip().replace("_", "-")
-    return val if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", val) else ""
+    return val if len(val) <= 20 and re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", val) else ""
 
 
 def _url(tree, meta: dict, ld: dict) -> str:
@@ -166,8 +176,8 @@ def _url(tree, meta: dict, ld: dict) -> str:
     cands += [first(meta, "og:url"), first(meta, "twitter:url"), ld.get("url", "")]
     for c in cands:
         c = clean_text(c or "", limit=2000)
-        if re.match(r"https?://[^\s/]+\.[^\s/]+", c, re.I):
-            return c
+        if len(c) <= 1000 and re.match(r"https?://[^\s/]+\.[^\s/]+", c, re.I):
+            return c  # longer ones are junk (and longer than any column to keep them)
     return ""
 
 
@@ -381,16 +391,36 @@ def _fallback_text(text: str) -> list[str]:
     return [p for p in (clean_para(x) for x in soup.get_text("\n").split("\n")) if p]
 
 
-def extract_html(data: bytes, *, filename: str = "") -> Extracted:
-    """Read one saved web page (bytes, optionally gzip) into an Extracted."""
+def _tree_text(tree) -> list[str]:
+    """Fallback body: every text node outside script/style, one line per block."""
+    from .html_body import prune_hidden
+
+    prune_hidden(tree)
+    lines = [clean_para(t) for t in tree.xpath("//body//text()")]
+    return [x for x in lines if x]
+
+
+def extract_html(data: bytes, *, filename: str = "", max_bytes: int = MAX_BYTES) -> Extracted:
+    """Read one saved web page (bytes, optionally gzip) into an Extracted.
+
+    Never raises. Input over ``max_bytes`` (also once gunzipped; one gzip layer
+    is unpacked when the bytes start with the gzip magic) yields an empty
+    Extracted. ``filename`` is only informative.
+    """
     ex = Extracted()
     try:
-        if data[:2] == b"\x1f\x8b" or filename.lower().endswith(".gz"):
+        data = bytes(data or b"")
+        if len(data) > max_bytes:
+            return ex
+        if data[:2] == b"\x1f\x8b":
             try:
-                data = _gunzip(data)
+                unpacked = _gunzip(data, max_bytes)
             except zlib.error:
-                pass
-        text = decode_html(data[:MAX_BYTES])
+                unpacked = data  # not really gzip: read it as it is
+            if unpacked is None:
+                return ex
+            data = unpacked
+        text = decode_html(data)
     except Exception:
         return ex
     try:
@@ -412,7 +442,7 @@ def extract_html(data: bytes, *, filename: str = "") -> Extracted:
         extract_body(tree, ex, ld.get("body", ""))
     except Exception:
         try:
-            ex.paragraphs = _fallback_text(text)
+            ex.paragraphs = _tree_text(tree)
         except Exception:
             pass
     return ex

@@ -81,7 +81,6 @@ _CHROME = re.compile(
 
 
 _GALLERY = re.compile(r"^[-–•*]?\s*\d{1,3}\s*/\s*\d{1,3}\s+\S")
-_PIPES = re.compile(r"^(?:\|\s*)+|(?:\s*\|)+$")
 _DATE_WORDS = re.compile(
     r"\b(?:\d{1,4}(?:st|nd|rd|th)?|am|pm|a\.m|p\.m|utc|gmt|[ecmp][sd]t|cet|cest|bst|at|on|um|uhr|de|le|el|"
     r"updated|published|posted|last|modified|"
@@ -103,7 +102,7 @@ def _is_dateline(line: str) -> bool:
 
 
 def _words(s: str) -> int:
-    return len(re.findall(r"\w+", s))
+    return len(s.split())
 
 
 def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
@@ -113,7 +112,8 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
     ft = fold(title) if title else ""
     gallery = sum(1 for ln in lines if _GALLERY.match(ln))
     for i, line in enumerate(lines):
-        line = _PIPES.sub("", line).strip()
+        if line.startswith("|") or line.endswith("|"):  # table-row framing from trafilatura
+            line = line.strip("| \t")
         if not line:
             continue
         if gallery >= 3 and _GALLERY.match(line):
@@ -122,7 +122,7 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
         if len(line) < 80 and _is_dateline(line):
             removed.append(line)
             continue
-        if i < 3 and ft and len(kept) == 0 and fold(line) and (fold(line) == ft or (len(fold(line)) > 15 and fold(line) in ft)):
+        if i < 3 and ft and len(kept) == 0 and len(line) < 1000 and fold(line) and (fold(line) == ft or (len(fold(line)) > 15 and fold(line) in ft)):
             removed.append(line)  # the headline repeated as the first line
             continue
         if len(line) < 160 and _CHROME.match(line.lstrip("-–•* ").strip()):
@@ -151,7 +151,7 @@ def main_text(tree, title: str = "") -> tuple[list[str], list[str]]:
     # The recall run is only needed when the precision run kept little of the
     # page's paragraph text (a cheap stand-in for the recall run's size; on the
     # benchmarks this skips ~90% of second runs with identical results).
-    p_words = len(re.findall(r"\w+", " ".join(tree.xpath("//p//text()"))))
+    p_words = sum(len(t.split()) for t in tree.xpath("//p//text()"))
     if nprec == 0 or nprec < PRECISION_SHARE * p_words:
         rec = _run(tree, favor_recall=True)
         nrec = sum(_words(x) for x in rec)

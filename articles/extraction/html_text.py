@@ -41,7 +41,7 @@ def clean_text(s: object, *, limit: int = 2000) -> str:
 def clean_para(s: str) -> str:
     """One paragraph of body text: control chars out, inner whitespace collapsed."""
     s = _CONTROL.sub("", s)
-    return _WS.sub(" ", s).strip()
+    return " ".join(s.split())
 
 
 def words(s: str) -> list[str]:
