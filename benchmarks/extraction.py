@@ -169,8 +169,7 @@ def scrapinghub_cases(root: Path, limit: int | None):
 # --------------------------------------------------------------------------- runner
 def evaluate(name: str, cases, show_misses: bool) -> dict[str, dict]:
     stats: dict[str, dict] = {
-        s: {"title": [], "title_l": [], "byline": [], "site": [], "date": [],
-            "tok": [], "shg": [], "ms": []}
+        s: {"title": [], "title_l": [], "byline": [], "site": [], "date": [], "tok": [], "shg": [], "ms": []}
         for s in SYSTEMS
     }
     for case, data, filename, meta, body in cases:

@@ -25,8 +25,19 @@ def load(name: str) -> Extracted:
 
 def all_text(ex: Extracted) -> str:
     """Every string field of an extraction, joined (for 'nothing leaked' checks)."""
-    parts = [ex.title, ex.site_name, ex.url, ex.language, ex.description, *ex.tags, *ex.paragraphs,
-             *ex.removed, *ex.references, *(c.name for c in ex.credits), *(c.role for c in ex.credits)]
+    parts = [
+        ex.title,
+        ex.site_name,
+        ex.url,
+        ex.language,
+        ex.description,
+        *ex.tags,
+        *ex.paragraphs,
+        *ex.removed,
+        *ex.references,
+        *(c.name for c in ex.credits),
+        *(c.role for c in ex.credits),
+    ]
     return "\n".join(parts)
 
 
@@ -36,7 +47,10 @@ REAL = [
     (
         "readability-001.html",
         "Get your Frontend JavaScript Code Covered",
-        ["Nicolas Perriault"], "2013-09-29", DAY, "",
+        ["Nicolas Perriault"],
+        "2013-09-29",
+        DAY,
+        "",
         "So finally you're testing your frontend JavaScript code? Great! The more you write tests, the more "
         "confident you are with your code… but how much precisely? That's where code coverage might help.",
         "So is code coverage silver bullet? No. Is it useful? Definitely. Happy testing!",
@@ -44,7 +58,10 @@ REAL = [
     (
         "readability-ars-1.html",
         "Just-released Minecraft exploit makes it easy to crash game servers",
-        ["Dan Goodin"], "2015-04-16", DAY, "Ars Technica",
+        ["Dan Goodin"],
+        "2015-04-16",
+        DAY,
+        "Ars Technica",
         "A flaw in the wildly popular online game Minecraft makes it easy for just about anyone to crash the server "
         "hosting the game, according to a computer programmer who has released proof-of-concept code that exploits "
         "the vulnerability.",
@@ -53,19 +70,24 @@ REAL = [
     (
         "readability-gitlab-blog.html",
         "3 surprising findings from our 2024 Global DevSecOps Survey",
-        ["Dave Steer"], "2024-06-25", DAY, "GitLab",
+        ["Dave Steer"],
+        "2024-06-25",
+        DAY,
+        "GitLab",
         "This year’s survey of more than 5,000 DevSecOps professionals worldwide suggests that as organizations "
         "adopt new technologies such as AI, they're reevaluating investment priorities and looking more critically "
         "at how they can improve the developer experience. Here's a look at three of the more surprising results "
         "from this year's survey, and what they could mean for software development, operations, and security "
         "teams in 2024 and beyond.",
-        "Read the full 2024 Global DevSecOps Report for more insights on AI, security, developer experience, "
-        "and more.",
+        "Read the full 2024 Global DevSecOps Report for more insights on AI, security, developer experience, and more.",
     ),
     (
         "readability-heise.html",
         "1Password für Mac generiert Einmal-Passwörter",
-        ["Mac & i"], "2015-04-08", DAY, "Mac & i",
+        ["Mac & i"],
+        "2015-04-08",
+        DAY,
+        "Mac & i",
         "Das in der iOS-Version bereits enthaltene TOTP-Feature ist nun auch für OS X 10.10 verfügbar. Zudem gibt "
         "es neue Zusatzfelder in der Datenbank und weitere Verbesserungen.",
         "(bsc)",
@@ -73,7 +95,10 @@ REAL = [
     (
         "readability-iab-1.html",
         "Getting LEAN with Digital Ad UX",
-        ["Scott Cunningham"], "2015-10-15", DAY, "IAB",
+        ["Scott Cunningham"],
+        "2015-10-15",
+        DAY,
+        "IAB",
         "We messed up. As technologists, tasked with delivering content and services to users, we lost track of "
         "the user experience.",
         "IAB Tech Lab Members can join the IAB Tech Lab Ad Blocking Working Group, please email adblocking@iab.com "
@@ -82,7 +107,10 @@ REAL = [
     (
         "readability-lemonde-1.html",
         "Le projet de loi sur le renseignement massivement approuvé à l'Assemblée",
-        ["Martin Untersinger", "Damien Leloup", "Morgane Tual"], "2015-05-04", DAY, "Le Monde.fr",
+        ["Martin Untersinger", "Damien Leloup", "Morgane Tual"],
+        "2015-05-04",
+        DAY,
+        "Le Monde.fr",
         "Les députés ont, sans surprise, adopté à une large majorité (438 contre 86 et 42 abstentions) le projet de "
         "loi sur le renseignement défendu par le gouvernement lors d’un vote solennel, mardi 5 mai. Il sera "
         "désormais examiné par le Sénat, puis le Conseil constitutionnel, prochainement saisi par 75 députés. Dans "
@@ -97,7 +125,10 @@ REAL = [
     (
         "readability-medium-2.html",
         "On Behalf of “Literally”",
-        ["Courtney Kirchoff"], "2015-02-24", DAY, "Medium",
+        ["Courtney Kirchoff"],
+        "2015-02-24",
+        DAY,
+        "Medium",
         "You either are a “literally” abuser or know of one. If you’re anything like me, hearing the word "
         "“literally” used incorrectly causes a little piece of your soul to whither and die. Of course I do not "
         "mean that literally, I mean that figuratively. An abuser would have said: “Every time a person uses that "
@@ -108,7 +139,10 @@ REAL = [
     (
         "readability-toc-missing.html",
         "Simple Anomaly Detection Using Plain SQL",
-        ["Haki Benita"], "2020-09-21", DAY, "Haki Benita",
+        ["Haki Benita"],
+        "2020-09-21",
+        DAY,
+        "Haki Benita",
         "Many developers think that having a critical bug in their code is the worst thing that can happen. Well, "
         "there is something much worse than that: Having a critical bug in your code and not knowing about it!",
         "UPDATE: many readers asked me how I created the charts in this article... well, I used PopSQL. It’s a new "
@@ -117,7 +151,10 @@ REAL = [
     (
         "scrapinghub-06ee193d.html.gz",
         "The VW ID. SPACE VIZZION is a weird EV sports wagon with a secret message",
-        ["Chris Davies"], "2019-11-20", DAY, "SlashGear",
+        ["Chris Davies"],
+        "2019-11-20",
+        DAY,
+        "SlashGear",
         "Volkswagen’s first ID.3 all-electric car based on the new MEB platform isn’t expected until next year, "
         "but the automaker isn ‘t slowing down on stacking up new potential models. The VW ID. SPACE VIZZION is "
         "the seventh EV to use the modular electric drive matrix, and its electric Gran Turismo is arguably the "
@@ -130,7 +167,10 @@ REAL = [
     (
         "scrapinghub-359fee22.html.gz",
         "The First Map of Saturn's Moon Titan Just Revealed Some Tantalising Features",
-        ["Reuters"], "2019-11-19", DAY, "ScienceAlert",
+        ["Reuters"],
+        "2019-11-19",
+        DAY,
+        "ScienceAlert",
         "WASHINGTON (Reuters) - Scientists on Monday unveiled the first global geological map of Saturn's moon "
         "Titan including vast plains and dunes of frozen organic material and lakes of liquid methane, "
         "illuminating an exotic world considered a strong candidate in the search for life beyond Earth.",
@@ -187,7 +227,9 @@ def page(head: str = "", body: str = "", lang: str = "") -> bytes:
         f"with several clauses, names and numbers such as {i * 7} to keep it going.</p>"
         for i in range(6)
     )
-    return f"<!doctype html><html{attr}><head>{head}</head><body>{body}<article>{filler}</article></body></html>".encode()
+    return (
+        f"<!doctype html><html{attr}><head>{head}</head><body>{body}<article>{filler}</article></body></html>".encode()
+    )
 
 
 def test_json_ld_graph_with_author_list_and_publisher():
@@ -241,8 +283,11 @@ def test_opengraph_meta_and_title_suffix():
 
 
 def test_title_site_suffix_from_title_tag_only():
-    ex = extract_html(page("<title>Harbour reopens after the storm | Coast Gazette</title>",
-                           '<h1>Harbour reopens after the storm</h1>'))
+    ex = extract_html(
+        page(
+            "<title>Harbour reopens after the storm | Coast Gazette</title>", "<h1>Harbour reopens after the storm</h1>"
+        )
+    )
     assert ex.title == "Harbour reopens after the storm"
     assert ex.site_name == "Coast Gazette"  # the segment the h1 proved was not the title
 
@@ -262,12 +307,17 @@ def test_byline_roles_and_name_cleanup():
     from articles.extraction.html_text import credits_from_byline
 
     assert credits_from_byline("Written by Rob Ewaschuk\n Edited by Betsy Beyer") == [
-        Credit("Rob Ewaschuk", "author"), Credit("Betsy Beyer", "editor")]
+        Credit("Rob Ewaschuk", "author"),
+        Credit("Betsy Beyer", "editor"),
+    ]
     assert credits_from_byline("By Brenda  Goodman, MA\n  WebMD Health News") == [Credit("Brenda Goodman")]
     assert credits_from_byline("BY: JOE WEE | March 3, 2019") == [Credit("Joe Wee")]
     assert credits_from_byline("Jong, Michiel de") == [Credit("Michiel de Jong")]
     assert credits_from_byline("Par Martin Untersinger (avec Damien Leloup et Morgane Tual)") == [
-        Credit("Martin Untersinger"), Credit("Damien Leloup"), Credit("Morgane Tual")]
+        Credit("Martin Untersinger"),
+        Credit("Damien Leloup"),
+        Credit("Morgane Tual"),
+    ]
     assert credits_from_byline("April 28, 2019 at 6:01 am Updated April 29, 2019") == []
     assert credits_from_byline("https://example.com/staff/jane") == []
 
@@ -278,7 +328,11 @@ def test_month_precision_is_kept_honest():
 
 
 def test_page_without_metadata_invents_nothing():
-    html = b"<html><body><div><p>" + b"Just some words in a paragraph that has no metadata at all. " * 8 + b"</p></div></body></html>"
+    html = (
+        b"<html><body><div><p>"
+        + b"Just some words in a paragraph that has no metadata at all. " * 8
+        + b"</p></div></body></html>"
+    )
     ex = extract_html(html)
     assert ex.title == ""
     assert ex.credits == []
@@ -388,8 +442,19 @@ def test_hostile_html_becomes_inert_plain_text():
         "<html><body><p>\u202eright-to-left override \ud7ff</p></body></html>".encode("utf-8", "surrogatepass"),
         bytes(range(256)) * 50,
     ],
-    ids=["empty", "nul", "bad-gzip", "broken-tags", "xml-decl", "deep-nesting", "huge-attr", "deep-json",
-         "unknown-charset", "bidi", "all-bytes"],
+    ids=[
+        "empty",
+        "nul",
+        "bad-gzip",
+        "broken-tags",
+        "xml-decl",
+        "deep-nesting",
+        "huge-attr",
+        "deep-json",
+        "unknown-charset",
+        "bidi",
+        "all-bytes",
+    ],
 )
 def test_never_raises(data):
     ex = extract_html(data, filename="page.html")

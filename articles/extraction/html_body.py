@@ -64,7 +64,8 @@ _CHROME = re.compile(
     r"^(?:advertisement|advertisements?|publicidad|publicité|anzeige|sponsored|"
     r"comments?|\d+\s+comments?|leave a comment|post a comment|add a comment|tags?|tags:.*|topics?:?|"
     r"share|share this(?: article| story| post)?:?|share on \w+|tweet|email|print|"
-    r"you may also like:?(?:\.\.\.)?|you might also like:?|related:?|related (?:articles|stories|posts|coverage|content):?|"
+    r"you may also like:?(?:\.\.\.)?|you might also like:?|related:?|"
+    r"related (?:articles|stories|posts|coverage|content):?|"
     r"more:|see more:.*|see also:?|read more:?|read more:.*|recommended(?: for you)?:?|most popular|most read|trending|"
     r"related:.*|\[related:.*\]|popular on .*|more from .*|don'?t miss|also read:.*|"
     r"sign up(?: for .*)?|subscribe(?: now| to .*)?|newsletter|thanks for signing up!?|"
@@ -122,7 +123,14 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
         if len(line) < 80 and _is_dateline(line):
             removed.append(line)
             continue
-        if i < 3 and ft and len(kept) == 0 and len(line) < 1000 and fold(line) and (fold(line) == ft or (len(fold(line)) > 15 and fold(line) in ft)):
+        if (
+            i < 3
+            and ft
+            and len(kept) == 0
+            and len(line) < 1000
+            and fold(line)
+            and (fold(line) == ft or (len(fold(line)) > 15 and fold(line) in ft))
+        ):
             removed.append(line)  # the headline repeated as the first line
             continue
         if len(line) < 160 and _CHROME.match(line.lstrip("-–•* ").strip()):
@@ -136,8 +144,13 @@ def _run(tree, **kw) -> list[str]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
-        tree, with_metadata=False, include_comments=False, include_tables=True,
-        include_images=False, include_links=False, **kw,
+        tree,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        **kw,
     )
     text = (getattr(doc, "text", "") or "") if doc is not None else ""
     return [p for p in (clean_para(x) for x in text.split("\n")) if p]

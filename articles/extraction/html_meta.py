@@ -120,7 +120,7 @@ def _walk(obj, depth=0):
             yield from _walk(x, depth + 1)
     elif isinstance(obj, dict):
         yield obj
-        for k, v in list(obj.items())[:200]:
+        for v in list(obj.values())[:200]:
             if isinstance(v, (dict, list)):
                 yield from _walk(v, depth + 1)
 
@@ -440,7 +440,7 @@ def strip_site(
         return title, ""
     seps = _SEP.findall(title)
     pieces = [segs[0]]
-    for sp, seg in zip(seps, segs[1:]):
+    for sp, seg in zip(seps, segs[1:], strict=False):
         pieces.extend([sp, seg])
     if pieces and not pieces[-1].strip():  # "Title ::" (trailing separator)
         pieces = pieces[:-2]
