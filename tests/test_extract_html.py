@@ -488,3 +488,14 @@ def test_overlong_fields_are_dropped_or_bounded():
     ex = extract_html(page(head, lang="x" * 300))
     assert ex.url == "" and ex.language == "" and ex.credits == []
     assert 0 < len(ex.title) <= 500
+
+
+def test_generic_og_title_equal_to_site_name_is_ignored():
+    head = (
+        "<title>Space ship breaks up over Siberia</title>"
+        '<meta property="og:title" content="Example News - Latest News &amp; Headlines">'
+        '<meta property="og:site_name" content="Example News - Latest News &amp; Headlines">'
+    )
+    ex = extract_html(page(head))
+    assert ex.title == "Space ship breaks up over Siberia"
+    assert ex.site_name == "Example News - Latest News & Headlines"

@@ -351,10 +351,14 @@ def extract_metadata(tree, ex: Extracted) -> dict:
         if s
     ]
     h1s = _h1s(tree)
-    base = ld.get("headline") or first(meta, *_META_TITLE_KEYS) or title_tag or (h1s[0] if h1s else "")
+    meta_title = ld.get("headline") or first(meta, *_META_TITLE_KEYS)
+    # A metadata title that is just the site's name (a template default) says nothing about the article.
+    if meta_title and site and fold(meta_title) == fold(site) and (title_tag or h1s):
+        meta_title = ""
+    base = meta_title or title_tag or (h1s[0] if h1s else "")
     others = [x for x in [og, ld.get("headline", ""), *h1s] if x and x != base]
     people = [c.name for c in ex.credits]
-    from_meta = bool(ld.get("headline") or first(meta, *_META_TITLE_KEYS))
+    from_meta = bool(meta_title)
     title, dropped = strip_site(base, sites, others, people, guess=not from_meta)
     if base != title_tag and title_tag:
         _, dropped2 = strip_site(title_tag, sites + [title], [title, *others])
