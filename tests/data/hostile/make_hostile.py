@@ -105,6 +105,15 @@ def zero_bytes_txt() -> bytes:
     return ("Zero bytes in a text file\n\n" + PARA.replace(" ", "\x00 ", 5) + "\n").encode()
 
 
+def late_nul_txt() -> bytes:
+    # The binary check reads the first 8 KB; this NUL comes after them (PostgreSQL text cannot hold NUL).
+    return ("A NUL after the first 8 KB\n\n" + (PARA + "\n\n") * 40 + "after the NUL \x00 here\n\n" + PARA).encode()
+
+
+def late_nul_html() -> bytes:
+    return page(paragraphs(40) + "<p>after the NUL \x00 here</p>", title="A NUL after the first 8 KB")
+
+
 def invalid_utf8_txt() -> bytes:
     # Lone continuation bytes, an overlong encoding, a surrogate, a truncated sequence: not UTF-8.
     bad = b"\x80\xbf \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82"
@@ -218,6 +227,8 @@ SMALL = {
     "javascript-links.html": javascript_links_html,
     "zero-bytes.html": zero_bytes_html,
     "zero-bytes.txt": zero_bytes_txt,
+    "late-nul.txt": late_nul_txt,
+    "late-nul.html": late_nul_html,
     "invalid-utf8.txt": invalid_utf8_txt,
     "invalid-utf8.html": invalid_utf8_html,
     "latin1.txt": latin1_txt,
