@@ -8,13 +8,20 @@ What differs from `haystack.backends.whoosh_backend` (3.4.0) and why:
 - Writes take an exclusive file lock and wait for Whoosh's own lock instead of failing with LockError,
   so any number of processes can index and delete without losing an update.
 - One long-lived searcher is reused until the index changes; narrowing is a filter, not a second search.
+- One pass per query: the exact total and the facet counts come from the same collection as the page
+  (haystack asks twice, once for the count and once for the page: the second is served from the first),
+  and facet values are read once per index segment, not once per query.
+- Prefix and fuzzy expansions are shared between the search and the highlighter for the same query.
+- Stemming goes through a C-level LRU cache in one generator, the hot loop of indexing and snippets.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import threading
+from collections import Counter
 from contextlib import contextmanager
 
 from django.utils.encoding import force_str
@@ -23,35 +30,125 @@ from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQu
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError
 from whoosh import query as wq
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.fields import DATETIME, ID as WHOOSH_ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.analysis import RegexTokenizer, StemFilter, StopFilter
+from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
+from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import ID as WHOOSH_ID
 from whoosh.qparser import FuzzyTermPlugin, PlusMinusPlugin, QueryParser, WildcardPlugin, syntax
-from whoosh.sorting import Count, FieldFacet, MultiFacet
+from whoosh.searching import ResultsPage
+from whoosh.sorting import FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
 
 WRITE_LOCK_TIMEOUT = 300  # seconds a writer waits for another process's commit
 
 
+def _cache_missing_length_columns() -> None:
+    """Whoosh 2.7.4's W3PerDocReader remembers a field's length column only when the column exists: for
+    unscored fields (ids, exact facet values) it stats the missing file again for every posting it
+    writes or merges (about 120 stats per article here). Remember the absence too. A reader only ever
+    sees a finished segment, whose files do not change, so the answer cannot go stale."""
+    from whoosh.codec import whoosh3
+
+    cls = whoosh3.W3PerDocReader
+    if getattr(cls, "_kz_caches_missing", False):
+        return
+
+    def _cached_reader(self, fieldname, column):
+        readers = self._readers
+        if fieldname in readers:
+            return readers[fieldname]
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        readers[fieldname] = reader
+        return reader
+
+    cls._cached_reader = _cached_reader
+    cls._kz_caches_missing = True
+
+
+_cache_missing_length_columns()
+
+# Top documents a search keeps beyond the page asked for, so haystack's count-then-page pair (and the
+# first pages after it) come from one pass.
+TOP_PREFETCH = 100
+
+
 class WildcardSafeStemFilter(StemFilter):
-    """Stem words, but leave query terms with wildcards alone (stemming "protest*" breaks the prefix)."""
+    """Stem words, but leave query terms with wildcards alone (stemming "protest*" breaks the prefix).
+
+    Same tokens as StemFilter, in one generator and with functools' C LRU cache instead of Whoosh's
+    pure-Python LFU cache: stemming is most of the analysis time when indexing and making snippets.
+    """
+
+    def clear(self):
+        stemfn = self.stemfn
+        if self.lang:
+            from whoosh.lang import stemmer_for_language
+
+            stemfn = stemmer_for_language(self.lang)
+        size = self.cachesize
+        if isinstance(size, int) and size != 0 and size != 1:
+            self._stem = functools.lru_cache(maxsize=None if size < 0 else size)(stemfn)
+        else:
+            self._stem = stemfn
+
+    def cache_info(self):
+        return self._stem.cache_info() if hasattr(self._stem, "cache_info") else None
 
     def __call__(self, tokens):
+        stemfn = self._stem
+        ignore = self.ignore
         for t in tokens:
-            if t.mode == "query" and ("*" in t.text or "?" in t.text):
+            if not t.stopped:
+                text = t.text
+                if t.mode == "query" and ("*" in text or "?" in text):
+                    yield t
+                    continue
+                if text not in ignore:
+                    t.text = stemfn(text)
+            yield t
+
+
+class FoldStopFilter(StopFilter):
+    """LowercaseFilter | CharsetFilter(accent_map) | StopFilter in one generator (same tokens, fewer hops)."""
+
+    def __init__(self, charmap=accent_map, **kwargs):
+        super().__init__(**kwargs)
+        self.charmap = charmap
+
+    def __eq__(self, other):
+        return super().__eq__(other) and self.charmap == other.charmap
+
+    def __call__(self, tokens):
+        charmap = self.charmap
+        stoplist = self.stops
+        minsize = self.min
+        maxsize = self.max
+        renumber = self.renumber
+        pos = None
+        for t in tokens:
+            t.text = text = t.text.lower().translate(charmap)
+            n = len(text)
+            if n >= minsize and (maxsize is None or n <= maxsize) and text not in stoplist:
+                if renumber and t.positions:
+                    if pos is None:
+                        pos = t.pos
+                    else:
+                        pos += 1
+                        t.pos = pos
+                t.stopped = False
                 yield t
-            else:
-                yield from super().__call__(iter([t]))
+            elif not t.removestops:
+                t.stopped = True
+                yield t
 
 
 def archive_analyzer():
-    """Tokenize, lower-case, fold accents, drop English stop words, stem (English)."""
-    return (
-        RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+")
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter()
-        | WildcardSafeStemFilter()
-    )
+    """Tokenize, lower-case, fold accents, drop English stop words, stem (English).
+
+    Same tokens as RegexTokenizer | LowercaseFilter | CharsetFilter(accent_map) | StopFilter |
+    WildcardSafeStemFilter (tests/test_backend.py checks), with the three middle steps fused.
+    """
+    return RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+") | FoldStopFilter() | WildcardSafeStemFilter()
 
 
 def is_facet_field(field_class) -> bool:
@@ -83,9 +180,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 content_field_name = name
                 schema_fields[name] = TEXT(analyzer=analyzer, stored=False, spelling=True)
             else:
-                schema_fields[name] = TEXT(
-                    analyzer=analyzer, stored=field_class.stored, field_boost=field_class.boost
-                )
+                schema_fields[name] = TEXT(analyzer=analyzer, stored=field_class.stored, field_boost=field_class.boost)
         if not content_field_name:
             raise SearchBackendError("No document field in the search indexes.")
         return content_field_name, Schema(**schema_fields)
@@ -95,6 +190,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self.parser = make_parser(self.content_field_name, self.schema)
         self._searcher = None
         self._searcher_lock = threading.Lock()
+        self._local = threading.local()
+        self._facet_values: dict[tuple[str, str], list] = {}
 
     # --- writing -----------------------------------------------------------------------------------
     @contextmanager
@@ -159,6 +256,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def delete_index(self):
         super().delete_index()
         self._searcher = None
+        self._facet_values = {}
+        self._local.last = None
 
     # --- reading -----------------------------------------------------------------------------------
     def searcher(self):
@@ -169,9 +268,94 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             if self._searcher is None:
                 self.index = self.index.refresh()
                 self._searcher = self.index.searcher()
+                self._on_new_searcher(self._searcher)
             elif not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
+                self._on_new_searcher(self._searcher)
             return self._searcher
+
+    def _on_new_searcher(self, searcher):
+        """Share expansions per segment and forget the facet values of segments that are gone."""
+        live = set()
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            _memoize_expansions(reader, self._local)
+            live.add(_segment_key(reader))
+        self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
+        self._local.last = None
+
+    def _use_query(self, key) -> None:
+        """Expansions are shared while one query is served (search, page, highlight), then dropped."""
+        local = self._local
+        if getattr(local, "query_key", None) != key:
+            local.query_key = key
+            local.expansions = {}
+
+    def _segment_facet_values(self, subsearcher, top_searcher, facet: FieldFacet, fieldname: str) -> list:
+        """The facet keys of every document of one segment, as Whoosh's own categorizer names them."""
+        reader = subsearcher.reader()
+        key = (_segment_key(reader), fieldname)
+        values = self._facet_values.get(key)
+        if values is None:
+            categorizer = facet.categorizer(top_searcher)
+            categorizer.set_searcher(subsearcher, 0)
+            name = categorizer.key_to_name
+            count = reader.doc_count_all()
+            if facet.allow_overlap:
+                keys_for = categorizer.keys_for
+                values = [tuple(name(k) for k in keys_for(None, d)) for d in range(count)]
+            else:
+                key_for = categorizer.key_for
+                values = [name(key_for(None, d)) for d in range(count)]
+            self._facet_values[key] = values
+        return values
+
+    def _facet_counts(self, searcher, docs: list[int], facet_names: list[str]) -> dict:
+        """haystack's facet structure, counted from the matched documents (as FieldFacet + Count would)."""
+        fields = {}
+        leaves = searcher.leaf_searchers()
+        for fieldname in facet_names:
+            facet = FieldFacet(fieldname, allow_overlap=self.schema[fieldname].__class__ is KEYWORD)
+            table = []
+            for sub, offset in leaves:
+                if offset != len(table):  # leaf offsets are cumulative doc_count_all()
+                    raise SearchBackendError("Unexpected segment layout for facet counting")
+                table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
+            counts = Counter()
+            if facet.allow_overlap:
+                for d in docs:
+                    counts.update(table[d])
+            else:
+                counts.update(map(table.__getitem__, docs))
+            none_item = counts.pop(None, None)
+            lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
+            if none_item is not None:  # haystack's own placement of the None group
+                none_entry = (None, none_item)
+                if not lst or lst[-1][1] >= none_item:
+                    lst.append(none_entry)
+                else:
+                    for i, value in enumerate(lst):
+                        if value[1] < none_item:
+                            lst.insert(i, none_entry)
+                            break
+            fields[fieldname] = lst
+        return {"fields": fields, "dates": {}, "queries": {}}
+
+    def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int):
+        """One pass: the top `limit` documents in Whoosh's order, and every matching document number."""
+        if sortedby:
+            top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
+        else:
+            # No block skipping or matcher replacement: every match is visited, so the total is exact.
+            top = TopCollector(limit, usequality=False, replace=0)
+        docs_collector = _DocsCollector(top)
+        collector = docs_collector
+        if filter_query is not None:
+            collector = FilterCollector(docs_collector, searcher._filter_to_comb(filter_query))
+        searcher.search_with_collector(parsed, collector)
+        results = collector.results()
+        results._total = len(docs_collector.docs)
+        return results, docs_collector.docs
 
     def search(
         self,
@@ -195,6 +379,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if not query_string:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
         searcher = self.searcher()
+        self._use_query(query_string)
         parsed = wq.Every() if query_string == "*" else self.parser.parse(query_string)
         if parsed is None or parsed is wq.NullQuery:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
@@ -206,36 +391,35 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             sortedby = keys[0] if len(keys) == 1 else MultiFacet(keys)
 
         facet_names = list(facets or [])
-        groupedby = [
-            FieldFacet(name, allow_overlap=self.schema[name].__class__ is KEYWORD, maptype=Count)
-            for name in facet_names
-        ]
-        filter_query = None
-        if narrow_queries:
-            filter_query = wq.And([self.parser.parse(force_str(nq)) for nq in narrow_queries])
-
+        narrow = tuple(force_str(nq) for nq in narrow_queries or ())
         page_num, page_length = self.calculate_page(start_offset, end_offset)
-        raw_page = searcher.search_page(
-            parsed,
-            page_num,
-            pagelen=page_length,
-            sortedby=sortedby,
-            reverse=reverse,
-            groupedby=groupedby or None,
-            filter=filter_query,
-        )
+        needed = page_num * page_length
+
+        # haystack asks for the count (end_offset=1), then the page, of the same query: answer both from
+        # one collection while the index is unchanged. The cache holds one query per thread.
+        key = (id(searcher), query_string, tuple(sort_by or ()), narrow)
+        last = getattr(self._local, "last", None)
+        if last is not None and last[0] == key and last[1] >= needed:
+            results, docs = last[2], last[3]
+        else:
+            filter_query = wq.And([self.parser.parse(nq) for nq in narrow]) if narrow else None
+            limit = max(needed, TOP_PREFETCH)
+            results, docs = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit)
+            self._local.last = (key, limit, results, docs)
+
+        raw_page = ResultsPage(results, page_num, page_length)
         if raw_page.pagenum < page_num:
             return {"results": [], "hits": raw_page.total, "facets": {}, "spelling_suggestion": None}
-        results = self._process_results(
+        out = self._process_results(
             raw_page,
             highlight=False,
             query_string=query_string,
             spelling_query=spelling_query,
             result_class=result_class,
-            facet_types=dict.fromkeys(facet_names, "fields"),
         )
-        results["hits"] = raw_page.total
-        return results
+        out["hits"] = raw_page.total
+        out["facets"] = self._facet_counts(searcher, docs, facet_names) if facet_names else {}
+        return out
 
     def more_like_this(self, model_instance, additional_query_string=None, result_class=None, **kwargs):
         """Articles sharing the key terms of this one (its text is re-rendered; the index stores none)."""
@@ -258,13 +442,18 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         """Index terms of the content field a query matches, prefixes and fuzzy terms expanded."""
         from articles.highlight import positive_terms
 
-        parsed = self.parser.parse(force_str(query_string))
-        reader = self.searcher().reader()
+        query_string = force_str(query_string)
+        searcher = self.searcher()
+        self._use_query(query_string.strip())
+        parsed = self.parser.parse(query_string)
         terms: set[str] = set()
+        # Per segment, as the search itself expands them, so the search's expansions are reused.
+        readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
         for leaf in positive_terms(parsed):
-            for fieldname, text in leaf.existing_terms(reader, expand=True):
-                if fieldname in (self.content_field_name, "title"):
-                    terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+            for reader in readers:
+                for fieldname, text in leaf.existing_terms(reader, expand=True):
+                    if fieldname in (self.content_field_name, "title"):
+                        terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
         return terms
 
     def create_spelling_suggestion(self, query_string):
@@ -301,6 +490,48 @@ class UnstemmedWildcardPlugin(WildcardPlugin):
                     self.do_wildcards(parser, node)
                 i += 1
         return group
+
+
+class _DocsCollector(WrappingCollector):
+    """Passes every match to the wrapped collector and keeps its global document number."""
+
+    def __init__(self, child):
+        super().__init__(child)
+        self.docs: list[int] = []
+
+    def collect(self, sub_docnum):
+        self.docs.append(sub_docnum + self.child.offset)
+        return self.child.collect(sub_docnum)
+
+
+def _segment_key(reader) -> str:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return segment.segment_id() if segment is not None else f"reader-{id(reader)}"
+
+
+def _memoize_expansions(reader, local) -> None:
+    """Prefix and fuzzy expansions of one segment, shared while the same query is served.
+
+    A segment never changes once written, so an expansion computed for the search is exact for the
+    highlighter too. The memo lives in `local.expansions`, which `_use_query` clears per new query.
+    """
+    if getattr(reader, "_kz_memoized", False):
+        return
+    for method in ("terms_within", "expand_prefix"):
+        original = getattr(reader, method)
+
+        def memo(*args, _original=original, _method=method, **kwargs):
+            store = getattr(local, "expansions", None)
+            if store is None:
+                return _original(*args, **kwargs)
+            key = (id(reader), _method, args, tuple(sorted(kwargs.items())))
+            found = store.get(key)
+            if found is None:
+                found = store[key] = list(_original(*args, **kwargs))
+            return iter(found)
+
+        setattr(reader, method, memo)
+    reader._kz_memoized = True
 
 
 def make_parser(content_field: str, schema) -> QueryParser:
