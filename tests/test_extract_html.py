@@ -499,3 +499,10 @@ def test_generic_og_title_equal_to_site_name_is_ignored():
     ex = extract_html(page(head))
     assert ex.title == "Space ship breaks up over Siberia"
     assert ex.site_name == "Example News - Latest News & Headlines"
+
+
+def test_month_from_url_when_the_page_states_no_date():
+    ex = extract_html(page('<link rel="canonical" href="https://news.example/2019/11/some-story">'))
+    assert (ex.published.iso(), ex.published.precision) == ("2019-11", "month")
+    ex = extract_html(page('<link rel="canonical" href="https://news.example/some-story">'))
+    assert ex.published.precision == UNKNOWN

@@ -34,7 +34,7 @@ from .html_meta import (
     strip_site,
 )
 from .html_text import clean_para, clean_text, credits_from_byline, fold, parse_date
-from .types import Credit, Extracted
+from .types import Credit, Extracted, PartialDate
 
 # Larger inputs (also after gunzip) are refused: an empty Extracted comes back.
 MAX_BYTES = 8 * 1024 * 1024
@@ -293,7 +293,11 @@ def _authors(tree, meta: dict, ld: dict) -> list[Credit]:
     return [Credit(n) for n in dict.fromkeys(orgs)]
 
 
-def _published(tree, meta: dict, ld: dict):
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
+
+
+def _published(tree, meta: dict, ld: dict, url: str = ""):
+    """(PartialDate, time) the page was first published, or None. Never a modified date."""
     if ld.get("published"):
         return ld["published"]
     for key in _META_DATE_KEYS:
@@ -314,6 +318,10 @@ def _published(tree, meta: dict, ld: dict):
             return parse_date(s)
     except Exception:
         pass
+    # .../2019/11/slug: the month is known, the day is not.
+    m = _URL_MONTH.search(url)
+    if m:
+        return PartialDate(int(m.group(1)), int(m.group(2))), None
     return None
 
 
@@ -329,7 +337,7 @@ def extract_metadata(tree, ex: Extracted) -> dict:
     ex.description = first(meta, "og:description", "description", "twitter:description") or ld.get("description", "")
     ex.tags = _tags(meta, ld)
     ex.credits = _authors(tree, meta, ld)
-    got = _published(tree, meta, ld)
+    got = _published(tree, meta, ld, ex.url)
     if got:
         ex.published, ex.published_time = got
     site = (
