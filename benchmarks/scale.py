@@ -1,0 +1,730 @@
+#!/usr/bin/env python
+"""Scale benchmark: build an archive of N real-text articles through kzarchive's own ingest and index
+path, then measure it side by side with a raw Whoosh floor and a SQLite FTS5 peer.
+
+    .venv/bin/python benchmarks/scale.py --articles 10000          # 1000 / 10000 / 100000
+    .venv/bin/python benchmarks/scale.py --quick --corpus tests/data/corpus-sample
+
+Everything lives in --workdir (default: a new temporary folder): the SQLite database, the Whoosh
+index, the FTS5 peer, collected static files, results.json. KZARCHIVE_DATA_DIR, WHOOSH_PATH and
+DATABASE_URL point there before Django starts, so var/ is never touched. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpora"
+
+# --- the fixed query set ------------------------------------------------------------------------------
+# (name, SearchParams fields, FTS5 MATCH expression or None for "all", FTS5 outlet filter, FTS5 date sort)
+QUERIES = [
+    ("common word", {"q": "market"}, "market", None, False),
+    ("rare word", {"q": "cocoa"}, "cocoa", None, False),
+    ("two-word AND", {"q": "oil prices"}, "oil prices", None, False),
+    ("phrase", {"q": '"interest rates"'}, '"interest rates"', None, False),
+    ("prefix", {"q": "minist*"}, "minist*", None, False),
+    # FTS5 has no fuzzy matching: the peer searches the correct spelling.
+    ("fuzzy", {"q": "goverment~"}, "government", None, False),
+    ("facet filter", {"q": "shares", "outlet": ["Reuters"]}, "shares", "Reuters", False),
+    ("date sort", {"q": "election", "sort": "newest"}, "election", None, True),
+    ("browse all, newest", {"q": ""}, None, None, True),
+]
+PAGE_SIZE = 20
+FACET_FIELDS = ("outlet", "author", "stance", "year")
+
+FIRST = "Aida Arman Dana Erlan Gulnara Marat Saule Timur Anna James Maria David Laura Peter Sofia Daniel".split()
+LAST = "Abenova Bekov Seitkali Nurlanuly Smith Jones Taylor Brown Wilson Evans Khan Garcia Novak Ivanova".split()
+
+
+# --- corpus ----------------------------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def reflow(body: str) -> str:
+    """Reuters bodies are hard-wrapped at ~70 columns with indented paragraphs: rejoin the lines."""
+    body = re.sub(r"\s*Reuter\s*(&#3;)?\s*$", "", body.strip())
+    paragraphs = re.split(r"\n\s*\n|\n(?=\s{2,}\S)", body)
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"'])", " ".join(text.split())) if len(s.split()) >= 5]
+
+
+def build_documents(corpus: Path, n: int, seed: int = 1987) -> list[dict]:
+    """N documents: the real BBC and Reuters articles interleaved, then articles composed of their sentences.
+
+    Each: name (file name given to ingest), title, body, outlet, published (ISO or None), credits, stance.
+    Bylines and stances are synthetic (neither corpus has bylines); outlets and Reuters dates are real.
+    """
+    rng = random.Random(seed)
+    bbc = read_jsonl(corpus / "bbc-news" / "articles.jsonl.gz")
+    reuters = read_jsonl(corpus / "reuters-21578" / "articles.jsonl.gz")
+    reuters = [r for r in reuters if len((r.get("body") or "").split()) >= 20]  # drop the few empty wires
+    # About one in six carries a (synthetic) stance from the curated scheme, for the stance facet.
+    stances = [None] * 15 + ["supportive-of-russia", "analytical", "critical-of-russia"]
+    real = []
+    # Interleave proportionally so every size has both outlets.
+    ratio = len(reuters) / max(1, len(bbc))
+    ri = 0
+    for bi, rec in enumerate(bbc):
+        real.append(("bbc", rec))
+        while ri < len(reuters) and ri < (bi + 1) * ratio:
+            real.append(("reuters", reuters[ri]))
+            ri += 1
+    real.extend(("reuters", r) for r in reuters[ri:])
+
+    def byline():
+        return [{"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}"} for _ in range(rng.choice([0, 1, 1, 2]))]
+
+    docs = []
+    for kind, rec in real[:n]:
+        if kind == "bbc":
+            name = f"bbc/{rec['id']}.txt"
+            docs.append({"name": name, "title": rec["title"].strip(), "body": rec["body"].strip(), "outlet": "BBC News",
+                         "published": None, "credits": byline(), "stance": rng.choice(stances)})
+        else:
+            title = " ".join(rec["title"].split()).title()
+            docs.append({"name": f"reuters/{rec['id']}.txt", "title": title, "body": reflow(rec["body"]),
+                         "outlet": "Reuters", "published": (rec.get("date") or "")[:10] or None,
+                         "credits": byline(), "stance": rng.choice(stances)})
+    if len(docs) < n:
+        pool = []
+        for _, rec in real:
+            pool.extend(sentences_of(reflow(rec["body"]) if "oldid" in rec else rec["body"]))
+        start = dt.date(2004, 1, 1)
+        for i in range(len(docs), n):
+            body_sents = rng.sample(pool, rng.randint(4, 14))
+            paras = [" ".join(body_sents[j : j + 3]) for j in range(0, len(body_sents), 3)]
+            title = " ".join(rng.choice(pool).split()[:10]).rstrip(".,;:")
+            published = (start + dt.timedelta(days=rng.randrange(730))).isoformat() if rng.random() < 0.8 else None
+            docs.append({"name": f"composed/{i:06d}.txt", "title": title, "body": "\n\n".join(paras),
+                         "outlet": "Composite", "published": published, "credits": byline(),
+                         "stance": rng.choice(stances)})
+    return docs
+
+
+def document_bytes(doc: dict) -> bytes:
+    return f"{doc['title']}\n\n{doc['body']}\n".encode()
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def stats_ms(values: list[float]) -> dict:
+    return {"median": statistics.median(values) * 1000, "p95": pct(values, 0.95) * 1000, "max": max(values) * 1000}
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def setup_environment(workdir: Path) -> dict:
+    env = {
+        "KZARCHIVE_DATA_DIR": str(workdir),
+        "WHOOSH_PATH": str(workdir / "whoosh_index"),
+        "DATABASE_URL": f"sqlite:///{workdir / 'kzarchive.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "kzarchive.settings",
+        "HAYSTACK_URL": "",
+        # Production-like serving: no debug, plain HTTP on loopback.
+        "DEBUG": "0",
+        "SECRET_KEY": "scale-benchmark-only-not-a-secret",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "ERROR",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(REPO))
+    import django
+
+    django.setup()
+    return env
+
+
+# --- phases ------------------------------------------------------------------------------------------------
+
+
+def make_curated(docs):
+    from articles.ingest import Curated
+
+    base = Curated.load()
+    sources = [{"name": n, "kind": "news"} for n in ("BBC News", "Reuters", "Composite")]
+    entries = {}
+    for d in docs:
+        entry = {"outlet": d["outlet"], "credits": d["credits"]}
+        if d["published"]:
+            entry["published"] = d["published"]
+        if d["stance"]:
+            entry["stance"] = d["stance"]
+        entries[d["name"]] = entry
+    return Curated(base.stances, sources, entries)
+
+
+def phase_ingest(docs, batch: int) -> dict:
+    """kzarchive's own path: ingest_bytes per article; the on-commit reindex batched per transaction."""
+    from django.db import transaction
+
+    import articles.signals as sig
+    from articles.ingest import FAILED, ingest_bytes
+
+    curated = make_curated(docs)
+    with transaction.atomic():
+        curated.ensure_catalog()
+    index_time = [0.0]
+    original = sig.reindex_articles
+
+    def timed(ids):
+        t = time.perf_counter()
+        original(ids)
+        index_time[0] += time.perf_counter() - t
+
+    sig.reindex_articles = timed
+    failed = 0
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        for start in range(0, len(docs), batch):
+            with transaction.atomic():
+                for d in docs[start : start + batch]:
+                    outcome = ingest_bytes(d["name"], document_bytes(d), curated=curated)
+                    failed += outcome.status == FAILED
+            if start and (start // batch) % 20 == 0:
+                log(f"  ingested {start + batch}/{len(docs)}")
+    finally:
+        sig.reindex_articles = original
+    elapsed = time.perf_counter() - t0
+    return {"seconds": elapsed, "cpu": time.process_time() - c0, "index_seconds": index_time[0], "failed": failed,
+            "per_s": len(docs) / elapsed}
+
+
+def phase_rebuild() -> dict:
+    from django.core.management import call_command
+    from haystack import connections
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    elapsed = time.perf_counter() - t0
+    backend = connections["default"].get_backend()
+    backend.index = backend.index.refresh()
+    return {"seconds": elapsed, "cpu": time.process_time() - c0, "docs": backend.index.doc_count(),
+            "segments": len(backend.index._segments())}
+
+
+def prepared_documents() -> list[dict]:
+    """The exact documents the backend writes (haystack's full_prepare + the backend's conversion)."""
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    index = connections["default"].get_unified_index().get_index(__import__("articles.models").models.Article)
+    qs = index.index_queryset().order_by("pk")
+    docs = []
+    pks = list(qs.values_list("pk", flat=True))
+    for start in range(0, len(pks), 1000):
+        for obj in qs.filter(pk__in=pks[start : start + 1000]):
+            doc = index.full_prepare(obj)
+            doc.pop("boost", None)
+            docs.append({k: backend._from_python(v) for k, v in doc.items()})
+    return docs
+
+
+def phase_raw_writer(docs, path: Path) -> dict:
+    """The floor: a plain Whoosh writer, same schema, same documents already prepared, one commit."""
+    from haystack import connections
+    from whoosh import index as windex
+
+    schema = connections["default"].get_backend().schema
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    t0, c0 = time.perf_counter(), time.process_time()
+    ix = windex.create_in(str(path), schema)
+    writer = ix.writer()
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "size": dir_size(path)}
+
+
+def function_params():
+    from articles.search import SearchParams
+
+    return [(name, SearchParams(page_size=PAGE_SIZE, **kw)) for name, kw, *_ in QUERIES]
+
+
+def time_calls(fn, items, reps: int) -> tuple[list[float], dict]:
+    for _, item in items:  # warm-up: open searchers, fill caches of the first run
+        fn(item)
+    all_t, per = [], {}
+    for _ in range(reps):
+        for name, item in items:
+            t = time.perf_counter()
+            fn(item)
+            d = time.perf_counter() - t
+            all_t.append(d)
+            per.setdefault(name, []).append(d)
+    return all_t, {k: statistics.median(v) * 1000 for k, v in per.items()}
+
+
+def phase_function(reps: int) -> dict:
+    from articles.search import search_articles
+
+    items = function_params()
+    out = {}
+    for label, kwargs in (("on", {}), ("off", {"with_facets": False, "with_snippets": False})):
+        times, per = time_calls(lambda p, kw=kwargs: search_articles(p, **kw), items, reps)
+        out[label] = {"stats": stats_ms(times), "per_query": per}
+    counts = {name: search_articles(p).count for name, p in items}
+    return {**out, "counts": counts}
+
+
+def raw_whoosh(reps: int, index_path: Path) -> dict:
+    """Raw Whoosh on one long-lived searcher: the same parsed query, filter, sort and page size."""
+    from haystack import connections
+    from whoosh import index as windex
+    from whoosh import query as wq
+    from whoosh.fields import KEYWORD
+    from whoosh.sorting import Count, FieldFacet
+
+    from articles.search import normalize_query
+    from articles.whoosh_backend import make_parser
+
+    backend = connections["default"].get_backend()
+    ix = windex.open_dir(str(index_path))
+    searcher = ix.searcher()
+    parser = make_parser(backend.content_field_name, ix.schema)
+    facets = [
+        FieldFacet(f"{n}_exact", allow_overlap=ix.schema[f"{n}_exact"].__class__ is KEYWORD, maptype=Count)
+        for n in FACET_FIELDS
+    ]
+
+    def prepared():
+        items = []
+        for name, kw, *_ in QUERIES:
+            q = normalize_query(kw.get("q", ""))
+            parsed = parser.parse(q) if q else wq.Every()
+            flt = wq.Term("outlet_exact", kw["outlet"][0]) if kw.get("outlet") else None
+            sort = kw.get("sort") or ("relevance" if q else "newest")
+            sortedby = "date_desc" if sort == "newest" else None
+            items.append((name, (parsed, flt, sortedby)))
+        return items
+
+    items = prepared()
+
+    def run(item, with_facets):
+        parsed, flt, sortedby = item
+        page = searcher.search_page(parsed, 1, pagelen=PAGE_SIZE, filter=flt, sortedby=sortedby,
+                                    reverse=bool(sortedby), groupedby=facets if with_facets else None)
+        ids = [hit["id"] for hit in page]
+        if with_facets:
+            for f in facets:
+                page.results.groups(f.default_name())
+        return page.total, ids
+
+    out = {}
+    for label, wf in (("facets", True), ("plain", False)):
+        times, per = time_calls(lambda it, wf=wf: run(it, wf), items, reps)
+        out[label] = {"stats": stats_ms(times), "per_query": per}
+    out["counts"] = {name: run(it, False)[0] for name, it in items}
+    searcher.close()
+    return out
+
+
+def phase_fts5(path: Path, reps: int) -> dict:
+    """The peer: SQLite FTS5 (porter stemming, accents folded) on the same titles and bodies."""
+    from articles.models import Article
+
+    if path.exists():
+        path.unlink()
+    con = sqlite3.connect(str(path))
+    t0 = time.perf_counter()
+    con.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, body, outlet UNINDEXED, pubdate UNINDEXED,"
+        " tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    rows = Article.objects.select_related("source").order_by("pk").values_list(
+        "pk", "title", "body", "source__name", "published_date"
+    )
+    with con:
+        con.executemany(
+            "INSERT INTO fts(rowid, title, body, outlet, pubdate) VALUES (?,?,?,?,?)",
+            ((pk, t, b, o, d.isoformat() if d else "") for pk, t, b, o, d in rows.iterator(chunk_size=2000)),
+        )
+    build = time.perf_counter() - t0
+
+    def run(item):
+        match, outlet, by_date = item
+        where, args = [], []
+        if match:
+            where.append("fts MATCH ?")
+            args.append(match)
+        if outlet:
+            where.append("outlet = ?")
+            args.append(outlet)
+        w = (" WHERE " + " AND ".join(where)) if where else ""
+        order = "pubdate DESC" if by_date else "bm25(fts, 2.0, 1.0)"
+        snip = "snippet(fts, 1, '<mark>', '</mark>', '…', 40)" if match else "substr(body, 1, 300)"
+        sql = f"SELECT rowid, title, {snip} FROM fts{w} ORDER BY {order} LIMIT {PAGE_SIZE}"
+        page = con.execute(sql, args).fetchall()
+        count = con.execute(f"SELECT count(*) FROM fts{w}", args).fetchone()[0]
+        return count, page
+
+    items = [(name, (m, o, d)) for name, _, m, o, d in QUERIES]
+    times, per = time_calls(run, items, reps)
+    counts = {name: run(it)[0] for name, it in items}
+    con.close()
+    return {"build_seconds": build, "size": path.stat().st_size, "stats": stats_ms(times), "per_query": per,
+            "counts": counts}
+
+
+# --- HTTP --------------------------------------------------------------------------------------------------
+
+
+class Server:
+    def __init__(self, env: dict, workers: int):
+        self.port = free_port()
+        cmd = [
+            str(Path(sys.executable).parent / "gunicorn"), "kzarchive.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--timeout", "60",
+            "--log-level", "warning",
+        ]
+        self.proc = subprocess.Popen(cmd, cwd=str(REPO), env={**os.environ, **env},
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                status, _ = self.get("/api/search?q=&page_size=1")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("gunicorn did not answer within 60 s")
+
+    def get(self, path: str, timeout: float = 60) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def worker_pids(self) -> list[int]:
+        try:
+            out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+            return [int(p) for p in out.split()]
+        except FileNotFoundError:
+            return []
+
+    def peak_rss_mb(self) -> float:
+        peaks = []
+        for pid in self.worker_pids() + [self.proc.pid]:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+            except OSError:
+                pass
+        return max(peaks) if peaks else float("nan")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # only this gunicorn master (and its workers) exits
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def query_url(base: str, kw: dict) -> str:
+    params = [("q", kw.get("q", "")), ("page_size", str(PAGE_SIZE))]
+    params += [("outlet", v) for v in kw.get("outlet", [])]
+    if kw.get("sort"):
+        params.append(("sort", kw["sort"]))
+    return f"{base}?{urllib.parse.urlencode(params)}"
+
+
+def phase_http(server: Server, reps: int) -> dict:
+    out = {}
+    for label, base in (("api", "/api/search"), ("html", "/search/")):
+        items = [(name, query_url(base, kw)) for name, kw, *_ in QUERIES]
+        errors = [0]
+
+        def fetch(url, errors=errors):
+            status, _ = server.get(url)
+            errors[0] += status != 200
+
+        for _ in range(3):  # both workers warm
+            for _, url in items:
+                fetch(url)
+        errors[0] = 0
+        times, per = time_calls(fetch, items, reps)
+        out[label] = {"stats": stats_ms(times), "per_query": per, "errors": errors[0]}
+    return out
+
+
+def phase_visibility(server: Server) -> dict:
+    """Milliseconds from the start of a save until /api/search on the running server finds it."""
+    from articles.ingest import Curated, ingest_bytes
+    from articles.models import Article
+
+    def wait_for(term: str, t0: float) -> float:
+        while time.perf_counter() - t0 < 30:
+            status, body = server.get(f"/api/search?q={term}&page_size=1")
+            if status == 200 and json.loads(body)["count"] >= 1:
+                return (time.perf_counter() - t0) * 1000
+            time.sleep(0.005)
+        return float("inf")
+
+    token = f"zqx{int(time.time())}"
+    t0 = time.perf_counter()
+    probe = f"Visibility probe {token}\n\nA new article about {token} and wheat.\n".encode()
+    ingest_bytes(f"visibility/{token}.txt", probe, curated=Curated([], [], {}))
+    new_ms = wait_for(token, t0)
+    edit_token = token + "edit"
+    article = Article.objects.order_by("-pk").exclude(source_file__startswith="visibility/").first()
+    t0 = time.perf_counter()
+    article.title = f"{article.title} {edit_token}"
+    article.save()
+    edit_ms = wait_for(edit_token, t0)
+    return {"new_ms": new_ms, "edit_ms": edit_ms}
+
+
+def phase_load(server: Server, seconds: float, clients: int) -> dict:
+    urls = [query_url(base, kw) for base in ("/api/search", "/search/") for _, kw, *_ in QUERIES]
+    stop_at = time.perf_counter() + seconds
+    done, errors, lat = [0], [0], []
+    lock = threading.Lock()
+
+    def client(i):
+        k = i
+        while time.perf_counter() < stop_at:
+            url = urls[k % len(urls)]
+            k += 1
+            t = time.perf_counter()
+            try:
+                status, _ = server.get(url, timeout=60)
+                ok = status == 200
+            except OSError:
+                ok = False
+            with lock:
+                done[0] += 1
+                errors[0] += not ok
+                lat.append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=seconds + 120)
+    elapsed = time.perf_counter() - t0
+    return {"requests": done[0], "errors": errors[0], "rps": done[0] / elapsed, "seconds": elapsed,
+            **({"stats": stats_ms(lat)} if lat else {})}
+
+
+# --- report ------------------------------------------------------------------------------------------------
+
+
+def fmt_lat(s: dict) -> str:
+    return f"{s['median']:8.1f} {s['p95']:8.1f} {s['max']:8.1f}"
+
+
+def report(n: int, r: dict) -> str:
+    lines = []
+    add = lines.append
+    add(f"\n=== kzarchive scale benchmark: {n:,} articles ({r['workdir']}) ===")
+    ing, reb, raw = r["ingest"], r["rebuild"], r["raw_writer"]
+    add("\nBuild (wall s, CPU s of this process)          wall s    CPU s  articles/s  vs raw writer (wall, CPU)")
+
+    def build_row(label, wall, cpu, note=""):
+        add(f"  {label:<44} {wall:7.1f} {cpu:8.1f} {n / wall:10.1f}   "
+            f"{raw['seconds'] / wall:5.2f}x {raw['cpu'] / cpu:5.2f}x{note}")
+
+    build_row("ingest_bytes + on-commit index (batched)", ing["seconds"], ing["cpu"],
+              f"  (index share {ing['index_seconds']:.1f} s wall, failed {ing['failed']})")
+    build_row("rebuild_index (haystack, full)", reb["seconds"], reb["cpu"], f"  ({reb.get('segments')} segment(s))")
+    build_row("raw Whoosh writer, prepared docs (floor)", raw["seconds"], raw["cpu"])
+    if "fts5" in r:
+        add(f"  {'SQLite FTS5 build (peer)':<44} {r['fts5']['build_seconds']:7.1f} {'':8} "
+            f"{n / r['fts5']['build_seconds']:10.1f}")
+    add(f"\nIndex on disk: kzarchive {r['index_size'] / 1e6:.1f} MB, raw writer {raw['size'] / 1e6:.1f} MB"
+        + (f", FTS5 {r['fts5']['size'] / 1e6:.1f} MB" if "fts5" in r else "")
+        + f"; documents indexed {reb['docs']:,}")
+
+    fl_f = r["raw_whoosh"]["facets"]["stats"]
+    fl_p = r["raw_whoosh"]["plain"]["stats"]
+    add(f"\nSearch latency, ms ({len(QUERIES)} queries x {r['reps']} reps, page size {PAGE_SIZE})"
+        "      median      p95      max   p95 vs floor")
+    rows = [
+        ("search_articles, facets+snippets on", r["function"]["on"]["stats"], fl_f, "raw+facets"),
+        ("search_articles, facets+snippets off", r["function"]["off"]["stats"], fl_p, "raw plain"),
+    ]
+    if "http" in r:
+        rows += [
+            ("/api/search over HTTP (gunicorn)", r["http"]["api"]["stats"], fl_f, "raw+facets"),
+            ("/search/ HTML page over HTTP", r["http"]["html"]["stats"], fl_f, "raw+facets"),
+        ]
+    rows += [
+        ("raw Whoosh + facets (floor)", fl_f, fl_f, "raw+facets"),
+        ("raw Whoosh, page + count (floor)", fl_p, fl_p, "raw plain"),
+    ]
+    if "fts5" in r:
+        rows.append(("SQLite FTS5 bm25 + snippet (peer)", r["fts5"]["stats"], fl_p, "raw plain"))
+    for label, s, floor, fname in rows:
+        add(f"  {label:<44} {fmt_lat(s)}   {s['p95'] / floor['p95']:5.2f}x {fname}")
+
+    add("\nPer query, median ms         function(on) function(off)  raw+facets  raw plain   FTS5   hits(kz/raw/fts5)")
+    for name, *_ in QUERIES:
+        f_on = r["function"]["on"]["per_query"][name]
+        f_off = r["function"]["off"]["per_query"][name]
+        rf = r["raw_whoosh"]["facets"]["per_query"][name]
+        rp = r["raw_whoosh"]["plain"]["per_query"][name]
+        ft = r["fts5"]["per_query"][name] if "fts5" in r else float("nan")
+        hits = f"{r['function']['counts'][name]}/{r['raw_whoosh']['counts'][name]}/" + (
+            str(r["fts5"]["counts"][name]) if "fts5" in r else "-")
+        add(f"  {name:<26} {f_on:10.1f} {f_off:12.1f} {rf:11.1f} {rp:10.1f} {ft:7.1f}   {hits}")
+
+    if "visibility" in r:
+        v = r["visibility"]
+        add(f"\nSaved -> searchable over HTTP: new article {v['new_ms']:.0f} ms, edited article {v['edit_ms']:.0f} ms")
+    if "rss_mb" in r:
+        add(f"Peak RSS of a serving gunicorn worker: {r['rss_mb']:.0f} MB")
+    if "load" in r:
+        lo = r["load"]
+        extra = ""
+        if "stats" in lo:
+            extra = f", latency median {lo['stats']['median']:.0f} ms p95 {lo['stats']['p95']:.0f} ms"
+        add(f"Load: {r['load_clients']} clients x {lo['seconds']:.0f} s on 2 gunicorn workers: "
+            f"{lo['requests']} requests, {lo['rps']:.1f} req/s, {lo['errors']} errors{extra}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=1000, help="archive size (1000, 10000, 100000)")
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with bbc-news/ and reuters-21578/")
+    ap.add_argument("--workdir", type=Path, default=None, help="default: a new temporary folder")
+    ap.add_argument("--quick", action="store_true", help="tiny smoke run: 60 articles, 1 rep, 2 s load test")
+    ap.add_argument("--reps", type=int, default=None, help="repetitions of the query set (default 5; quick 1)")
+    ap.add_argument("--batch", type=int, default=500, help="articles per ingest transaction (one index commit each)")
+    ap.add_argument("--load-seconds", type=float, default=None, help="load test length (default 30; quick 2)")
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--no-http", action="store_true", help="skip the server, HTTP latency and load test")
+    ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.articles = min(args.articles, 60)
+    reps = args.reps or (1 if args.quick else 5)
+    load_seconds = args.load_seconds if args.load_seconds is not None else (2.0 if args.quick else 30.0)
+
+    temp = args.workdir is None
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kzarchive-scale-")).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    for stale in ("kzarchive.sqlite3", "kzarchive.sqlite3-wal", "kzarchive.sqlite3-shm", "whoosh_index"):
+        p = workdir / stale
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+    corpus = args.corpus if args.corpus.is_absolute() else (Path.cwd() / args.corpus)
+    results: dict = {"workdir": str(workdir), "reps": reps, "articles": args.articles}
+    try:
+        env = setup_environment(workdir)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        log(f"composing {args.articles} documents from {corpus}")
+        docs = build_documents(corpus, args.articles)
+        log("ingest + index through articles.ingest.ingest_bytes")
+        results["ingest"] = phase_ingest(docs, args.batch)
+        del docs
+        log(f"  {results['ingest']}")
+        log("rebuild_index")
+        results["rebuild"] = phase_rebuild()
+        results["index_size"] = dir_size(workdir / "whoosh_index")
+        log(f"  {results['rebuild']}")
+        log("raw Whoosh writer (floor)")
+        prepared = prepared_documents()
+        results["raw_writer"] = phase_raw_writer(prepared, workdir / "raw_whoosh")
+        del prepared
+        log(f"  {results['raw_writer']}")
+        log("search latency: search_articles")
+        results["function"] = phase_function(reps)
+        log("search latency: raw Whoosh")
+        results["raw_whoosh"] = raw_whoosh(reps, workdir / "raw_whoosh")
+        log("SQLite FTS5 peer")
+        results["fts5"] = phase_fts5(workdir / "fts5.sqlite3", reps)
+        if not args.no_http:
+            call_command("collectstatic", interactive=False, verbosity=0)
+            log("HTTP: gunicorn, 2 workers")
+            server = Server(env, workers=2)
+            try:
+                results["http"] = phase_http(server, reps)
+                results["visibility"] = phase_visibility(server)
+                if load_seconds > 0:
+                    log(f"load test: {args.clients} clients, {load_seconds:.0f} s")
+                    results["load"] = phase_load(server, load_seconds, args.clients)
+                    results["load_clients"] = args.clients
+                results["rss_mb"] = server.peak_rss_mb()
+            finally:
+                server.stop()
+        text = report(args.articles, results)
+        print(text, flush=True)
+        (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+        (workdir / "results.txt").write_text(text + "\n")
+    finally:
+        if temp and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
