@@ -22,18 +22,31 @@ _NEVER_TEXT = {"script", "style", "svg", "template", "iframe", "object", "embed"
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def prune_hidden(tree) -> None:
-    """Drop elements a reader never sees: hidden attr, display:none, aria-hidden.
+def _inside_article(el) -> bool:
+    p = el.getparent()
+    while p is not None:
+        if p.tag in ("article", "main"):
+            return True
+        p = p.getparent()
+    return False
 
-    Also <template>, <noscript> fallbacks are left to trafilatura. Only
-    elements without article-sized text are dropped for aria-hidden (some sites
-    mark decorative duplicates of real text that way).
+
+def prune_hidden(tree) -> None:
+    """Drop what a reader never sees or never reads as the article.
+
+    Hidden elements (``hidden``, display:none, visibility:hidden, aria-hidden
+    except on article/main), script-like elements (metadata was read before),
+    and site navigation/footers outside the article. <noscript> fallbacks are
+    left to trafilatura.
     """
     doomed = []
     for el in tree.iter():
         if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
             continue
         if el.tag in _NEVER_TEXT:  # metadata is read already; these only cost trafilatura time
+            doomed.append(el)
+            continue
+        if el.tag in ("nav", "footer") and not _inside_article(el):
             doomed.append(el)
             continue
         if el.get("hidden") is not None:
