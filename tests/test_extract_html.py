@@ -506,3 +506,16 @@ def test_month_from_url_when_the_page_states_no_date():
     assert (ex.published.iso(), ex.published.precision) == ("2019-11", "month")
     ex = extract_html(page('<link rel="canonical" href="https://news.example/some-story">'))
     assert ex.published.precision == UNKNOWN
+
+
+def test_builtin_scorer_finds_the_article_without_trafilatura(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # import fails: the built-in scorer takes over
+    ex = load("readability-ars-1.html")
+    assert ex.title == "Just-released Minecraft exploit makes it easy to crash game servers"
+    assert any(p.startswith("A flaw in the wildly popular online game Minecraft") for p in ex.paragraphs[:3])
+    assert ex.paragraphs[-1] == (
+        "Ars is asking Mojang for comment and will update this post if company officials respond."
+    )
+    assert "Share on Facebook" in ex.removed

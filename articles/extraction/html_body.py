@@ -11,8 +11,10 @@ Everything dropped is reported in ``removed`` for auditing.
 
 from __future__ import annotations
 
+import logging
 import re
 
+from .html_score import scored_text
 from .html_text import _MONTHS, clean_para, fold, parse_date
 
 # Keep the precision run when it has at least this share of the recall run's words.
@@ -75,7 +77,8 @@ def prune_hidden(tree) -> None:
 # Whole lines that are page furniture, not article text (any language we see often).
 _CHROME = re.compile(
     r"^(?:advertisement|advertisements?|publicidad|publicité|anzeige|sponsored|"
-    r"comments?|\d+\s+comments?|leave a comment|post a comment|add a comment|tags?|tags:.*|topics?:?|"
+    r"comments?|\d+\s+comments?|(?:\d+\s+)?reader comments?|leave a comment|post a comment|add a comment|"
+    r"tags?|tags:.*|topics?:?|"
     r"share|share this(?: article| story| post)?:?|share on \w+|tweet|email|print|"
     r"you may also like:?(?:\.\.\.)?|you might also like:?|related:?|"
     r"related (?:articles|stories|posts|coverage|content):?|"
@@ -172,18 +175,45 @@ def _run(tree, **kw) -> list[str]:
 def main_text(tree, title: str = "") -> tuple[list[str], list[str]]:
     """(paragraphs, removed) for a parsed page. The tree may be modified."""
     prune_hidden(tree)
+    p_words = sum(len(t.split()) for t in tree.xpath("//p//text()"))
+    try:
+        lines = _trafilatura_text(tree, p_words)
+    except Exception as exc:  # not installed / broken on this page: our own scorer
+        _warn_once(exc)
+        lines = []
+    n = sum(_words(x) for x in lines)
+    if n < 0.3 * p_words:
+        # trafilatura kept little of the page's prose: a second opinion
+        scored = scored_text(tree)
+        if sum(_words(x) for x in scored) > 2 * n:
+            lines = scored
+    return clean_lines(_restore_repeats(tree, lines), title)
+
+
+def _trafilatura_text(tree, p_words: int) -> list[str]:
     prec = _run(tree, favor_precision=True)
     nprec = sum(_words(x) for x in prec)
     # The recall run is only needed when the precision run kept little of the
     # page's paragraph text (a cheap stand-in for the recall run's size; on the
     # benchmarks this skips ~90% of second runs with identical results).
-    p_words = sum(len(t.split()) for t in tree.xpath("//p//text()"))
     if nprec == 0 or nprec < PRECISION_SHARE * p_words:
         rec = _run(tree, favor_recall=True)
         nrec = sum(_words(x) for x in rec)
         if nprec < PRECISION_SHARE * nrec:
             prec = rec
-    return clean_lines(_restore_repeats(tree, prec), title)
+    return prec
+
+
+_warned = False
+
+
+def _warn_once(exc: Exception) -> None:
+    global _warned
+    if isinstance(exc, ImportError) and not _warned:
+        _warned = True
+        logging.getLogger(__name__).warning(
+            "trafilatura unavailable (%s); using the built-in scorer, expect more page chrome in bodies", exc
+        )
 
 
 def _restore_repeats(tree, lines: list[str]) -> list[str]:
