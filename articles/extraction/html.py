@@ -346,6 +346,10 @@ def extract_metadata(tree, ex: Extracted) -> dict:
         or ld.get("website", "")
         or first(meta, "application-name", "al:ios:app_name", "al:android:app_name", "apple-mobile-web-app-title")
     )
+    # og:site_name "usatoday" / "detroitnews" is a slug of the publisher's real name.
+    pub = ld.get("publisher", "")
+    if pub and site and re.fullmatch(r"[a-z0-9.-]+", site) and fold(site) in fold(pub):
+        site = pub
     sites = [
         s
         for s in (
