@@ -100,7 +100,8 @@ def build_documents(corpus: Path, n: int, seed: int = 1987) -> list[dict]:
     real.extend(("reuters", r) for r in reuters[ri:])
 
     def byline():
-        return [{"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}"} for _ in range(rng.choice([0, 1, 1, 2]))]
+        names = [f"{rng.choice(FIRST)} {rng.choice(LAST)}" for _ in range(rng.choice([0, 1, 1, 2]))]
+        return [{"name": name} for name in dict.fromkeys(names)]
 
     docs = []
     for kind, rec in real[:n]:
@@ -231,13 +232,57 @@ def phase_ingest(docs, batch: int) -> dict:
                 for d in docs[start : start + batch]:
                     outcome = ingest_bytes(d["name"], document_bytes(d), curated=curated)
                     failed += outcome.status == FAILED
-            if start and (start // batch) % 20 == 0:
+            if start and (start // batch) % 10 == 0:
                 log(f"  ingested {start + batch}/{len(docs)}")
     finally:
         sig.reindex_articles = original
     elapsed = time.perf_counter() - t0
     return {"seconds": elapsed, "cpu": time.process_time() - c0, "index_seconds": index_time[0], "failed": failed,
             "per_s": len(docs) / elapsed}
+
+
+def phase_bulk_fill(docs, batch: int = 2000) -> dict:
+    """NOT the ingest path: rows written with bulk_create (no extraction, no signals, no indexing), for
+    sizes where ingest_bytes would take hours on a small machine. rebuild_index then does the indexing."""
+    import hashlib
+
+    from django.db import transaction
+    from django.utils.text import slugify
+
+    from articles.models import Article, Credit, Person, Source, StanceCategory
+
+    curated = make_curated(docs)
+    t0, c0 = time.perf_counter(), time.process_time()
+    with transaction.atomic():
+        curated.ensure_catalog()
+    sources = {s.name: s for s in Source.objects.all()}
+    stances = {s.slug: s for s in StanceCategory.objects.all()}
+    names = sorted({c["name"] for d in docs for c in d["credits"]})
+    with transaction.atomic():
+        Person.objects.bulk_create([Person(name=n, slug=slugify(n)) for n in names], ignore_conflicts=True)
+    people = {p.name: p for p in Person.objects.filter(name__in=names)}
+    for start in range(0, len(docs), batch):
+        chunk = docs[start : start + batch]
+        rows = []
+        for d in chunk:
+            data = document_bytes(d)
+            published = dt.date.fromisoformat(d["published"]) if d["published"] else None
+            rows.append(Article(
+                title=d["title"][:500], body=d["body"], word_count=len(d["body"].split()),
+                source=sources.get(d["outlet"]), stance=stances.get(d["stance"]) if d["stance"] else None,
+                published_date=published, date_precision="day" if published else "unknown",
+                source_file=d["name"], raw_bytes=data, raw_text=data.decode(), raw_encoding="utf-8",
+                sha256=hashlib.sha256(data).hexdigest(), extractor="bulk", language="en",
+            ))
+        with transaction.atomic():
+            created = Article.objects.bulk_create(rows)
+            Credit.objects.bulk_create([
+                Credit(article=a, person=people[c["name"]], role="author", position=i)
+                for a, d in zip(created, chunk, strict=True) for i, c in enumerate(d["credits"])
+            ])
+    elapsed = time.perf_counter() - t0
+    return {"seconds": elapsed, "cpu": time.process_time() - c0, "index_seconds": 0.0, "failed": 0,
+            "per_s": len(docs) / elapsed, "path": "bulk"}
 
 
 def phase_rebuild() -> dict:
@@ -326,7 +371,7 @@ def raw_whoosh(reps: int, index_path: Path) -> dict:
     from whoosh import index as windex
     from whoosh import query as wq
     from whoosh.fields import KEYWORD
-    from whoosh.sorting import Count, FieldFacet
+    from whoosh.sorting import Count, FieldFacet, MultiFacet
 
     from articles.search import normalize_query
     from articles.whoosh_backend import make_parser
@@ -347,7 +392,9 @@ def raw_whoosh(reps: int, index_path: Path) -> dict:
             parsed = parser.parse(q) if q else wq.Every()
             flt = wq.Term("outlet_exact", kw["outlet"][0]) if kw.get("outlet") else None
             sort = kw.get("sort") or ("relevance" if q else "newest")
-            sortedby = "date_desc" if sort == "newest" else None
+            # The same keys search_articles asks for: newest first, then title A-Z.
+            sortedby = MultiFacet([FieldFacet("date_desc", reverse=True), FieldFacet("title_sort")]) \
+                if sort == "newest" else None
             items.append((name, (parsed, flt, sortedby)))
         return items
 
@@ -356,7 +403,7 @@ def raw_whoosh(reps: int, index_path: Path) -> dict:
     def run(item, with_facets):
         parsed, flt, sortedby = item
         page = searcher.search_page(parsed, 1, pagelen=PAGE_SIZE, filter=flt, sortedby=sortedby,
-                                    reverse=bool(sortedby), groupedby=facets if with_facets else None)
+                                    groupedby=facets if with_facets else None)
         ids = [hit["id"] for hit in page]
         if with_facets:
             for f in facets:
@@ -585,17 +632,25 @@ def report(n: int, r: dict) -> str:
     add("\nBuild (wall s, CPU s of this process)          wall s    CPU s  articles/s  vs raw writer (wall, CPU)")
 
     def build_row(label, wall, cpu, note=""):
-        add(f"  {label:<44} {wall:7.1f} {cpu:8.1f} {n / wall:10.1f}   "
-            f"{raw['seconds'] / wall:5.2f}x {raw['cpu'] / cpu:5.2f}x{note}")
+        vs = "    -      -" if raw.get("skipped") else f"{raw['seconds'] / wall:5.2f}x {raw['cpu'] / cpu:5.2f}x"
+        add(f"  {label:<44} {wall:7.1f} {cpu:8.1f} {n / wall:10.1f}   {vs}{note}")
 
-    build_row("ingest_bytes + on-commit index (batched)", ing["seconds"], ing["cpu"],
-              f"  (index share {ing['index_seconds']:.1f} s wall, failed {ing['failed']})")
+    if ing.get("path") == "bulk":
+        build_row("DB fill by bulk_create (NOT ingest; no index)", ing["seconds"], ing["cpu"])
+    else:
+        build_row("ingest_bytes + on-commit index (batched)", ing["seconds"], ing["cpu"],
+                  f"  (index share {ing['index_seconds']:.1f} s wall, failed {ing['failed']})")
     build_row("rebuild_index (haystack, full)", reb["seconds"], reb["cpu"], f"  ({reb.get('segments')} segment(s))")
-    build_row("raw Whoosh writer, prepared docs (floor)", raw["seconds"], raw["cpu"])
+    if raw.get("skipped"):
+        add("  raw Whoosh writer (floor)                    skipped (--no-raw-writer); the raw search floor"
+            " reads kzarchive's own index")
+    else:
+        build_row("raw Whoosh writer, prepared docs (floor)", raw["seconds"], raw["cpu"])
     if "fts5" in r:
         add(f"  {'SQLite FTS5 build (peer)':<44} {r['fts5']['build_seconds']:7.1f} {'':8} "
             f"{n / r['fts5']['build_seconds']:10.1f}")
-    add(f"\nIndex on disk: kzarchive {r['index_size'] / 1e6:.1f} MB, raw writer {raw['size'] / 1e6:.1f} MB"
+    raw_size = "skipped" if raw.get("skipped") else f"{raw['size'] / 1e6:.1f} MB"
+    add(f"\nIndex on disk: kzarchive {r['index_size'] / 1e6:.1f} MB, raw writer {raw_size}"
         + (f", FTS5 {r['fts5']['size'] / 1e6:.1f} MB" if "fts5" in r else "")
         + f"; documents indexed {reb['docs']:,}")
 
@@ -658,6 +713,11 @@ def main(argv=None) -> int:
     ap.add_argument("--load-seconds", type=float, default=None, help="load test length (default 30; quick 2)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--no-http", action="store_true", help="skip the server, HTTP latency and load test")
+    ap.add_argument("--fill", choices=("ingest", "bulk"), default="ingest",
+                    help="ingest: ingest_bytes per article (default); bulk: bulk_create rows, NOT the ingest path "
+                         "(for 100k on a small machine), then rebuild_index indexes them")
+    ap.add_argument("--no-raw-writer", action="store_true",
+                    help="skip the raw Whoosh writer build; the raw search floor then reads kzarchive's index")
     ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
     args = ap.parse_args(argv)
     if args.quick:
@@ -683,23 +743,32 @@ def main(argv=None) -> int:
         call_command("migrate", verbosity=0, interactive=False)
         log(f"composing {args.articles} documents from {corpus}")
         docs = build_documents(corpus, args.articles)
-        log("ingest + index through articles.ingest.ingest_bytes")
-        results["ingest"] = phase_ingest(docs, args.batch)
+        if args.fill == "bulk":
+            log("DB fill by bulk_create (not the ingest path)")
+            results["ingest"] = phase_bulk_fill(docs)
+        else:
+            log("ingest + index through articles.ingest.ingest_bytes")
+            results["ingest"] = phase_ingest(docs, args.batch)
         del docs
         log(f"  {results['ingest']}")
         log("rebuild_index")
         results["rebuild"] = phase_rebuild()
         results["index_size"] = dir_size(workdir / "whoosh_index")
         log(f"  {results['rebuild']}")
-        log("raw Whoosh writer (floor)")
-        prepared = prepared_documents()
-        results["raw_writer"] = phase_raw_writer(prepared, workdir / "raw_whoosh")
-        del prepared
-        log(f"  {results['raw_writer']}")
+        raw_index = workdir / "raw_whoosh"
+        if args.no_raw_writer:
+            results["raw_writer"] = {"skipped": True}
+            raw_index = workdir / "whoosh_index"
+        else:
+            log("raw Whoosh writer (floor)")
+            prepared = prepared_documents()
+            results["raw_writer"] = phase_raw_writer(prepared, raw_index)
+            del prepared
+            log(f"  {results['raw_writer']}")
         log("search latency: search_articles")
         results["function"] = phase_function(reps)
         log("search latency: raw Whoosh")
-        results["raw_whoosh"] = raw_whoosh(reps, workdir / "raw_whoosh")
+        results["raw_whoosh"] = raw_whoosh(reps, raw_index)
         log("SQLite FTS5 peer")
         results["fts5"] = phase_fts5(workdir / "fts5.sqlite3", reps)
         if not args.no_http:
