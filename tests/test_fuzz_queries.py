@@ -134,6 +134,19 @@ def hits_known_early_year_bug(query: dict) -> bool:
     return False
 
 
+def hits_known_facet_quote_bug(query: dict) -> bool:
+    """A facet value with a double quote: search.py puts facet values into the engine's query string as
+    "value", so a quote unbalances it and the rest parses as syntax (e.g. outlet=" & author=-1: Whoosh
+    raises NotImplementedError: Minus, and the retry in search_articles raises again: 500). Reported;
+    test_facet_values_with_quotes_are_not_500 holds it."""
+    for name in ("outlet", "author", "stance", "year"):
+        raw = query.get(name)
+        for v in raw if isinstance(raw, list) else [raw]:
+            if isinstance(v, str) and '"' in v:
+                return True
+    return False
+
+
 def check_page(client, query: dict):
     response = client.get("/search/", query)
     assert response.status_code in OK_STATUSES, (query, response.status_code)
@@ -174,12 +187,14 @@ def test_any_query_text(seeded, client, q):
 @example(query={"from": "9999-12", "to": "1000-01"})
 @example(query={"to": "9999-12"})
 @example(query={"outlet": '"'})
+@example(query={"outlet": "a", "author": "-1"})
 @example(query={"author": "\\"})
 @example(query={"stance": ["a", "b", '")']})
 @example(query={"year": "2022) OR (x"})
 @example(query={"sort": "\x00"})
 def test_any_parameters(seeded, client, query):
     assume(not hits_known_early_year_bug(query))
+    assume(not hits_known_facet_quote_bug(query))
     check_page(client, query)
     check_api(client, query)
 
@@ -188,5 +203,16 @@ def test_any_parameters(seeded, client, query):
 @pytest.mark.xfail(raises=Exception, reason="dates before 1000 reach Whoosh unpadded: TimeError, 500 (reported)")
 @pytest.mark.parametrize("query", [{"from": "0001"}, {"to": "0001-01"}, {"from": "0999-12-31"}, {"to": "0999"}])
 def test_early_years_are_refused_not_500(seeded, client, query):
+    check_page(client, query)
+    check_api(client, query)
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(raises=Exception, reason='a " in a facet value breaks the engine query: 500 (reported)')
+@pytest.mark.parametrize(
+    "query",
+    [{"outlet": '"', "author": "-1"}, {"author": 'x" -y "'}, {"stance": '"', "year": "-2022"}],
+)
+def test_facet_values_with_quotes_are_not_500(seeded, client, query):
     check_page(client, query)
     check_api(client, query)
