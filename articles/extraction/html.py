@@ -430,7 +430,7 @@ def extract_html(data: bytes, *, filename: str = "", max_bytes: int = MAX_BYTES)
     """
     ex = Extracted()
     try:
-        data = bytes(data or b"")
+        data = data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
         if len(data) > max_bytes:
             return ex
         if data[:2] == b"\x1f\x8b":
