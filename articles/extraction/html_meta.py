@@ -279,11 +279,8 @@ def ld_article(objs: list[dict], url: str = "", hints: list[str] | None = None) 
 
 
 # --------------------------------------------------------------------------- body hints
-_BYLINE_CLASS = re.compile(
-    r"(?:^|[\s_-])(?:by-?line|byl|author|authors|writer|byline__|article-author|author-name|"
-    r"contributor|contributors|autor|auteur|signature|firma)(?:$|[\s_-])|byline|author",
-    re.I,
-)
+# class/id that names a byline: "byline", "pb-byline", "article__author", "byl" (NYT) -- not "Babylon".
+_BYLINE_CLASS = re.compile(r"by-?line|author|(?:^|[\s_-])byl(?:$|[\s_-])", re.I)
 _BAD_TOKEN = re.compile(
     r"^(?:comments?|comment-.*|.*-comments?|related|related-.*|.*-related|footer|.*-footer|sidebar|sidebar-.*|"
     r"widget|.*-widget|share|sharing|.*-share|social|promo|newsletter|author-bio|bio|outbrain|taboola|"
