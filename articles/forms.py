@@ -27,6 +27,8 @@ def _date(value: str, name: str, end: bool = False) -> dt.date | None:
     parts = value.strip().split("-")
     try:
         nums = [int(p) for p in parts]
+        if not 1000 <= nums[0] <= 9999:  # engines format dates as %Y, unpadded before 1000
+            raise ValueError
         if len(nums) == 1:
             return dt.date(nums[0], 12, 31) if end else dt.date(nums[0], 1, 1)
         if len(nums) == 2:

@@ -14,6 +14,10 @@ from whoosh import query as wq
 from articles.whoosh_backend import archive_analyzer
 
 SNIPPET_WORDS = 40
+# Snippets look for matches in the opening this long, and highlighting marks this much of a text:
+# analysing megabytes of one paragraph per request would stall a worker for seconds.
+SNIPPET_SCAN_CHARS = 50_000
+HIGHLIGHT_CHARS = 200_000
 _analyzer = archive_analyzer()
 
 
@@ -35,13 +39,15 @@ def _tokens(text: str):
 
 
 def highlight(text: str, terms: set[str]) -> str:
-    """The whole text, escaped, with every matching word marked."""
-    return mark_safe(_render(text, _tokens(text), terms, 0, len(text)))
+    """The text, escaped, with every matching word marked (in its first HIGHLIGHT_CHARS characters)."""
+    head, tail = text[:HIGHLIGHT_CHARS], text[HIGHLIGHT_CHARS:]
+    return mark_safe(_render(head, _tokens(head), terms, 0, len(head)) + escape(tail))
 
 
 def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
     """About `words` words around the densest run of matches (or the opening), escaped and marked."""
-    text = " ".join(body.split())
+    text = " ".join(body[:SNIPPET_SCAN_CHARS].split())
+    truncated = len(body) > SNIPPET_SCAN_CHARS
     tokens = _tokens(text)
     if not tokens:
         return escape(text[:300])
@@ -49,11 +55,13 @@ def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
     width = max(1, words * 2 // 3)  # stop words are not tokens: ~2/3 of words survive analysis
     start_token = 0
     if hits:
-        best, best_count = hits[0], 0
-        for i in hits:
-            n = sum(1 for j in hits if i <= j < i + width)
-            if n > best_count:
-                best, best_count = i, n
+        # The window of `width` tokens holding the most matches (two pointers: linear in matches).
+        best, best_count, k = hits[0], 0, 0
+        for idx, i in enumerate(hits):
+            while k < len(hits) and hits[k] < i + width:
+                k += 1
+            if k - idx > best_count:
+                best, best_count = i, k - idx
         start_token = max(0, best - width // 4)
     end_token = min(len(tokens), start_token + width) - 1
     start = 0 if start_token == 0 else tokens[start_token][1]
@@ -61,7 +69,7 @@ def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
     out = _render(text, tokens, terms, start, end)
     if start > 0:
         out = "… " + out
-    if end < len(text):
+    if end < len(text) or truncated:
         out += " …"
     return mark_safe(out)
 

@@ -214,11 +214,15 @@ def extract(name: str, data: bytes) -> tuple[Extracted, str, str, str]:
         raise IngestError("file is binary, not text")
     if lower.endswith(TEXT_SUFFIXES):
         text, encoding = decode(payload)
+        if "\x00" in text:  # past the 8 KB the binary check reads; PostgreSQL text cannot hold it either
+            raise IngestError("file is binary, not text (it contains NUL characters)")
         result, extractor = extract_text(text), "text"
     else:
         from articles.extraction.html import decode_html, extract_html
 
         text = decode_html(payload)
+        if "\x00" in text:
+            raise IngestError("file is binary, not text (it contains NUL characters)")
         encoding = "html"
         result, extractor = extract_html(payload, filename=name), "html"
     if not result.paragraphs:
@@ -245,6 +249,10 @@ def parse_partial_date(value: str | None) -> PartialDate:
 
 def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> Outcome:
     """Ingest one document's bytes under its file name; never raises for bad input (returns FAILED)."""
+    if len(data) > max_bytes():
+        return Outcome(
+            name, FAILED, f"file is {len(data):,} bytes, over the {max_bytes():,}-byte limit (INGEST_MAX_BYTES)"
+        )
     try:
         with transaction.atomic():
             return _ingest(name, data, curated or Curated.load())

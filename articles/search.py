@@ -146,7 +146,11 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         message = f"Your query could not be read as written ({type(exc).__name__}); showing results for its words."
         query = plain_words(query)
         sqs = base_queryset(params, query)
-        count = sqs.count()
+        try:
+            count = sqs.count()
+        except Exception:  # even the plain words failed (a filter value the engine cannot take)
+            message = "Your query or filters could not be read; nothing was searched."
+            return SearchResults(params, 0, [], {name: [] for name in FACETS}, None, message, query)
 
     if params.page < 1 or (params.page - 1) * params.page_size >= max(count, 1):
         raise InvalidPage(f"Page {params.page} does not exist.")

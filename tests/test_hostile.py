@@ -40,8 +40,8 @@ EXPECTED = {
     "javascript-links.html": (CREATED, ""),
     "zero-bytes.html": (FAILED, "file is binary, not text"),
     "zero-bytes.txt": (FAILED, "file is binary, not text"),
-    "late-nul.txt": (None, "file is binary, not text"),  # None: refused, or created without the NUL
-    "late-nul.html": (None, "file is binary, not text"),
+    "late-nul.txt": (FAILED, "file is binary, not text"),
+    "late-nul.html": (FAILED, "file is binary, not text"),
     "invalid-utf8.txt": (CREATED, ""),
     "invalid-utf8.html": (CREATED, ""),
     "latin1.txt": (CREATED, ""),
@@ -68,8 +68,8 @@ EXPECTED = {
     "zip-bomb.html.gz": (FAILED, "decompresses to over the"),
     "gzip-bomb-named.html": (FAILED, "file is binary, not text"),
     # a gzip bomb disguised as text (16 KB header extra field): html.py refuses to unpack it past its limit
-    "gzip-extra-field.html": (FAILED, "no article text found in the file"),
-    "gzip-extra-field.html.gz": (FAILED, "no article text found in the file"),
+    "gzip-extra-field.html": (FAILED, "file is binary, not text"),
+    "gzip-extra-field.html.gz": (FAILED, "file is binary, not text"),
 }
 BIG = set(EXPECTED) - set(make_hostile.SMALL)
 # Seconds per case (the 100k-level page took 4.5-9 s before html.py collapsed absurd nesting; now ~0.4 s).
@@ -78,16 +78,6 @@ DEFAULT_TIME_LIMIT = 5.0
 # Known bugs in others' files, reported to the lead: these cases are xfail in test_ingest_bytes, and all
 # but the first are kept out of the folder the end-to-end test ingests (on PostgreSQL they raise
 # out of ingest, which would stop the command).
-KNOWN_BUGS = {
-    # ingest_bytes() itself does not check INGEST_MAX_BYTES (only reading a path does): via the
-    # command the file is refused, so it stays in the end-to-end folder.
-    "over-limit.txt": "ingest_bytes() does not enforce INGEST_MAX_BYTES",
-    # looks_binary() reads only the first 8 KB: a later NUL reaches raw_text (and a .txt body);
-    # PostgreSQL refuses NUL in text columns.
-    "late-nul.txt": "a NUL after the first 8 KB is stored (PostgreSQL refuses it)",
-    "late-nul.html": "a NUL after the first 8 KB is stored in raw_text (PostgreSQL refuses it)",
-}
-OUT_OF_FOLDER = set(KNOWN_BUGS) - {"over-limit.txt"}
 
 # Articles whose body is one 3 MB paragraph: ingest handles them in ~1 s, but every page that shows
 # them spends ~6 s per request in articles/highlight.py (tokenising the whole body for a snippet or
@@ -102,7 +92,7 @@ def hostile_dir(tmp_path_factory):
     """All cases, small and big, written fresh by make_hostile.py; the huge-body ones in their own folder."""
     files = make_hostile.build(tmp_path_factory.mktemp("hostile"), big=True, limit=settings.INGEST_MAX_BYTES)
     huge = tmp_path_factory.mktemp("huge-body")
-    for name in HUGE_BODY | OUT_OF_FOLDER:
+    for name in HUGE_BODY:
         files[name] = files[name].rename(huge / name)
     return files
 
@@ -237,8 +227,6 @@ def max_lengths_exceeded(article: Article) -> list[str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_ingest_bytes(name, hostile_dir, request):
-    if name in KNOWN_BUGS:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_BUGS[name]))
     status, message = EXPECTED[name]
     data = hostile_dir[name].read_bytes()
     started = time.monotonic()
@@ -314,7 +302,7 @@ def test_end_to_end_through_command_pages_and_api(
 
     # failures: one line each, the file named, no traceback
     failed_lines = err.getvalue().splitlines()
-    expected_failures = {n for n, (s, _) in EXPECTED.items() if s == FAILED and n not in HUGE_BODY | OUT_OF_FOLDER}
+    expected_failures = {n for n, (s, _) in EXPECTED.items() if s == FAILED and n not in HUGE_BODY}
     expected_failures.discard("program.exe")  # folders are scanned for supported suffixes only
     assert len(failed_lines) == len(expected_failures), failed_lines
     for line in failed_lines:
@@ -322,7 +310,7 @@ def test_end_to_end_through_command_pages_and_api(
         assert m, line
         assert m.group(1) in expected_failures and EXPECTED[m.group(1)][1] in m.group(2), line
     assert "Traceback" not in err.getvalue() + out.getvalue()
-    created_names = {n for n, (s, _) in EXPECTED.items() if s == CREATED and n not in HUGE_BODY | OUT_OF_FOLDER}
+    created_names = {n for n, (s, _) in EXPECTED.items() if s == CREATED and n not in HUGE_BODY}
     summary = out.getvalue().strip().splitlines()[-1]
     assert summary == f"{len(created_names)} created, 0 updated, 0 unchanged, {len(expected_failures)} failed"
 
@@ -399,7 +387,7 @@ def test_end_to_end_through_command_pages_and_api(
 def test_reingest_of_hostile_folder_is_unchanged(hostile_dir, search_backend, django_capture_on_commit_callbacks):
     """Running ingest twice over the same bad folder: nothing changes, the same failures, still one line each."""
     folder = next(iter(hostile_dir.values())).parent
-    small = [p for n, p in hostile_dir.items() if n not in BIG and n not in KNOWN_BUGS]
+    small = [p for n, p in hostile_dir.items() if n not in BIG]
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(2):
             out, err = io.StringIO(), io.StringIO()
@@ -414,11 +402,6 @@ def test_reingest_of_hostile_folder_is_unchanged(hostile_dir, search_backend, dj
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    run=False,
-    reason="articles/highlight.py tokenises the whole body per snippet/highlight (~6 s for 3 MB) and its "
-    "densest-window search is quadratic in matches (minutes): reported; run with --runxfail after the fix",
-)
 @pytest.mark.parametrize("name", sorted(HUGE_BODY))
 def test_huge_body_pages_are_fast_and_inert(name, seeded, hostile_dir, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
