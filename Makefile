@@ -35,9 +35,10 @@ run: index
 # The whole suite on SQLite (browser tests included), then again on a throwaway PostgreSQL cluster
 # (tests/run_postgres.py; skipped with a notice when PostgreSQL is not installed, a failure under CI's
 # KZARCHIVE_REQUIRE_POSTGRES=1). Browser tests run once, on SQLite: they test pages, not the database.
+# The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
 test: install
 	$(PY) -m pytest
-	$(PY) tests/run_postgres.py -m "not browser"
+	$(PY) tests/run_postgres.py -n 2 -m "not browser"
 
 test-fast: install
 	$(PY) -m pytest -m "not browser" -x
