@@ -23,12 +23,20 @@ from tests.test_concurrency import fresh_archive  # noqa: F401  (fixture)
 
 QUERIES = ["protest", "Kazakhstan", "author:Kurmanov", "Tokayev OR Nazarbayev", "russia*"]
 
-SEARCH = """
+# Run in the restored archive: its export, the searches, its index check, and a new article's id.
+AFTER_RESTORE = """
 import json, sys
 from haystack.query import SearchQuerySet
-out = {}
+from articles.export import export_string
+from articles.index_check import check_index
+from articles.models import Article, Tag
+out = {"export": export_string("jsonl"), "search": {}}
 for q in json.loads(sys.argv[1]):
-    out[q] = sorted(int(r.pk) for r in SearchQuerySet().auto_query(q)[:1000])
+    out["search"][q] = sorted(int(r.pk) for r in SearchQuerySet().auto_query(q)[:1000])
+out["check"] = check_index().lines()
+a = Article.objects.create(title="After", body="b", source_file="after.txt", raw_bytes=b"", sha256="0")
+a.tags.add(Tag.objects.create(name="brand new tag"))
+out["new_pk"] = a.pk
 print(json.dumps(out))
 """
 
@@ -56,18 +64,12 @@ def test_round_trip_into_a_fresh_database(backed_up, fresh_archive):  # noqa: F8
 
     out = fresh_archive.manage("restore_archive", str(backed_up)).stdout
     assert "every SHA-256 verified" in out
-    assert fresh_archive.manage("export_articles", "--format", "jsonl").stdout == expected_export
-    assert json.loads(fresh_archive.python(SEARCH, json.dumps(QUERIES))) == expected_search
-    assert "missing: 0, stale: 0, orphaned: 0" in fresh_archive.manage("check_index").stdout
-
+    after = json.loads(fresh_archive.python(AFTER_RESTORE, json.dumps(QUERIES)))
+    assert after["export"] == expected_export
+    assert after["search"] == expected_search
+    assert "missing: 0, stale: 0, orphaned: 0" in after["check"]
     # New rows after a restore get new ids (PostgreSQL sequences were moved past the restored ones).
-    new_pk = fresh_archive.python(
-        "from articles.models import Article, Tag\n"
-        "a = Article.objects.create(title='After', body='b', source_file='after.txt', raw_bytes=b'', sha256='0')\n"
-        "a.tags.add(Tag.objects.create(name='brand new tag'))\n"
-        "print(a.pk)"
-    )
-    assert int(new_pk) > max(json.loads(line)["id"] for line in expected_export.splitlines())
+    assert after["new_pk"] > max(json.loads(line)["id"] for line in expected_export.splitlines())
 
     # Restoring again over a non-empty archive is refused, and --replace restores the backup's state.
     refused = fresh_archive.manage("restore_archive", str(backed_up), check=False)
