@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import heapq
+import math
 import os
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from itertools import chain
 
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
@@ -35,7 +38,7 @@ from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.qparser import FuzzyTermPlugin, PlusMinusPlugin, QueryParser, WildcardPlugin, syntax
-from whoosh.searching import ResultsPage
+from whoosh.searching import Results, ResultsPage
 from whoosh.sorting import FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
 
@@ -66,6 +69,16 @@ def _cache_missing_length_columns() -> None:
 
 
 _cache_missing_length_columns()
+
+# Bulk writes (rebuild_index, update_index, large ingests): articles per batch, and the writer's pool
+# memory for a batch of at least BULK_DOCS documents (Whoosh's default is 128 MB).
+BULK_BATCH_SIZE = 5000
+BULK_DOCS = 200
+BULK_LIMITMB = 256
+
+# Merge policy (tiered_merge): segments per size tier before they are merged, and the first tier's size.
+MERGE_FACTOR = 4
+MERGE_BASE = 1000
 
 # Top documents a search keeps beyond the page asked for, so haystack's count-then-page pair (and the
 # first pages after it) come from one pass.
@@ -156,6 +169,13 @@ def is_facet_field(field_class) -> bool:
 
 
 class ArchiveWhooshBackend(WhooshSearchBackend):
+    def __init__(self, connection_alias, **connection_options):
+        super().__init__(connection_alias, **connection_options)
+        # rebuild_index/update_index read this many articles per backend.update (one commit each):
+        # fewer, larger segments to merge than haystack's 1,000, at a few tens of MB per batch.
+        if "BATCH_SIZE" not in connection_options:
+            self.batch_size = BULK_BATCH_SIZE
+
     def build_schema(self, fields):
         analyzer = archive_analyzer()
         schema_fields = {
@@ -192,6 +212,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._searcher_lock = threading.Lock()
         self._local = threading.local()
         self._facet_values: dict[tuple[str, str], list] = {}
+        self._sort_values: dict[tuple, list] = {}
+        self._leaves: list = []
 
     # --- writing -----------------------------------------------------------------------------------
     @contextmanager
@@ -207,9 +229,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _writer(self):
+    def _writer(self, **kwargs):
         self.index = self.index.refresh()
-        return self.index.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05)
+        return self.index.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, **kwargs)
 
     def update(self, index, iterable, commit=True):
         if not self.setup_complete:
@@ -221,15 +243,24 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             docs.append({key: self._from_python(value) for key, value in doc.items()})
         if not docs:
             return
+        bulk = len(docs) >= BULK_DOCS
         with self._write_lock():
-            writer = self._writer()
+            writer = self._writer(limitmb=BULK_LIMITMB if bulk else 128)
             try:
+                # What update_document does, but with one searcher for the whole batch: Whoosh's
+                # update_document opens a reader on every segment for each document. Into an empty index
+                # (a rebuild's first batch) there is nothing to replace. The lock is held throughout.
+                if self.index.doc_count_all():
+                    with writer.searcher() as existing:
+                        for doc in docs:
+                            for docnum in existing.document_numbers(**{ID: doc[ID]}):
+                                writer.delete_document(docnum)
                 for doc in docs:
-                    writer.update_document(**doc)
+                    writer.add_document(**doc)
             except Exception:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(mergetype=tiered_merge)
 
     def remove(self, obj_or_string, commit=True):
         if not self.setup_complete:
@@ -239,7 +270,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         with self._write_lock():
             writer = self._writer()
             writer.delete_by_term(ID, get_identifier(obj_or_string))
-            writer.commit()
+            writer.commit(mergetype=tiered_merge)
 
     def clear(self, models=None, commit=True):
         if not self.setup_complete:
@@ -251,12 +282,14 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             writer = self._writer()
             for model in models:
                 writer.delete_by_term(DJANGO_CT, f"{model._meta.app_label}.{model._meta.model_name}")
-            writer.commit()
+            writer.commit(mergetype=tiered_merge)
 
     def delete_index(self):
         super().delete_index()
         self._searcher = None
+        self._leaves = []
         self._facet_values = {}
+        self._sort_values = {}
         self._local.last = None
 
     # --- reading -----------------------------------------------------------------------------------
@@ -272,16 +305,21 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             elif not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._on_new_searcher(self._searcher)
+            self._local.leaves = self._leaves
             return self._searcher
 
     def _on_new_searcher(self, searcher):
         """Share expansions per segment and forget the facet values of segments that are gone."""
         live = set()
+        leaves = []
         for sub, _ in searcher.leaf_searchers():
             reader = sub.reader()
             _memoize_expansions(reader, self._local)
             live.add(_segment_key(reader))
+            leaves.append(reader)
+        self._leaves = leaves
         self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
+        self._sort_values = {k: v for k, v in self._sort_values.items() if k[0] in live}
         self._local.last = None
 
     def _use_query(self, key) -> None:
@@ -299,14 +337,16 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if values is None:
             categorizer = facet.categorizer(top_searcher)
             categorizer.set_searcher(subsearcher, 0)
-            name = categorizer.key_to_name
+            to_name = categorizer.key_to_name
+            shared = {}  # one object per distinct value (or tuple of values), not one per document
             count = reader.doc_count_all()
             if facet.allow_overlap:
                 keys_for = categorizer.keys_for
-                values = [tuple(name(k) for k in keys_for(None, d)) for d in range(count)]
+                values = [tuple(to_name(k) for k in keys_for(None, d)) for d in range(count)]
             else:
                 key_for = categorizer.key_for
-                values = [name(key_for(None, d)) for d in range(count)]
+                values = [to_name(key_for(None, d)) for d in range(count)]
+            values = [shared.setdefault(v, v) for v in values]
             self._facet_values[key] = values
         return values
 
@@ -321,12 +361,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 if offset != len(table):  # leaf offsets are cumulative doc_count_all()
                     raise SearchBackendError("Unexpected segment layout for facet counting")
                 table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
-            counts = Counter()
-            if facet.allow_overlap:
-                for d in docs:
-                    counts.update(table[d])
-            else:
-                counts.update(map(table.__getitem__, docs))
+            values = map(table.__getitem__, docs)
+            counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
             none_item = counts.pop(None, None)
             lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
             if none_item is not None:  # haystack's own placement of the None group
@@ -341,8 +377,48 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             fields[fieldname] = lst
         return {"fields": fields, "dates": {}, "queries": {}}
 
+    def _sort_keys(self, searcher, sortedby) -> list | None:
+        """Whoosh's own sort key of every document (by global number), read once per segment.
+
+        Only for keys that depend on nothing but the segment (plain column categorizers); otherwise
+        None, and the search sorts with Whoosh's SortingCollector as before.
+        """
+        from whoosh.sorting import ColumnCategorizer
+
+        catter = sortedby.categorizer(searcher)
+        parts = getattr(catter, "catters", [catter])
+        if catter.needs_current or any(type(c) is not ColumnCategorizer for c in parts):
+            return None
+        spec = tuple((c._fieldname, c._reverse) for c in parts)
+        table = []
+        for sub, offset in searcher.leaf_searchers():
+            if offset != len(table):
+                return None
+            reader = sub.reader()
+            key = (_segment_key(reader), spec)
+            keys = self._sort_values.get(key)
+            if keys is None:
+                c = sortedby.categorizer(searcher)
+                c.set_searcher(sub, 0)
+                key_for = c.key_for
+                keys = self._sort_values[key] = [key_for(None, d) for d in range(reader.doc_count_all())]
+            table.extend(keys)
+        return table
+
     def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int):
         """One pass: the top `limit` documents in Whoosh's order, and every matching document number."""
+        keys = self._sort_keys(searcher, sortedby) if sortedby and not reverse else None
+        if keys is not None:
+            # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
+            # with the matches listed by the matchers directly and the keys read from the cache.
+            docs = list(searcher.docs_for_query(parsed))
+            if filter_query is not None:
+                allow = searcher._filter_to_comb(filter_query)
+                docs = [d for d in docs if d in allow]
+            top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
+            results = Results(searcher, parsed, top)
+            results._total = len(docs)
+            return results, docs
         if sortedby:
             top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
         else:
@@ -492,6 +568,28 @@ class UnstemmedWildcardPlugin(WildcardPlugin):
         return group
 
 
+def tiered_merge(writer, segments):
+    """Merge policy for commits: segments in size tiers (under 4,000 documents, under 16,000, ...); when
+    a tier holds MERGE_FACTOR segments they are merged into this commit's segment. Whoosh's default
+    (MERGE_SMALL) practically never merges segments of a few hundred documents or more, so batched
+    commits (ingest, rebuild_index) left one segment per batch (100 at 100k) for every query to visit.
+    Here a document is rewritten about once per tier: O(n log n) for n indexed, a handful of segments.
+    Segments whose documents were all deleted are dropped; merging also drops deleted documents."""
+    from whoosh.reading import SegmentReader
+
+    live = [seg for seg in segments if seg.doc_count() > 0]
+    tiers: dict[int, list] = {}
+    for seg in live:
+        tier = int(math.log(max(seg.doc_count_all(), MERGE_BASE) / MERGE_BASE, MERGE_FACTOR))
+        tiers.setdefault(tier, []).append(seg)
+    merge = next((tiers[t] for t in sorted(tiers) if len(tiers[t]) >= MERGE_FACTOR), [])
+    for seg in merge:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [seg for seg in live if seg not in merge]
+
+
 class _DocsCollector(WrappingCollector):
     """Passes every match to the wrapped collector and keeps its global document number."""
 
@@ -514,23 +612,38 @@ def _memoize_expansions(reader, local) -> None:
 
     A segment never changes once written, so an expansion computed for the search is exact for the
     highlighter too. The memo lives in `local.expansions`, which `_use_query` clears per new query.
+
+    Fuzzy terms (`terms_within`) are expanded against every segment of the searcher at once: Whoosh
+    looks them up in each segment's own spelling word list, so `goverment~` matched "govern" only in
+    segments whose text happened to hold that word, and the hits depended on how the index was split
+    into segments (2,141 vs 2,899 at 10k). The union makes a fuzzy query match what it matches on a
+    one-segment index; terms a segment lacks simply have no postings there.
     """
     if getattr(reader, "_kz_memoized", False):
         return
-    for method in ("terms_within", "expand_prefix"):
-        original = getattr(reader, method)
+    originals = {method: getattr(reader, method) for method in ("terms_within", "expand_prefix")}
+    reader._kz_originals = originals
 
-        def memo(*args, _original=original, _method=method, **kwargs):
-            store = getattr(local, "expansions", None)
-            if store is None:
-                return _original(*args, **kwargs)
-            key = (id(reader), _method, args, tuple(sorted(kwargs.items())))
-            found = store.get(key)
-            if found is None:
-                found = store[key] = list(_original(*args, **kwargs))
-            return iter(found)
+    def memo(method, args, kwargs):
+        store = getattr(local, "expansions", None)
+        leaves = getattr(local, "leaves", None)
+        everywhere = method == "terms_within" and leaves is not None and reader in leaves
+        if store is None:
+            if everywhere:
+                return iter(sorted({t for r in leaves for t in r._kz_originals[method](*args, **kwargs)}))
+            return originals[method](*args, **kwargs)
+        key = (None if everywhere else id(reader), method, args, tuple(sorted(kwargs.items())))
+        found = store.get(key)
+        if found is None:
+            if everywhere:
+                found = sorted({t for r in leaves for t in r._kz_originals[method](*args, **kwargs)})
+            else:
+                found = list(originals[method](*args, **kwargs))
+            store[key] = found
+        return iter(found)
 
-        setattr(reader, method, memo)
+    reader.terms_within = lambda *args, **kwargs: memo("terms_within", args, kwargs)
+    reader.expand_prefix = lambda *args, **kwargs: memo("expand_prefix", args, kwargs)
     reader._kz_memoized = True
 
 

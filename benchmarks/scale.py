@@ -635,6 +635,8 @@ def report(n: int, r: dict) -> str:
         vs = "    -      -" if raw.get("skipped") else f"{raw['seconds'] / wall:5.2f}x {raw['cpu'] / cpu:5.2f}x"
         add(f"  {label:<44} {wall:7.1f} {cpu:8.1f} {n / wall:10.1f}   {vs}{note}")
 
+    if ing.get("reused") or raw.get("reused"):
+        add("  (ingest and raw writer rows copied from the previous run in this folder: --reuse)")
     if ing.get("path") == "bulk":
         build_row("DB fill by bulk_create (NOT ingest; no index)", ing["seconds"], ing["cpu"])
     else:
@@ -716,6 +718,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fill", choices=("ingest", "bulk"), default="ingest",
                     help="ingest: ingest_bytes per article (default); bulk: bulk_create rows, NOT the ingest path "
                          "(for 100k on a small machine), then rebuild_index indexes them")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep --workdir's database and raw index from a previous run (its ingest and raw writer "
+                         "rows are copied, marked reused); rebuild and measure everything else again")
     ap.add_argument("--no-raw-writer", action="store_true",
                     help="skip the raw Whoosh writer build; the raw search floor then reads kzarchive's index")
     ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
@@ -728,12 +733,18 @@ def main(argv=None) -> int:
     temp = args.workdir is None
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kzarchive-scale-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    for stale in ("kzarchive.sqlite3", "kzarchive.sqlite3-wal", "kzarchive.sqlite3-shm", "whoosh_index"):
-        p = workdir / stale
-        if p.is_dir():
-            shutil.rmtree(p)
-        elif p.exists():
-            p.unlink()
+    previous = None
+    if args.reuse:
+        previous = json.loads((workdir / "results.json").read_text())
+        args.articles = previous["articles"]
+        (workdir / "results.json").rename(workdir / f"results-{time.strftime('%H%M%S')}.json")
+    else:
+        for stale in ("kzarchive.sqlite3", "kzarchive.sqlite3-wal", "kzarchive.sqlite3-shm", "whoosh_index"):
+            p = workdir / stale
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
     corpus = args.corpus if args.corpus.is_absolute() else (Path.cwd() / args.corpus)
     results: dict = {"workdir": str(workdir), "reps": reps, "articles": args.articles}
     try:
@@ -741,22 +752,28 @@ def main(argv=None) -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
-        log(f"composing {args.articles} documents from {corpus}")
-        docs = build_documents(corpus, args.articles)
-        if args.fill == "bulk":
-            log("DB fill by bulk_create (not the ingest path)")
-            results["ingest"] = phase_bulk_fill(docs)
+        if previous:
+            log("--reuse: the database of the previous run; its ingest and raw writer rows are copied")
+            results["ingest"] = {**previous["ingest"], "reused": True}
         else:
-            log("ingest + index through articles.ingest.ingest_bytes")
-            results["ingest"] = phase_ingest(docs, args.batch)
-        del docs
+            log(f"composing {args.articles} documents from {corpus}")
+            docs = build_documents(corpus, args.articles)
+            if args.fill == "bulk":
+                log("DB fill by bulk_create (not the ingest path)")
+                results["ingest"] = phase_bulk_fill(docs)
+            else:
+                log("ingest + index through articles.ingest.ingest_bytes")
+                results["ingest"] = phase_ingest(docs, args.batch)
+            del docs
         log(f"  {results['ingest']}")
         log("rebuild_index")
         results["rebuild"] = phase_rebuild()
         results["index_size"] = dir_size(workdir / "whoosh_index")
         log(f"  {results['rebuild']}")
         raw_index = workdir / "raw_whoosh"
-        if args.no_raw_writer:
+        if previous and not previous["raw_writer"].get("skipped") and raw_index.is_dir():
+            results["raw_writer"] = {**previous["raw_writer"], "reused": True}
+        elif args.no_raw_writer:
             results["raw_writer"] = {"skipped": True}
             raw_index = workdir / "whoosh_index"
         else:
