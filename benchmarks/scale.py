@@ -510,15 +510,20 @@ class Server:
             return []
 
     def peak_rss_mb(self) -> float:
-        peaks = []
+        return max((m.get("VmHWM", float("nan")) for m in self.memory()), default=float("nan"))
+
+    def memory(self) -> list[dict]:
+        """Per process (workers, then master): VmHWM (peak), VmRSS, RssAnon (heap) and RssFile (mapped
+        files, mostly the Whoosh index read through mmap: page cache the kernel can reclaim), in MB."""
+        out = []
         for pid in self.worker_pids() + [self.proc.pid]:
             try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks.append(int(line.split()[1]) / 1024)
+                fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
             except OSError:
-                pass
-        return max(peaks) if peaks else float("nan")
+                continue
+            out.append({k: int(fields[k].split()[0]) / 1024 for k in ("VmHWM", "VmRSS", "RssAnon", "RssFile")
+                        if k in fields})
+        return out
 
     def stop(self):
         if self.proc.poll() is None:
@@ -694,6 +699,9 @@ def report(n: int, r: dict) -> str:
         add(f"\nSaved -> searchable over HTTP: new article {v['new_ms']:.0f} ms, edited article {v['edit_ms']:.0f} ms")
     if "rss_mb" in r:
         add(f"Peak RSS of a serving gunicorn worker: {r['rss_mb']:.0f} MB")
+        for m in r.get("memory", [])[:-1]:
+            add(f"  worker now: RSS {m.get('VmRSS', 0):.0f} MB = heap {m.get('RssAnon', 0):.0f} MB"
+                f" + mapped files {m.get('RssFile', 0):.0f} MB (index pages, reclaimable)")
     if "load" in r:
         lo = r["load"]
         extra = ""
@@ -800,6 +808,7 @@ def main(argv=None) -> int:
                     results["load"] = phase_load(server, load_seconds, args.clients)
                     results["load_clients"] = args.clients
                 results["rss_mb"] = server.peak_rss_mb()
+                results["memory"] = server.memory()
             finally:
                 server.stop()
         text = report(args.articles, results)
