@@ -82,13 +82,23 @@ class Cluster:
     def __init__(self, bindir: Path):
         self.bindir = bindir
         self.account = server_account()
-        self.root = Path(tempfile.mkdtemp(prefix="kzarchive-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="kzarchive-pg-", dir=self.base_dir()))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = 0
         self.started = False
         if self.account is not None:
             os.chown(self.root, self.account.pw_uid, self.account.pw_gid)
+
+    def base_dir(self) -> str | None:
+        """Where the cluster goes: the usual temp folder, unless the server's user cannot reach it or
+        the socket path would be too long (PostgreSQL's limit is about 100 bytes); then /tmp."""
+        base = tempfile.gettempdir()
+        too_long = len(base) > 60
+        unreachable = self.account is not None and not all(
+            os.stat(p).st_mode & 0o001 for p in [base, *map(str, Path(base).parents)]
+        )
+        return "/tmp" if (too_long or unreachable) and os.path.isdir("/tmp") else None
 
     def run(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
         """Run a server binary as the cluster's owner (dropping root if need be)."""
