@@ -42,6 +42,7 @@ from whoosh.searching import Results, ResultsPage
 from whoosh.sorting import FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
 
+MLT_TEXT_CHARS = 50_000
 WRITE_LOCK_TIMEOUT = 300  # seconds a writer waits for another process's commit
 
 
@@ -505,7 +506,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if not self.setup_complete:
             self.setup()
         index = connections[self.connection_alias].get_unified_index().get_index(type(model_instance))
-        text = index.full_prepare(model_instance)[self.content_field_name]
+        # Key terms come from the opening: analysing megabytes of one article per page view stalls a worker.
+        text = index.full_prepare(model_instance)[self.content_field_name][:MLT_TEXT_CHARS]
         searcher = self.searcher()
         docnum = searcher.document_number(**{ID: get_identifier(model_instance)})
         if docnum is None:

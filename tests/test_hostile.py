@@ -72,19 +72,17 @@ EXPECTED = {
     "gzip-extra-field.html.gz": (FAILED, "file is binary, not text"),
 }
 BIG = set(EXPECTED) - set(make_hostile.SMALL)
-# Seconds per case (the 100k-level page took 4.5-9 s before html.py collapsed absurd nesting; now ~0.4 s).
+# A hang detector, not a speed test (speed lives in benchmarks/): generous enough for a loaded CI
+# machine, small enough to catch the minutes a quadratic path took before (the 100k-level page took
+# 4.5-9 s before html.py collapsed absurd nesting, ~0.4 s now).
 TIME_LIMIT: dict[str, float] = {}
-DEFAULT_TIME_LIMIT = 5.0
-# Known bugs in others' files, reported to the lead: these cases are xfail in test_ingest_bytes, and all
-# but the first are kept out of the folder the end-to-end test ingests (on PostgreSQL they raise
-# out of ingest, which would stop the command).
+DEFAULT_TIME_LIMIT = 30.0
 
-# Articles whose body is one 3 MB paragraph: ingest handles them in ~1 s, but every page that shows
-# them spends ~6 s per request in articles/highlight.py (tokenising the whole body for a snippet or
-# highlight; the snippet's densest-window search is quadratic in the number of matches, minutes for
-# "protesters"). Reported to the lead; they get their own test below so the end-to-end test stays fast.
+# Articles whose body is one 3 MB paragraph: every page that shows them must stay bounded
+# (snippets scan the opening only, highlighting marks the first 200k characters, more-like-this
+# reads the first 50k); they get their own test so the end-to-end test stays fast.
 HUGE_BODY = {"one-line-3mb.txt", "one-line-3mb.html"}
-REQUEST_TIME_LIMIT = 5.0
+REQUEST_TIME_LIMIT = 30.0
 
 
 @pytest.fixture(scope="module")

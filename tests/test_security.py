@@ -30,7 +30,9 @@ HOST = "archive.example.org"
 
 
 def prod_env(tmp_path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' conftest in the same worker; a deployment has none.
+    dropped = {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
