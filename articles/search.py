@@ -108,7 +108,12 @@ def base_queryset(params: SearchParams, query: str) -> SearchQuerySet:
     sqs = SearchQuerySet().models(Article)
     sqs = sqs.raw_search(query) if query else sqs.all()
     for name, values in params.filters().items():
-        # OR within one facet, AND across facets.
+        # OR within one facet, AND across facets. Engines that take exact filters as terms get them so
+        # (any value is safe); others get a quoted clause per value.
+        if hasattr(sqs.query, "add_exact_filter"):
+            sqs = sqs._clone()
+            sqs.query.add_exact_filter(f"{name}_exact", values)
+            continue
         clause = None
         for value in values:
             q_obj = _exact(f"{name}_exact", value)

@@ -25,6 +25,8 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     date_precision = indexes.CharField(model_attr="date_precision", indexed=False)
     # Tie-break for date sorts: same-date articles in title order, whatever order they were indexed in.
     title_sort = indexes.FacetCharField()
+    # SHA-256 of every value above (the full text included), so `check_index` sees body-only edits too.
+    content_hash = indexes.CharField(indexed=False)
 
     def get_model(self):
         return Article
@@ -63,6 +65,13 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     def prepare_date_desc(self, obj):
         d = obj.published_date
         return d.year * 10000 + d.month * 100 + d.day if d else 0
+
+    def prepare(self, obj):
+        from articles.index_check import content_hash
+
+        data = super().prepare(obj)
+        data["content_hash"] = content_hash(data)
+        return data
 
     def prepare_title_sort(self, obj):
         return obj.title.casefold()[:200]

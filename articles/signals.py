@@ -4,6 +4,8 @@ Indexing on commit (not on save) means an article's credits and tags, saved afte
 are in the index too, and a rolled-back ingest leaves no trace in it.
 """
 
+import contextlib
+
 from django.db import transaction
 from django.db.models import signals
 from haystack import signals as haystack_signals
@@ -20,11 +22,16 @@ def reindex_articles(ids) -> None:
         return
     backend = connections["default"].get_backend()
     index = connections["default"].get_unified_index().get_index(Article)
-    found = list(index.index_queryset().filter(pk__in=ids))
-    if found:
-        backend.update(index, found)
-    for missing in ids - {a.pk for a in found}:
-        backend.remove(f"articles.article.{missing}")
+    # Read the rows while holding the index's write lock: otherwise a process that read an article
+    # before another process's edit or delete committed could write its older copy last (a stale entry,
+    # or an orphan of a deleted article). Search servers (Solr, Elasticsearch) have no such lock.
+    lock = getattr(backend, "write_lock", contextlib.nullcontext)
+    with lock():
+        found = list(index.index_queryset().filter(pk__in=ids))
+        if found:
+            backend.update(index, found)
+        for missing in ids - {a.pk for a in found}:
+            backend.remove(f"articles.article.{missing}")
 
 
 class PendingReindex:

@@ -23,6 +23,7 @@ import heapq
 import math
 import os
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from itertools import chain
@@ -30,7 +31,7 @@ from itertools import chain
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
-from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from haystack.constants import DEFAULT_ALIAS, DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SearchBackendError
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer, StemFilter, StopFilter
@@ -43,6 +44,25 @@ from whoosh.sorting import FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
 
 MLT_TEXT_CHARS = 50_000
+
+def retry_vanished(fn, attempts: int = 40, delay: float = 0.05):
+    """Call fn, retrying while a Whoosh file it opens vanishes under it.
+
+    Whoosh opens an index (open_index, Index.refresh) by listing the newest TOC file and then reading it,
+    without retrying; a writer committing in another process between the two deletes that file, and the
+    reader gets FileNotFoundError. (Index.reader() retries itself; these do not.)
+    """
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(delay)
+
+
+# How deep this thread is inside write_lock() (the fcntl lock is taken only at depth 0).
+_write_lock_depth = threading.local()
 WRITE_LOCK_TIMEOUT = 300  # seconds a writer waits for another process's commit
 
 
@@ -207,7 +227,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return content_field_name, Schema(**schema_fields)
 
     def setup(self):
-        super().setup()
+        retry_vanished(lambda: WhooshSearchBackend.setup(self))
         self.parser = make_parser(self.content_field_name, self.schema)
         self._searcher = None
         self._searcher_lock = threading.Lock()
@@ -218,17 +238,35 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     # --- writing -----------------------------------------------------------------------------------
     @contextmanager
-    def _write_lock(self):
-        """Serialise writers across processes: wait for the lock rather than raise LockError."""
+    def write_lock(self):
+        """Serialise writers across processes: wait for the lock rather than raise LockError.
+
+        Re-entrant within a thread, so a caller can hold it across "read the database, then write the
+        index" (articles.signals.reindex_articles): a writer that read older rows can then never commit
+        after one that read newer rows.
+        """
+        if not self.setup_complete:
+            self.setup()
         if not self.use_file_storage:
             yield
             return
-        with open(os.path.join(self.path, ".kzarchive-write.lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        if getattr(_write_lock_depth, "depth", 0):
+            _write_lock_depth.depth += 1
             try:
                 yield
             finally:
+                _write_lock_depth.depth -= 1
+            return
+        with open(os.path.join(self.path, ".kzarchive-write.lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            _write_lock_depth.depth = 1
+            try:
+                yield
+            finally:
+                _write_lock_depth.depth = 0
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    _write_lock = write_lock
 
     def _writer(self, **kwargs):
         self.index = self.index.refresh()
@@ -300,7 +338,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self.setup()
         with self._searcher_lock:
             if self._searcher is None:
-                self.index = self.index.refresh()
+                self.index = retry_vanished(self.index.refresh)
                 self._searcher = self.index.searcher()
                 self._on_new_searcher(self._searcher)
             elif not self._searcher.up_to_date():
@@ -469,17 +507,20 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
         facet_names = list(facets or [])
         narrow = tuple(force_str(nq) for nq in narrow_queries or ())
+        exact = tuple(kwargs.get("exact_filters") or ())
         page_num, page_length = self.calculate_page(start_offset, end_offset)
         needed = page_num * page_length
 
         # haystack asks for the count (end_offset=1), then the page, of the same query: answer both from
         # one collection while the index is unchanged. The cache holds one query per thread.
-        key = (id(searcher), query_string, tuple(sort_by or ()), narrow)
+        key = (id(searcher), query_string, tuple(sort_by or ()), narrow, exact)
         last = getattr(self._local, "last", None)
         if last is not None and last[0] == key and last[1] >= needed:
             results, docs = last[2], last[3]
         else:
-            filter_query = wq.And([self.parser.parse(nq) for nq in narrow]) if narrow else None
+            clauses = [self.parser.parse(nq) for nq in narrow]
+            clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
+            filter_query = wq.And(clauses) if clauses else None
             limit = max(needed, TOP_PREFETCH)
             results, docs = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit)
             self._local.last = (key, limit, results, docs)
@@ -658,6 +699,30 @@ def make_parser(content_field: str, schema) -> QueryParser:
     return parser
 
 
+class ArchiveWhooshSearchQuery(WhooshSearchQuery):
+    """Adds filters on exact fields that reach Whoosh as Term objects, never as query text, so any
+    value (quotes, dashes, colons) filters exactly what it says."""
+
+    def __init__(self, using=DEFAULT_ALIAS):
+        super().__init__(using=using)
+        self.exact_filters: list[tuple[str, tuple[str, ...]]] = []
+
+    def add_exact_filter(self, field: str, values) -> None:
+        """Match documents whose `field` holds any of `values` (several calls must all hold)."""
+        self.exact_filters.append((field, tuple(values)))
+
+    def build_params(self, spelling_query=None):
+        params = super().build_params(spelling_query=spelling_query)
+        if self.exact_filters:
+            params["exact_filters"] = tuple(self.exact_filters)
+        return params
+
+    def _clone(self, klass=None, using=None):
+        clone = super()._clone(klass=klass, using=using)
+        clone.exact_filters = list(getattr(self, "exact_filters", []))
+        return clone
+
+
 class ArchiveWhooshEngine(BaseEngine):
     backend = ArchiveWhooshBackend
-    query = WhooshSearchQuery
+    query = ArchiveWhooshSearchQuery

@@ -47,7 +47,7 @@ PARAMS = [
 
 
 def reference_search(backend, query_string, sort_by=None, start_offset=0, end_offset=None, facets=None,
-                     narrow_queries=None, **_):
+                     narrow_queries=None, exact_filters=(), **_):
     """The former one-call-per-request path: search_page + groupedby FieldFacet(maptype=Count)."""
     searcher = backend.searcher()
     parsed = wq.Every() if query_string == "*" else backend.parser.parse(query_string)
@@ -59,7 +59,9 @@ def reference_search(backend, query_string, sort_by=None, start_offset=0, end_of
     groupedby = [
         FieldFacet(n, allow_overlap=backend.schema[n].__class__ is KEYWORD, maptype=Count) for n in facet_names
     ]
-    filter_query = wq.And([backend.parser.parse(nq) for nq in narrow_queries]) if narrow_queries else None
+    clauses = [backend.parser.parse(nq) for nq in narrow_queries or ()]
+    clauses += [wq.Or([wq.Term(field, v) for v in values]) for field, values in exact_filters]
+    filter_query = wq.And(clauses) if clauses else None
     page_num, page_length = backend.calculate_page(start_offset, end_offset)
     raw_page = searcher.search_page(parsed, page_num, pagelen=page_length, sortedby=sortedby,
                                     groupedby=groupedby or None, filter=filter_query)
