@@ -37,7 +37,7 @@ run: index
 # KZARCHIVE_REQUIRE_POSTGRES=1). Browser tests run once, on SQLite: they test pages, not the database.
 # The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 	$(PY) tests/run_postgres.py -n 2 -m "not browser"
 
 test-fast: install

@@ -104,7 +104,7 @@ def plain_words(q: str) -> str:
     return " ".join(f'"{w}"' for w in words)
 
 
-def base_queryset(params: SearchParams, query: str) -> SearchQuerySet:
+def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True) -> SearchQuerySet:
     sqs = SearchQuerySet().models(Article)
     sqs = sqs.raw_search(query) if query else sqs.all()
     for name, values in params.filters().items():
@@ -129,8 +129,9 @@ def base_queryset(params: SearchParams, query: str) -> SearchQuerySet:
         sqs = sqs.order_by("-date_desc", "title_sort")
     elif sort == "oldest":
         sqs = sqs.order_by("date_asc", "title_sort")
-    for name in FACETS:
-        sqs = sqs.facet(name, limit=-1)
+    if with_facets:  # counting facets visits every match; skip it when nobody shows them
+        for name in FACETS:
+            sqs = sqs.facet(name, limit=-1)
     return sqs
 
 
@@ -144,13 +145,13 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
     query = normalize_query(params.q)
     message = ""
-    sqs = base_queryset(params, query)
+    sqs = base_queryset(params, query, with_facets=with_facets)
     try:
         count = sqs.count()
     except Exception as exc:  # the engine's parser refused the syntax: fall back to the plain words
         message = f"Your query could not be read as written ({type(exc).__name__}); showing results for its words."
         query = plain_words(query)
-        sqs = base_queryset(params, query)
+        sqs = base_queryset(params, query, with_facets=with_facets)
         try:
             count = sqs.count()
         except Exception:  # even the plain words failed (a filter value the engine cannot take)
