@@ -37,6 +37,9 @@ run: index
 # KZARCHIVE_REQUIRE_POSTGRES=1). Browser tests run once, on SQLite: they test pages, not the database.
 # The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
 	$(PY) tests/run_postgres.py -n 2 -m "not browser"
 

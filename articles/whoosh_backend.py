@@ -45,6 +45,7 @@ from whoosh.support.charset import accent_map
 
 MLT_TEXT_CHARS = 50_000
 
+
 def retry_vanished(fn, attempts: int = 40, delay: float = 0.05):
     """Call fn, retrying while a Whoosh file it opens vanishes under it.
 

@@ -107,13 +107,30 @@ def build_documents(corpus: Path, n: int, seed: int = 1987) -> list[dict]:
     for kind, rec in real[:n]:
         if kind == "bbc":
             name = f"bbc/{rec['id']}.txt"
-            docs.append({"name": name, "title": rec["title"].strip(), "body": rec["body"].strip(), "outlet": "BBC News",
-                         "published": None, "credits": byline(), "stance": rng.choice(stances)})
+            docs.append(
+                {
+                    "name": name,
+                    "title": rec["title"].strip(),
+                    "body": rec["body"].strip(),
+                    "outlet": "BBC News",
+                    "published": None,
+                    "credits": byline(),
+                    "stance": rng.choice(stances),
+                }
+            )
         else:
             title = " ".join(rec["title"].split()).title()
-            docs.append({"name": f"reuters/{rec['id']}.txt", "title": title, "body": reflow(rec["body"]),
-                         "outlet": "Reuters", "published": (rec.get("date") or "")[:10] or None,
-                         "credits": byline(), "stance": rng.choice(stances)})
+            docs.append(
+                {
+                    "name": f"reuters/{rec['id']}.txt",
+                    "title": title,
+                    "body": reflow(rec["body"]),
+                    "outlet": "Reuters",
+                    "published": (rec.get("date") or "")[:10] or None,
+                    "credits": byline(),
+                    "stance": rng.choice(stances),
+                }
+            )
     if len(docs) < n:
         pool = []
         for _, rec in real:
@@ -124,9 +141,17 @@ def build_documents(corpus: Path, n: int, seed: int = 1987) -> list[dict]:
             paras = [" ".join(body_sents[j : j + 3]) for j in range(0, len(body_sents), 3)]
             title = " ".join(rng.choice(pool).split()[:10]).rstrip(".,;:")
             published = (start + dt.timedelta(days=rng.randrange(730))).isoformat() if rng.random() < 0.8 else None
-            docs.append({"name": f"composed/{i:06d}.txt", "title": title, "body": "\n\n".join(paras),
-                         "outlet": "Composite", "published": published, "credits": byline(),
-                         "stance": rng.choice(stances)})
+            docs.append(
+                {
+                    "name": f"composed/{i:06d}.txt",
+                    "title": title,
+                    "body": "\n\n".join(paras),
+                    "outlet": "Composite",
+                    "published": published,
+                    "credits": byline(),
+                    "stance": rng.choice(stances),
+                }
+            )
     return docs
 
 
@@ -237,8 +262,13 @@ def phase_ingest(docs, batch: int) -> dict:
     finally:
         sig.reindex_articles = original
     elapsed = time.perf_counter() - t0
-    return {"seconds": elapsed, "cpu": time.process_time() - c0, "index_seconds": index_time[0], "failed": failed,
-            "per_s": len(docs) / elapsed}
+    return {
+        "seconds": elapsed,
+        "cpu": time.process_time() - c0,
+        "index_seconds": index_time[0],
+        "failed": failed,
+        "per_s": len(docs) / elapsed,
+    }
 
 
 def phase_bulk_fill(docs, batch: int = 2000) -> dict:
@@ -267,22 +297,42 @@ def phase_bulk_fill(docs, batch: int = 2000) -> dict:
         for d in chunk:
             data = document_bytes(d)
             published = dt.date.fromisoformat(d["published"]) if d["published"] else None
-            rows.append(Article(
-                title=d["title"][:500], body=d["body"], word_count=len(d["body"].split()),
-                source=sources.get(d["outlet"]), stance=stances.get(d["stance"]) if d["stance"] else None,
-                published_date=published, date_precision="day" if published else "unknown",
-                source_file=d["name"], raw_bytes=data, raw_text=data.decode(), raw_encoding="utf-8",
-                sha256=hashlib.sha256(data).hexdigest(), extractor="bulk", language="en",
-            ))
+            rows.append(
+                Article(
+                    title=d["title"][:500],
+                    body=d["body"],
+                    word_count=len(d["body"].split()),
+                    source=sources.get(d["outlet"]),
+                    stance=stances.get(d["stance"]) if d["stance"] else None,
+                    published_date=published,
+                    date_precision="day" if published else "unknown",
+                    source_file=d["name"],
+                    raw_bytes=data,
+                    raw_text=data.decode(),
+                    raw_encoding="utf-8",
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    extractor="bulk",
+                    language="en",
+                )
+            )
         with transaction.atomic():
             created = Article.objects.bulk_create(rows)
-            Credit.objects.bulk_create([
-                Credit(article=a, person=people[c["name"]], role="author", position=i)
-                for a, d in zip(created, chunk, strict=True) for i, c in enumerate(d["credits"])
-            ])
+            Credit.objects.bulk_create(
+                [
+                    Credit(article=a, person=people[c["name"]], role="author", position=i)
+                    for a, d in zip(created, chunk, strict=True)
+                    for i, c in enumerate(d["credits"])
+                ]
+            )
     elapsed = time.perf_counter() - t0
-    return {"seconds": elapsed, "cpu": time.process_time() - c0, "index_seconds": 0.0, "failed": 0,
-            "per_s": len(docs) / elapsed, "path": "bulk"}
+    return {
+        "seconds": elapsed,
+        "cpu": time.process_time() - c0,
+        "index_seconds": 0.0,
+        "failed": 0,
+        "per_s": len(docs) / elapsed,
+        "path": "bulk",
+    }
 
 
 def phase_rebuild() -> dict:
@@ -294,8 +344,12 @@ def phase_rebuild() -> dict:
     elapsed = time.perf_counter() - t0
     backend = connections["default"].get_backend()
     backend.index = backend.index.refresh()
-    return {"seconds": elapsed, "cpu": time.process_time() - c0, "docs": backend.index.doc_count(),
-            "segments": len(backend.index._segments())}
+    return {
+        "seconds": elapsed,
+        "cpu": time.process_time() - c0,
+        "docs": backend.index.doc_count(),
+        "segments": len(backend.index._segments()),
+    }
 
 
 def prepared_documents() -> list[dict]:
@@ -393,8 +447,11 @@ def raw_whoosh(reps: int, index_path: Path) -> dict:
             flt = wq.Term("outlet_exact", kw["outlet"][0]) if kw.get("outlet") else None
             sort = kw.get("sort") or ("relevance" if q else "newest")
             # The same keys search_articles asks for: newest first, then title A-Z.
-            sortedby = MultiFacet([FieldFacet("date_desc", reverse=True), FieldFacet("title_sort")]) \
-                if sort == "newest" else None
+            sortedby = (
+                MultiFacet([FieldFacet("date_desc", reverse=True), FieldFacet("title_sort")])
+                if sort == "newest"
+                else None
+            )
             items.append((name, (parsed, flt, sortedby)))
         return items
 
@@ -402,8 +459,9 @@ def raw_whoosh(reps: int, index_path: Path) -> dict:
 
     def run(item, with_facets):
         parsed, flt, sortedby = item
-        page = searcher.search_page(parsed, 1, pagelen=PAGE_SIZE, filter=flt, sortedby=sortedby,
-                                    groupedby=facets if with_facets else None)
+        page = searcher.search_page(
+            parsed, 1, pagelen=PAGE_SIZE, filter=flt, sortedby=sortedby, groupedby=facets if with_facets else None
+        )
         ids = [hit["id"] for hit in page]
         if with_facets:
             for f in facets:
@@ -431,8 +489,10 @@ def phase_fts5(path: Path, reps: int) -> dict:
         "CREATE VIRTUAL TABLE fts USING fts5(title, body, outlet UNINDEXED, pubdate UNINDEXED,"
         " tokenize='porter unicode61 remove_diacritics 2')"
     )
-    rows = Article.objects.select_related("source").order_by("pk").values_list(
-        "pk", "title", "body", "source__name", "published_date"
+    rows = (
+        Article.objects.select_related("source")
+        .order_by("pk")
+        .values_list("pk", "title", "body", "source__name", "published_date")
     )
     with con:
         con.executemany(
@@ -462,8 +522,13 @@ def phase_fts5(path: Path, reps: int) -> dict:
     times, per = time_calls(run, items, reps)
     counts = {name: run(it)[0] for name, it in items}
     con.close()
-    return {"build_seconds": build, "size": path.stat().st_size, "stats": stats_ms(times), "per_query": per,
-            "counts": counts}
+    return {
+        "build_seconds": build,
+        "size": path.stat().st_size,
+        "stats": stats_ms(times),
+        "per_query": per,
+        "counts": counts,
+    }
 
 
 # --- HTTP --------------------------------------------------------------------------------------------------
@@ -473,12 +538,25 @@ class Server:
     def __init__(self, env: dict, workers: int):
         self.port = free_port()
         cmd = [
-            str(Path(sys.executable).parent / "gunicorn"), "kzarchive.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), "--timeout", "60",
-            "--log-level", "warning",
+            str(Path(sys.executable).parent / "gunicorn"),
+            "kzarchive.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
         ]
-        self.proc = subprocess.Popen(cmd, cwd=str(REPO), env={**os.environ, **env},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=str(REPO),
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -521,8 +599,9 @@ class Server:
                 fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
             except OSError:
                 continue
-            out.append({k: int(fields[k].split()[0]) / 1024 for k in ("VmHWM", "VmRSS", "RssAnon", "RssFile")
-                        if k in fields})
+            out.append(
+                {k: int(fields[k].split()[0]) / 1024 for k in ("VmHWM", "VmRSS", "RssAnon", "RssFile") if k in fields}
+            )
         return out
 
     def stop(self):
@@ -618,8 +697,13 @@ def phase_load(server: Server, seconds: float, clients: int) -> dict:
     for t in threads:
         t.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - t0
-    return {"requests": done[0], "errors": errors[0], "rps": done[0] / elapsed, "seconds": elapsed,
-            **({"stats": stats_ms(lat)} if lat else {})}
+    return {
+        "requests": done[0],
+        "errors": errors[0],
+        "rps": done[0] / elapsed,
+        "seconds": elapsed,
+        **({"stats": stats_ms(lat)} if lat else {}),
+    }
 
 
 # --- report ------------------------------------------------------------------------------------------------
@@ -645,26 +729,38 @@ def report(n: int, r: dict) -> str:
     if ing.get("path") == "bulk":
         build_row("DB fill by bulk_create (NOT ingest; no index)", ing["seconds"], ing["cpu"])
     else:
-        build_row("ingest_bytes + on-commit index (batched)", ing["seconds"], ing["cpu"],
-                  f"  (index share {ing['index_seconds']:.1f} s wall, failed {ing['failed']})")
+        build_row(
+            "ingest_bytes + on-commit index (batched)",
+            ing["seconds"],
+            ing["cpu"],
+            f"  (index share {ing['index_seconds']:.1f} s wall, failed {ing['failed']})",
+        )
     build_row("rebuild_index (haystack, full)", reb["seconds"], reb["cpu"], f"  ({reb.get('segments')} segment(s))")
     if raw.get("skipped"):
-        add("  raw Whoosh writer (floor)                    skipped (--no-raw-writer); the raw search floor"
-            " reads kzarchive's own index")
+        add(
+            "  raw Whoosh writer (floor)                    skipped (--no-raw-writer); the raw search floor"
+            " reads kzarchive's own index"
+        )
     else:
         build_row("raw Whoosh writer, prepared docs (floor)", raw["seconds"], raw["cpu"])
     if "fts5" in r:
-        add(f"  {'SQLite FTS5 build (peer)':<44} {r['fts5']['build_seconds']:7.1f} {'':8} "
-            f"{n / r['fts5']['build_seconds']:10.1f}")
+        add(
+            f"  {'SQLite FTS5 build (peer)':<44} {r['fts5']['build_seconds']:7.1f} {'':8} "
+            f"{n / r['fts5']['build_seconds']:10.1f}"
+        )
     raw_size = "skipped" if raw.get("skipped") else f"{raw['size'] / 1e6:.1f} MB"
-    add(f"\nIndex on disk: kzarchive {r['index_size'] / 1e6:.1f} MB, raw writer {raw_size}"
+    add(
+        f"\nIndex on disk: kzarchive {r['index_size'] / 1e6:.1f} MB, raw writer {raw_size}"
         + (f", FTS5 {r['fts5']['size'] / 1e6:.1f} MB" if "fts5" in r else "")
-        + f"; documents indexed {reb['docs']:,}")
+        + f"; documents indexed {reb['docs']:,}"
+    )
 
     fl_f = r["raw_whoosh"]["facets"]["stats"]
     fl_p = r["raw_whoosh"]["plain"]["stats"]
-    add(f"\nSearch latency, ms ({len(QUERIES)} queries x {r['reps']} reps, page size {PAGE_SIZE})"
-        "      median      p95      max   p95 vs floor")
+    add(
+        f"\nSearch latency, ms ({len(QUERIES)} queries x {r['reps']} reps, page size {PAGE_SIZE})"
+        "      median      p95      max   p95 vs floor"
+    )
     rows = [
         ("search_articles, facets+snippets on", r["function"]["on"]["stats"], fl_f, "raw+facets"),
         ("search_articles, facets+snippets off", r["function"]["off"]["stats"], fl_p, "raw plain"),
@@ -691,7 +787,8 @@ def report(n: int, r: dict) -> str:
         rp = r["raw_whoosh"]["plain"]["per_query"][name]
         ft = r["fts5"]["per_query"][name] if "fts5" in r else float("nan")
         hits = f"{r['function']['counts'][name]}/{r['raw_whoosh']['counts'][name]}/" + (
-            str(r["fts5"]["counts"][name]) if "fts5" in r else "-")
+            str(r["fts5"]["counts"][name]) if "fts5" in r else "-"
+        )
         add(f"  {name:<26} {f_on:10.1f} {f_off:12.1f} {rf:11.1f} {rp:10.1f} {ft:7.1f}   {hits}")
 
     if "visibility" in r:
@@ -700,15 +797,19 @@ def report(n: int, r: dict) -> str:
     if "rss_mb" in r:
         add(f"Peak RSS of a serving gunicorn worker: {r['rss_mb']:.0f} MB")
         for m in r.get("memory", [])[:-1]:
-            add(f"  worker now: RSS {m.get('VmRSS', 0):.0f} MB = heap {m.get('RssAnon', 0):.0f} MB"
-                f" + mapped files {m.get('RssFile', 0):.0f} MB (index pages, reclaimable)")
+            add(
+                f"  worker now: RSS {m.get('VmRSS', 0):.0f} MB = heap {m.get('RssAnon', 0):.0f} MB"
+                f" + mapped files {m.get('RssFile', 0):.0f} MB (index pages, reclaimable)"
+            )
     if "load" in r:
         lo = r["load"]
         extra = ""
         if "stats" in lo:
             extra = f", latency median {lo['stats']['median']:.0f} ms p95 {lo['stats']['p95']:.0f} ms"
-        add(f"Load: {r['load_clients']} clients x {lo['seconds']:.0f} s on 2 gunicorn workers: "
-            f"{lo['requests']} requests, {lo['rps']:.1f} req/s, {lo['errors']} errors{extra}")
+        add(
+            f"Load: {r['load_clients']} clients x {lo['seconds']:.0f} s on 2 gunicorn workers: "
+            f"{lo['requests']} requests, {lo['rps']:.1f} req/s, {lo['errors']} errors{extra}"
+        )
     return "\n".join(lines)
 
 
@@ -723,14 +824,24 @@ def main(argv=None) -> int:
     ap.add_argument("--load-seconds", type=float, default=None, help="load test length (default 30; quick 2)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--no-http", action="store_true", help="skip the server, HTTP latency and load test")
-    ap.add_argument("--fill", choices=("ingest", "bulk"), default="ingest",
-                    help="ingest: ingest_bytes per article (default); bulk: bulk_create rows, NOT the ingest path "
-                         "(for 100k on a small machine), then rebuild_index indexes them")
-    ap.add_argument("--reuse", action="store_true",
-                    help="keep --workdir's database and raw index from a previous run (its ingest and raw writer "
-                         "rows are copied, marked reused); rebuild and measure everything else again")
-    ap.add_argument("--no-raw-writer", action="store_true",
-                    help="skip the raw Whoosh writer build; the raw search floor then reads kzarchive's index")
+    ap.add_argument(
+        "--fill",
+        choices=("ingest", "bulk"),
+        default="ingest",
+        help="ingest: ingest_bytes per article (default); bulk: bulk_create rows, NOT the ingest path "
+        "(for 100k on a small machine), then rebuild_index indexes them",
+    )
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep --workdir's database and raw index from a previous run (its ingest and raw writer "
+        "rows are copied, marked reused); rebuild and measure everything else again",
+    )
+    ap.add_argument(
+        "--no-raw-writer",
+        action="store_true",
+        help="skip the raw Whoosh writer build; the raw search floor then reads kzarchive's index",
+    )
     ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
     args = ap.parse_args(argv)
     if args.quick:

@@ -23,7 +23,7 @@ def change_form_data(client, article):
     response = client.get(f"/admin/articles/article/{article.pk}/change/")
     form = response.context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue

@@ -46,8 +46,17 @@ PARAMS = [
 ]
 
 
-def reference_search(backend, query_string, sort_by=None, start_offset=0, end_offset=None, facets=None,
-                     narrow_queries=None, exact_filters=(), **_):
+def reference_search(
+    backend,
+    query_string,
+    sort_by=None,
+    start_offset=0,
+    end_offset=None,
+    facets=None,
+    narrow_queries=None,
+    exact_filters=(),
+    **_,
+):
     """The former one-call-per-request path: search_page + groupedby FieldFacet(maptype=Count)."""
     searcher = backend.searcher()
     parsed = wq.Every() if query_string == "*" else backend.parser.parse(query_string)
@@ -63,12 +72,14 @@ def reference_search(backend, query_string, sort_by=None, start_offset=0, end_of
     clauses += [wq.Or([wq.Term(field, v) for v in values]) for field, values in exact_filters]
     filter_query = wq.And(clauses) if clauses else None
     page_num, page_length = backend.calculate_page(start_offset, end_offset)
-    raw_page = searcher.search_page(parsed, page_num, pagelen=page_length, sortedby=sortedby,
-                                    groupedby=groupedby or None, filter=filter_query)
+    raw_page = searcher.search_page(
+        parsed, page_num, pagelen=page_length, sortedby=sortedby, groupedby=groupedby or None, filter=filter_query
+    )
     if raw_page.pagenum < page_num:
         return {"results": [], "hits": raw_page.total, "facets": {}}
-    out = backend._process_results(raw_page, query_string=query_string,
-                                   facet_types=dict.fromkeys(facet_names, "fields"))
+    out = backend._process_results(
+        raw_page, query_string=query_string, facet_types=dict.fromkeys(facet_names, "fields")
+    )
     out["hits"] = raw_page.total
     return out
 
@@ -110,8 +121,9 @@ def results_of(params_list):
         except Exception as exc:  # noqa: BLE001 - compared as outcomes
             out.append(type(exc).__name__)
             continue
-        out.append((r.count, [h.article.pk for h in r.hits],
-                    {k: [(f.value, f.count) for f in v] for k, v in r.facets.items()}))
+        out.append(
+            (r.count, [h.article.pk for h in r.hits], {k: [(f.value, f.count) for f in v] for k, v in r.facets.items()})
+        )
     return out
 
 
@@ -190,8 +202,14 @@ def outcomes(params_list):
                     runs[-1][1].add(hit.article.pk)
                 else:
                     runs.append((hit.score, {hit.article.pk}))
-        out.append((r.count, sorted(h.article.pk for h in r.hits), runs,
-                    {k: [(f.value, f.count) for f in v] for k, v in r.facets.items()}))
+        out.append(
+            (
+                r.count,
+                sorted(h.article.pk for h in r.hits),
+                runs,
+                {k: [(f.value, f.count) for f in v] for k, v in r.facets.items()},
+            )
+        )
     return out
 
 
@@ -325,8 +343,13 @@ def test_analyzer_tokens_unchanged():
     from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StopFilter
     from whoosh.support.charset import accent_map
 
-    old = (RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+") | LowercaseFilter() | CharsetFilter(accent_map)
-           | StopFilter() | _OldWildcardSafeStemFilter())
+    old = (
+        RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+")
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter()
+        | _OldWildcardSafeStemFilter()
+    )
     new = archive_analyzer()
     text = (SAMPLE.parent / "text" / "bbc-business-001.txt").read_text(encoding="utf-8")
     text += " Akordá protesting protest* minist?r the running ran runs Tokayev's ?ast"
@@ -334,8 +357,6 @@ def test_analyzer_tokens_unchanged():
         a = [(t.text, t.startchar, t.endchar) for t in old(text, chars=True, mode=mode)]
         b = [(t.text, t.startchar, t.endchar) for t in new(text, chars=True, mode=mode)]
         assert a == b
-
-
 
 
 def test_date_sorts_use_cached_column_keys(sample):

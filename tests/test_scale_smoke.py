@@ -16,14 +16,38 @@ def test_scale_quick_smoke(tmp_path):
     workdir = tmp_path / "scale"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WHOOSH_PATH", "KZARCHIVE_DATA_DIR")}
     proc = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "scale.py"), "--quick", "--corpus", str(SAMPLE),
-         "--workdir", str(workdir), "--load-seconds", "2", "--clients", "4"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "scale.py"),
+            "--quick",
+            "--corpus",
+            str(SAMPLE),
+            "--workdir",
+            str(workdir),
+            "--load-seconds",
+            "2",
+            "--clients",
+            "4",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
-    for row in ("ingest_bytes + on-commit index", "rebuild_index", "raw Whoosh writer", "search_articles, facets",
-                "/api/search over HTTP", "/search/ HTML page", "SQLite FTS5", "Saved -> searchable", "Load:"):
+    for row in (
+        "ingest_bytes + on-commit index",
+        "rebuild_index",
+        "raw Whoosh writer",
+        "search_articles, facets",
+        "/api/search over HTTP",
+        "/search/ HTML page",
+        "SQLite FTS5",
+        "Saved -> searchable",
+        "Load:",
+    ):
         assert row in out, row
     results = json.loads((workdir / "results.json").read_text())
     assert results["ingest"]["failed"] == 0
