@@ -32,6 +32,20 @@ PROVENANCE_KEYS = {
 }
 
 
+# Shown, never edited: where the article came from and what ingest recorded.
+PROVENANCE_FIELDS = [
+    "source_file",
+    "sha256",
+    "raw_encoding",
+    "extractor",
+    "word_count",
+    "ingested_at",
+    "updated_at",
+    "field_sources",
+    "raw_original",
+]
+
+
 def mark_curated(article: Article, keys) -> None:
     article.field_sources = {**(article.field_sources or {}), **dict.fromkeys(keys, FROM_CURATOR)}
 
@@ -92,38 +106,13 @@ class ArticleAdmin(admin.ModelAdmin):
     filter_horizontal = ["tags"]
     inlines = [CreditInline]
     list_select_related = ["source", "stance"]
-    readonly_fields = [
-        "source_file",
-        "sha256",
-        "raw_encoding",
-        "extractor",
-        "word_count",
-        "ingested_at",
-        "updated_at",
-        "field_sources",
-        "raw_original",
-    ]
+    readonly_fields = PROVENANCE_FIELDS
     fieldsets = [
         (None, {"fields": ["title", "source", "url", "language", "description", "tags"]}),
         ("Date", {"fields": ["published_date", "date_precision", "published_time", "date_note"]}),
         ("Stance", {"fields": ["stance", "stance_rationale"]}),
         ("Text", {"fields": ["body", "references"]}),
-        (
-            "Provenance (read-only)",
-            {
-                "fields": [
-                    "source_file",
-                    "sha256",
-                    "raw_encoding",
-                    "extractor",
-                    "word_count",
-                    "ingested_at",
-                    "updated_at",
-                    "field_sources",
-                    "raw_original",
-                ]
-            },
-        ),
+        ("Provenance (read-only)", {"fields": PROVENANCE_FIELDS}),
     ]
 
     def get_queryset(self, request):

@@ -59,27 +59,24 @@ def _schedule(ids) -> None:
 
 
 class ArticleSignalProcessor(haystack_signals.BaseSignalProcessor):
-    def setup(self):
-        signals.post_save.connect(self.on_article, sender=Article)
-        signals.post_delete.connect(self.on_article, sender=Article)
-        signals.m2m_changed.connect(self.on_tags, sender=Article.tags.through)
-        for model in (Credit,):
-            signals.post_save.connect(self.on_credit, sender=model)
-            signals.post_delete.connect(self.on_credit, sender=model)
+    def watched(self):
+        """(signal, handler, sender) for everything whose change alters what an article indexes."""
+        yield signals.post_save, self.on_article, Article
+        yield signals.post_delete, self.on_article, Article
+        yield signals.m2m_changed, self.on_tags, Article.tags.through
+        yield signals.post_save, self.on_credit, Credit
+        yield signals.post_delete, self.on_credit, Credit
         for model in (Source, Person, StanceCategory):
-            signals.post_save.connect(self.on_related, sender=model)
-            signals.pre_delete.connect(self.on_related, sender=model)
+            yield signals.post_save, self.on_related, model
+            yield signals.pre_delete, self.on_related, model
+
+    def setup(self):
+        for signal, handler, sender in self.watched():
+            signal.connect(handler, sender=sender)
 
     def teardown(self):
-        signals.post_save.disconnect(self.on_article, sender=Article)
-        signals.post_delete.disconnect(self.on_article, sender=Article)
-        signals.m2m_changed.disconnect(self.on_tags, sender=Article.tags.through)
-        for model in (Credit,):
-            signals.post_save.disconnect(self.on_credit, sender=model)
-            signals.post_delete.disconnect(self.on_credit, sender=model)
-        for model in (Source, Person, StanceCategory):
-            signals.post_save.disconnect(self.on_related, sender=model)
-            signals.pre_delete.disconnect(self.on_related, sender=model)
+        for signal, handler, sender in self.watched():
+            signal.disconnect(handler, sender=sender)
 
     def on_article(self, sender, instance, **kwargs):
         _schedule([instance.pk])

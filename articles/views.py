@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 from django.core.paginator import InvalidPage
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -214,23 +216,22 @@ def dates(request):
     return render(request, "articles/dates.html", context)
 
 
-def dates_year(request, year: int):
-    if not 1 <= year <= 9999:
-        raise Http404
+def _date_page(request, span: str, title: str):
+    """The archive within one year or month (the whole known span must lie inside), oldest first."""
     request.GET = request.GET.copy()
-    request.GET.setdefault("from", f"{year:04d}")
-    request.GET.setdefault("to", f"{year:04d}")
+    request.GET.setdefault("from", span)
+    request.GET.setdefault("to", span)
     request.GET.setdefault("sort", "oldest")
-    return _search_page(request, title=f"Published in {year}")
+    return _search_page(request, title=title)
+
+
+def dates_year(request, year: int):
+    if not 1000 <= year <= 9999:
+        raise Http404
+    return _date_page(request, f"{year:04d}", f"Published in {year}")
 
 
 def dates_month(request, year: int, month: int):
-    import calendar
-
-    if not (1 <= year <= 9999 and 1 <= month <= 12):
+    if not (1000 <= year <= 9999 and 1 <= month <= 12):
         raise Http404
-    request.GET = request.GET.copy()
-    request.GET.setdefault("from", f"{year:04d}-{month:02d}")
-    request.GET.setdefault("to", f"{year:04d}-{month:02d}")
-    request.GET.setdefault("sort", "oldest")
-    return _search_page(request, title=f"Published in {calendar.month_name[month]} {year}")
+    return _date_page(request, f"{year:04d}-{month:02d}", f"Published in {calendar.month_name[month]} {year}")
