@@ -18,7 +18,16 @@ FROM_METADATA_FILE = "metadata file"  # fixtures/curated.json, kept with the rep
 FROM_CURATOR = "curator"  # edited in the admin; never overwritten by ingest
 
 
-class Source(models.Model):
+class SlugFromNameMixin:
+    """Fill an empty slug from the name, unique within the model, when first saved."""
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(type(self), self.name)
+        super().save(*args, **kwargs)
+
+
+class Source(SlugFromNameMixin, models.Model):
     """An outlet: a news site, an opinion section, a blog, a volunteer community..."""
 
     class Kind(models.TextChoices):
@@ -43,16 +52,11 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Source, self.name)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("articles:outlet", args=[self.slug])
 
 
-class Person(models.Model):
+class Person(SlugFromNameMixin, models.Model):
     """Someone credited on an article (author, translator, editor...)."""
 
     name = models.CharField(max_length=200, unique=True)
@@ -66,16 +70,11 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Person, self.name)
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("articles:author", args=[self.slug])
 
 
-class StanceCategory(models.Model):
+class StanceCategory(SlugFromNameMixin, models.Model):
     """One category of the curators' stance coding scheme."""
 
     name = models.CharField(max_length=120, unique=True)
@@ -89,11 +88,6 @@ class StanceCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(StanceCategory, self.name)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("articles:stance", args=[self.slug])
