@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from articles.extraction.text import extract_text
+from articles.extraction.types import Credit as CreditData
 from articles.extraction.types import Extracted, PartialDate
 from articles.models import (
     FROM_CURATOR,
@@ -403,7 +404,5 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
     return Outcome(name, CREATED if created else UPDATED, article_id=article.pk)
 
 
-def entry_credits(entry: dict):
-    from articles.extraction.types import Credit as CreditData
-
+def entry_credits(entry: dict) -> list[CreditData]:
     return [CreditData(c["name"], c.get("role", "author")) for c in entry.get("credits", [])]

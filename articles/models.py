@@ -235,12 +235,6 @@ class Article(models.Model):
     def tag_names(self) -> list[str]:
         return [t.name for t in self.tags.all()]
 
-    def source_of(self, field: str) -> str:
-        return self.field_sources.get(field, "")
-
-    def is_curated(self, field: str) -> bool:
-        return self.field_sources.get(field) == FROM_CURATOR
-
 
 class Credit(models.Model):
     """A person's role on an article, in the order the text names them."""

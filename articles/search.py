@@ -84,10 +84,6 @@ class SearchResults:
         return self.params.page > 1
 
 
-class QueryError(ValueError):
-    """The engine refused the query as written."""
-
-
 def normalize_query(q: str) -> str:
     """Map friendly field names (by:, source:) to index fields and tidy whitespace."""
     q = q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]
