@@ -254,17 +254,7 @@ def _reset_sequences() -> None:
 
 
 def rebuild_search_index() -> None:
-    """Empty the index and index every article again, in chunks."""
-    from haystack import connections as haystack_connections
+    """Index every article again: the rebuild_index command (one bulk writer, replacing the old index)."""
+    from django.core.management import call_command
 
-    backend = haystack_connections["default"].get_backend()
-    index = haystack_connections["default"].get_unified_index().get_index(Article)
-    backend.clear()
-    batch = []
-    for article in _chunked(index.index_queryset().defer("raw_bytes", "raw_text").order_by("pk")):
-        batch.append(article)
-        if len(batch) == CHUNK:
-            backend.update(index, batch)
-            batch = []
-    if batch:
-        backend.update(index, batch)
+    call_command("rebuild_index", interactive=False, verbosity=0)

@@ -32,10 +32,12 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return Article
 
     def index_queryset(self, using=None):
-        return Article.objects.for_listing()
+        # Without the original file (bytes and decoded text): a rebuild batch of saved web pages would
+        # otherwise hold hundreds of MB that the index never reads.
+        return Article.objects.for_listing().defer("raw_bytes", "raw_text")
 
     def read_queryset(self, using=None):
-        return Article.objects.for_listing()
+        return self.index_queryset(using)
 
     def prepare_author(self, obj):
         return obj.author_names
