@@ -21,6 +21,11 @@ def reindex_articles(ids) -> None:
     if not ids:
         return
     backend = connections["default"].get_backend()
+    defer = getattr(backend, "defer_to_bulk", None)
+    if defer is not None:  # a rebuild is running: it indexes these when it commits
+        ids = {int(i) for i in defer(ids)}
+        if not ids:
+            return
     index = connections["default"].get_unified_index().get_index(Article)
     # Read the rows while holding the index's write lock: otherwise a process that read an article
     # before another process's edit or delete committed could write its older copy last (a stale entry,

@@ -22,11 +22,12 @@ import functools
 import heapq
 import math
 import os
+import queue
 import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from itertools import chain
+from itertools import chain, islice
 
 from django.utils.encoding import force_str
 from haystack.backends import BaseEngine
@@ -38,10 +39,12 @@ from whoosh.analysis import RegexTokenizer, StemFilter, StopFilter
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FuzzyTermPlugin, PlusMinusPlugin, QueryParser, WildcardPlugin, syntax
 from whoosh.searching import Results, ResultsPage
 from whoosh.sorting import FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
+from whoosh.writing import SegmentWriter
 
 MLT_TEXT_CHARS = 50_000
 
@@ -97,10 +100,18 @@ _cache_missing_length_columns()
 BULK_BATCH_SIZE = 5000
 BULK_DOCS = 200
 BULK_LIMITMB = 256
+# Worker processes that analyse a bulk write in parallel (Whoosh's MpWriter; 1 = in process). Whoosh
+# indexing is pure Python, ~5-8 ms of CPU per article: one core cannot rebuild 100k in ten minutes.
+# Set WRITER_PROCS in the connection options to override.
+BULK_PROCS = max(1, min(os.cpu_count() or 1, 4))
+BULK_JOB_DOCS = 100  # documents per job handed to a worker process
 
 # Merge policy (tiered_merge): segments per size tier before they are merged, and the first tier's size.
 MERGE_FACTOR = 4
 MERGE_BASE = 1000
+
+# The matches of a query that matches every live document (browsing, with no filter).
+ALL_DOCS = object()
 
 # Top documents a search keeps beyond the page asked for, so haystack's count-then-page pair (and the
 # first pages after it) come from one pass.
@@ -197,6 +208,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         # fewer, larger segments to merge than haystack's 1,000, at a few tens of MB per batch.
         if "BATCH_SIZE" not in connection_options:
             self.batch_size = BULK_BATCH_SIZE
+        self.writer_procs = int(connection_options.get("WRITER_PROCS", BULK_PROCS))
 
     def build_schema(self, fields):
         analyzer = archive_analyzer()
@@ -235,7 +247,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._local = threading.local()
         self._facet_values: dict[tuple[str, str], list] = {}
         self._sort_values: dict[tuple, list] = {}
+        self._sort_orders: dict[tuple, list] = {}
+        self._live_counts: dict[tuple, tuple] = {}
         self._leaves: list = []
+        self._session: BulkSession | None = None
 
     # --- writing -----------------------------------------------------------------------------------
     @contextmanager
@@ -269,9 +284,16 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     _write_lock = write_lock
 
-    def _writer(self, **kwargs):
+    def _writer(self, procs: int = 1, **kwargs):
         self.index = self.index.refresh()
-        return self.index.writer(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, **kwargs)
+        # Segments as separate files, not Whoosh's default compound file: a reader of a compound segment
+        # copies each part of it (postings, terms, stored fields) from the mmap into a BytesIO, so every
+        # serving process held the whole index in its heap (800 MB per worker at 100k articles). Separate
+        # files are read through the page cache, which all processes share.
+        kwargs.update(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, compound=False)
+        if procs > 1:
+            return CheckedMpWriter(self.index, procs=procs, batchsize=BULK_JOB_DOCS, multisegment=True, **kwargs)
+        return self.index.writer(**kwargs)
 
     def update(self, index, iterable, commit=True):
         if not self.setup_complete:
@@ -282,6 +304,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             doc.pop("boost", None)
             docs.append({key: self._from_python(value) for key, value in doc.items()})
         if not docs:
+            return
+        if self._session is not None:
+            self._session.add(docs)
             return
         bulk = len(docs) >= BULK_DOCS
         with self._write_lock():
@@ -302,11 +327,115 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 raise
             writer.commit(mergetype=tiered_merge)
 
+    # --- bulk sessions: one writer for a whole update_index / rebuild_index run -----------------------
+    @contextmanager
+    def bulk_session(self, catch_up, replace: bool = False):
+        """Index everything written inside this block with one writer and one commit.
+
+        Batch by batch, every commit pays for a merge, and at 100k articles the merges cost as much as
+        the indexing; one process also leaves the second core idle. Here WRITER_PROCS worker processes
+        analyse the articles into a segment each, committed once at the end (nothing is visible
+        before, and an error commits nothing). Other writers are not kept waiting for minutes behind
+        the lock: reindex requests from other processes queue their ids (defer_to_bulk), and
+        `catch_up(ids)` applies them after the commit, still under the lock. With `replace`, the commit
+        drops every segment that existed before (a rebuild): searches use the old index until then.
+        """
+        if not self.setup_complete:
+            self.setup()
+        if not self.use_file_storage or self._session is not None:
+            yield
+            return
+        with self.write_lock():
+            with self._pending_file_lock():
+                with open(self._marker_path, "w") as handle:
+                    handle.write(str(os.getpid()))
+            try:
+                procs = self.writer_procs
+                writer = self._writer(procs=procs, limitmb=BULK_LIMITMB // procs)
+                self._session = BulkSession(writer, not replace and bool(self.index.doc_count_all()))
+                try:
+                    yield
+                except BaseException:
+                    self._session.close()
+                    writer.cancel()
+                    raise
+                self._session.close()
+                writer.commit(mergetype=drop_existing if replace else tiered_merge)
+            finally:
+                self._session = None
+                self._finish_bulk(catch_up)
+
+    @property
+    def _marker_path(self) -> str:
+        return os.path.join(self.path, ".kzarchive-bulk")
+
+    @property
+    def _pending_path(self) -> str:
+        return os.path.join(self.path, ".kzarchive-pending")
+
+    @contextmanager
+    def _pending_file_lock(self):
+        with open(os.path.join(self.path, ".kzarchive-pending.lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _take_pending(self) -> set[str]:
+        try:
+            with open(self._pending_path) as handle:
+                ids = {line.strip() for line in handle if line.strip()}
+        except FileNotFoundError:
+            return set()
+        os.remove(self._pending_path)
+        return ids
+
+    def defer_to_bulk(self, ids) -> set[str]:
+        """Queue ids for a bulk session running elsewhere; returns the ids the caller must index now.
+
+        Those are all of them when no session runs (or the caller holds the lock already), plus any
+        left queued by a session whose process died before catching up.
+        """
+        ids = {str(i) for i in ids}
+        if not self.setup_complete:
+            self.setup()
+        if not self.use_file_storage or getattr(_write_lock_depth, "depth", 0):
+            return ids
+        if not os.path.exists(self._marker_path):  # the common case, without taking a lock
+            return ids
+        with self._pending_file_lock():
+            try:
+                with open(self._marker_path) as handle:
+                    pid = int(handle.read() or 0)
+            except (FileNotFoundError, ValueError):
+                return ids
+            if _process_alive(pid):
+                with open(self._pending_path, "a") as handle:
+                    handle.writelines(f"{i}\n" for i in sorted(ids))
+                return set()
+            os.remove(self._marker_path)
+            return ids | self._take_pending()
+
+    def _finish_bulk(self, catch_up) -> None:
+        """Apply what other writers queued during the session until nothing is left, then end it."""
+        while True:
+            with self._pending_file_lock():
+                ids = self._take_pending()
+                if not ids:
+                    if os.path.exists(self._marker_path):
+                        os.remove(self._marker_path)
+                    return
+            catch_up(ids)
+
     def remove(self, obj_or_string, commit=True):
         if not self.setup_complete:
             self.setup()
         from haystack.utils import get_identifier
 
+        if self._session is not None:
+            self._session.writer.delete_by_term(ID, get_identifier(obj_or_string))
+            return
         with self._write_lock():
             writer = self._writer()
             writer.delete_by_term(ID, get_identifier(obj_or_string))
@@ -330,6 +459,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._leaves = []
         self._facet_values = {}
         self._sort_values = {}
+        self._sort_orders = {}
+        self._live_counts = {}
         self._local.last = None
 
     # --- reading -----------------------------------------------------------------------------------
@@ -360,6 +491,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._leaves = leaves
         self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
         self._sort_values = {k: v for k, v in self._sort_values.items() if k[0] in live}
+        self._sort_orders = {k: v for k, v in self._sort_orders.items() if k[0] in live}
+        self._live_counts = {k: v for k, v in self._live_counts.items() if k[0] in live}
         self._local.last = None
 
     def _use_query(self, key) -> None:
@@ -390,19 +523,25 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self._facet_values[key] = values
         return values
 
-    def _facet_counts(self, searcher, docs: list[int], facet_names: list[str]) -> dict:
-        """haystack's facet structure, counted from the matched documents (as FieldFacet + Count would)."""
+    def _facet_counts(self, searcher, docs, facet_names: list[str]) -> dict:
+        """haystack's facet structure, counted from the matched documents (as FieldFacet + Count would);
+        docs is a list of document numbers or ALL_DOCS."""
         fields = {}
         leaves = searcher.leaf_searchers()
         for fieldname in facet_names:
             facet = FieldFacet(fieldname, allow_overlap=self.schema[fieldname].__class__ is KEYWORD)
-            table = []
-            for sub, offset in leaves:
-                if offset != len(table):  # leaf offsets are cumulative doc_count_all()
-                    raise SearchBackendError("Unexpected segment layout for facet counting")
-                table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
-            values = map(table.__getitem__, docs)
-            counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
+            if docs is ALL_DOCS:
+                counts = Counter()
+                for sub, _ in leaves:
+                    counts.update(self._segment_live_counts(sub, searcher, facet, fieldname))
+            else:
+                table = []
+                for sub, offset in leaves:
+                    if offset != len(table):  # leaf offsets are cumulative doc_count_all()
+                        raise SearchBackendError("Unexpected segment layout for facet counting")
+                    table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
+                values = map(table.__getitem__, docs)
+                counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
             none_item = counts.pop(None, None)
             lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
             if none_item is not None:  # haystack's own placement of the None group
@@ -417,6 +556,43 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             fields[fieldname] = lst
         return {"fields": fields, "dates": {}, "queries": {}}
 
+    def _segment_live_counts(self, subsearcher, top_searcher, facet: FieldFacet, fieldname: str) -> Counter:
+        """Facet counts over every live document of one segment (browsing everything), recounted only
+        when the segment's deletions change."""
+        reader = subsearcher.reader()
+        key = (_segment_key(reader), fieldname)
+        live = reader.doc_count()
+        cached = self._live_counts.get(key)
+        if cached is None or cached[0] != live:
+            values = self._segment_facet_values(subsearcher, top_searcher, facet, fieldname)
+            if reader.has_deletions():
+                is_deleted = reader.is_deleted
+                values = [v for d, v in enumerate(values) if not is_deleted(d)]
+            counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
+            cached = self._live_counts[key] = (live, counts)
+        return cached[1]
+
+    def _top_of_everything(self, searcher, sortedby, limit: int) -> list | None:
+        """The first `limit` (key, document number) pairs of all live documents in sort order, merged
+        from each segment's documents sorted once; what nsmallest over every document would give."""
+        if self._sort_keys(searcher, sortedby) is None:
+            return None
+        spec = self._sort_spec(searcher, sortedby)
+        runs = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            key = (_segment_key(reader), spec)
+            order = self._sort_orders.get(key)
+            if order is None:
+                keys = self._sort_values[key]
+                order = self._sort_orders[key] = sorted(zip(keys, range(len(keys)), strict=True))
+            runs.append(_live_run(order, offset, reader.is_deleted if reader.has_deletions() else None))
+        return list(islice(heapq.merge(*runs), limit))
+
+    def _sort_spec(self, searcher, sortedby) -> tuple:
+        catter = sortedby.categorizer(searcher)
+        return tuple((c._fieldname, c._reverse) for c in getattr(catter, "catters", [catter]))
+
     def _sort_keys(self, searcher, sortedby) -> list | None:
         """Whoosh's own sort key of every document (by global number), read once per segment.
 
@@ -429,7 +605,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         parts = getattr(catter, "catters", [catter])
         if catter.needs_current or any(type(c) is not ColumnCategorizer for c in parts):
             return None
-        spec = tuple((c._fieldname, c._reverse) for c in parts)
+        spec = self._sort_spec(searcher, sortedby)
         table = []
         for sub, offset in searcher.leaf_searchers():
             if offset != len(table):
@@ -448,6 +624,13 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int):
         """One pass: the top `limit` documents in Whoosh's order, and every matching document number."""
         keys = self._sort_keys(searcher, sortedby) if sortedby and not reverse else None
+        if keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
+            # Browsing everything (the home page): no document is visited, only each segment's sort order
+            # (computed once) and its facet counts (see _segment_live_counts).
+            top = self._top_of_everything(searcher, sortedby, limit)
+            results = Results(searcher, parsed, top)
+            results._total = searcher.doc_count()
+            return results, ALL_DOCS
         if keys is not None:
             # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
             # with the matches listed by the matchers directly and the keys read from the cache.
@@ -610,6 +793,157 @@ class UnstemmedWildcardPlugin(WildcardPlugin):
                     self.do_wildcards(parser, node)
                 i += 1
         return group
+
+
+def _live_run(order, offset: int, is_deleted):
+    """One segment's (key, local number) pairs as (key, global number), deleted documents skipped."""
+    if is_deleted is None:
+        return ((key, docnum + offset) for key, docnum in order)
+    return ((key, docnum + offset) for key, docnum in order if not is_deleted(docnum))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
+
+
+class BulkSession:
+    """The writer of a bulk session, and a searcher on the segments that existed when it began (to
+    replace an article already indexed there)."""
+
+    def __init__(self, writer, has_documents: bool):
+        self.writer = writer
+        self.existing = writer.searcher() if has_documents else None
+
+    def add(self, docs: list[dict]) -> None:
+        if self.existing is not None:
+            for doc in docs:
+                for docnum in self.existing.document_numbers(**{ID: doc[ID]}):
+                    self.writer.delete_document(docnum)
+        for doc in docs:
+            self.writer.add_document(**doc)
+
+    def close(self) -> None:
+        if self.existing is not None:
+            self.existing.close()
+            self.existing = None
+
+
+class SchemaSubWriterTask(SubWriterTask):
+    """A worker that writes with the parent writer's schema. Whoosh's own worker reopens the index with
+    the schema stored in it, which a rebuild after a schema change (a new field) is about to replace."""
+
+    schema = None
+
+    def run(self):
+        open_index = self.storage.open_index
+        self.storage.open_index = lambda *args, **kwargs: open_index(*args, **{**kwargs, "schema": self.schema})
+        super().run()
+
+
+class CheckedMpWriter(MpWriter):
+    """Whoosh's multi-process writer (each worker analyses its share of the documents into a segment of
+    its own), made safe to rely on. Whoosh 2.7.4's commit waits one second for each worker's result and
+    silently drops a worker that failed, with its documents; its cancel flags the workers in the parent
+    process only, so they stay blocked on their queue. Here a failed worker fails the commit (nothing is
+    written) and cancel stops the workers."""
+
+    def _new_task(self):
+        task = SchemaSubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        task.schema = self.schema
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _enqueue(self):
+        """Whoosh's, except that a full job queue whose workers died raises instead of waiting forever."""
+        import pickle
+
+        from whoosh.util import random_name
+
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as handle:
+            for item in self.docbuffer:
+                pickle.dump(item, handle, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _put(self, job) -> None:
+        while True:
+            try:
+                self.jobqueue.put(job, timeout=1)
+                return
+            except queue.Full:
+                if not all(task.is_alive() for task in self.tasks):
+                    self._fail()
+
+    def _fail(self):
+        failed = [task.exitcode for task in self.tasks if task.exitcode]
+        self._stop_tasks()
+        SegmentWriter.cancel(self)
+        raise SearchBackendError(f"An index worker process failed (exit codes {failed}); nothing was written.")
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self._put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        results = self._results()
+        for task in self.tasks:
+            task.join()
+        if len(results) != len(self.tasks) or any(task.exitcode for task in self.tasks):
+            self._fail()
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def _results(self) -> list:
+        """Each worker's (run, fields, segment), read before joining it (a process with unread queue
+        data cannot exit); stops waiting once every worker is gone."""
+        results = []
+        while len(results) < len(self.tasks):
+            try:
+                results.append(self.resultqueue.get(timeout=1))
+            except queue.Empty:
+                if not any(task.is_alive() for task in self.tasks):
+                    while len(results) < len(self.tasks):
+                        try:
+                            results.append(self.resultqueue.get(timeout=1))
+                        except queue.Empty:
+                            break
+                    break
+        return results
+
+    def _stop_tasks(self):
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+            task.join()
+        self.tasks = []
+
+    def cancel(self):
+        self._stop_tasks()
+        if not self.is_closed:
+            SegmentWriter.cancel(self)
+
+
+def drop_existing(writer, segments):
+    """Merge policy of a rebuild: keep none of the segments that existed before this commit."""
+    return []
 
 
 def tiered_merge(writer, segments):

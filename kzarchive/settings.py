@@ -52,8 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "haystack",
+    # Before haystack: its update_index command is extended in articles (one bulk writer per run).
     "articles",
+    "haystack",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,7 @@ PARAMS = [
     SearchParams(q="bank OR trade NOT oil"),
     SearchParams(q="title:cocoa"),
     SearchParams(q="said -profit", sort="oldest", page_size=3, page=3),
+    SearchParams(q="", sort="oldest", page=3, page_size=4),
 ]
 
 
@@ -275,9 +276,14 @@ def test_deleting_removes_from_results_and_facets(sample, django_capture_on_comm
     article = Article.objects.filter(title__icontains="cocoa").order_by("pk").first()
     assert article is not None
     before = search_articles(SearchParams(q="cocoa"))
+    everything = search_articles(SearchParams(q=""))  # fills the browse-everything caches
     assert article.pk in [h.article.pk for h in before.hits]
     with django_capture_on_commit_callbacks(execute=True):
         article.delete()
+    everything_after = search_articles(SearchParams(q=""))
+    assert everything_after.count == everything.count - 1
+    for name in ("outlet", "year"):
+        assert sum(f.count for f in everything_after.facets[name]) == sum(f.count for f in everything.facets[name]) - 1
     after = search_articles(SearchParams(q="cocoa"))
     assert article.pk not in [h.article.pk for h in after.hits]
     assert after.count == before.count - 1
@@ -367,3 +373,168 @@ def test_date_sorts_use_cached_column_keys(sample):
     assert keys is not None and len(keys) == searcher.doc_count_all()
     assert backend._sort_keys(searcher, newest) is not keys  # a fresh list, from the same cached segments
     assert len(backend._sort_values) == len(searcher.leaf_searchers())
+
+
+# --- bulk sessions: update_index / rebuild_index with one multi-process writer ----------------------------
+
+
+def test_rebuild_with_worker_processes_matches_the_incremental_index(sample, monkeypatch):
+    from articles.models import Article
+
+    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 10)  # 80 articles: work for both workers
+    backend = connections["default"].get_backend()
+    monkeypatch.setattr(backend, "writer_procs", 2)
+    incremental = outcomes(PARAMS)
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    assert len(backend.searcher().leaf_searchers()) <= 2  # a segment per worker, committed once
+    assert outcomes(PARAMS) == incremental
+    reader = backend.searcher().reader()
+    indexed = sorted(int(f["django_id"]) for f in reader.all_stored_fields())
+    assert indexed == sorted(Article.objects.values_list("pk", flat=True))
+
+
+def test_update_index_on_a_full_index_replaces_entries_without_duplicates(sample, monkeypatch):
+    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 10)
+    backend = connections["default"].get_backend()
+    monkeypatch.setattr(backend, "writer_procs", 2)
+    before = outcomes(PARAMS)
+    call_command("update_index", verbosity=0)
+    assert backend.searcher().doc_count() == len(sample)
+    assert outcomes(PARAMS) == before
+
+
+def test_a_failed_worker_fails_the_commit_and_changes_nothing(seeded, monkeypatch):
+    import multiprocessing
+
+    from haystack.exceptions import SearchBackendError
+
+    from articles.signals import reindex_articles
+
+    backend = connections["default"].get_backend()
+    monkeypatch.setattr(backend, "writer_procs", 2)
+    before = search_articles(SearchParams(q="")).count
+    with pytest.raises(SearchBackendError, match="worker process failed"):
+        with backend.bulk_session(catch_up=reindex_articles):
+            # A document the schema refuses: the worker analysing it exits with an error.
+            backend._session.writer.add_document(id="articles.article.999", no_such_field="x")
+    assert search_articles(SearchParams(q="")).count == before == 5
+    assert multiprocessing.active_children() == []
+    assert not Path(backend._marker_path).exists()
+
+
+def test_dead_workers_fail_the_session_instead_of_hanging_it(seeded, monkeypatch):
+    """Workers that died leave the job queue full: adding more must raise, not wait forever."""
+    import multiprocessing
+    import signal
+
+    from haystack.exceptions import SearchBackendError
+
+    from articles.signals import reindex_articles
+
+    backend = connections["default"].get_backend()
+    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 1)
+    monkeypatch.setattr(backend, "writer_procs", 2)
+
+    def hung(signum, frame):
+        raise AssertionError("the bulk session hung on its dead workers")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        with pytest.raises(SearchBackendError, match="worker process failed"):
+            with backend.bulk_session(catch_up=reindex_articles):
+                writer = backend._session.writer
+                writer.add_document(id="bad.1", no_such_field="x")
+                writer.add_document(id="bad.2", no_such_field="x")
+                for n in range(200):
+                    writer.add_document(id=f"articles.article.{1000 + n}", text="filler")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert search_articles(SearchParams(q="")).count == 5
+    assert multiprocessing.active_children() == []
+
+
+def test_an_edit_during_a_rebuild_is_queued_not_blocked_and_applied_at_the_end(seeded_committed):
+    import threading
+
+    from django.db import connection
+
+    from articles.models import Article
+    from articles.signals import reindex_articles
+
+    backend = connections["default"].get_backend()
+    article = next(iter(seeded_committed.values()))
+    done = threading.Event()
+
+    def curator_edit():
+        Article.objects.filter(pk=article.pk).update(title="Zhanaozen retitled while the index rebuilds")
+        reindex_articles([article.pk])  # what the on-commit signal handler does after a save
+        done.set()
+        connection.close()
+
+    with backend.bulk_session(catch_up=reindex_articles):
+        editor = threading.Thread(target=curator_edit)
+        editor.start()
+        editor.join(timeout=60)
+        assert done.is_set(), "the edit waited behind the rebuild's lock"
+        assert search_articles(SearchParams(q="retitled")).count == 0  # queued, not yet written
+    assert [h.article.pk for h in search_articles(SearchParams(q="retitled")).hits] == [article.pk]
+    assert not Path(backend._marker_path).exists() and not Path(backend._pending_path).exists()
+
+
+def test_a_queue_left_by_a_dead_rebuild_is_taken_over(search_backend):
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    Path(search_backend._marker_path).write_text(str(dead.pid))
+    Path(search_backend._pending_path).write_text("41\n42\n")
+    assert search_backend.defer_to_bulk([7]) == {"7", "41", "42"}
+    assert not Path(search_backend._marker_path).exists() and not Path(search_backend._pending_path).exists()
+    assert search_backend.defer_to_bulk([8]) == {"8"}
+
+
+def test_a_rebuild_replaces_the_index_in_one_commit(seeded):
+    from articles.models import Article
+    from articles.signals import reindex_articles
+
+    backend = connections["default"].get_backend()
+    index = connections["default"].get_unified_index().get_index(Article)
+    kept = list(Article.objects.order_by("pk")[:2])
+    with backend.bulk_session(catch_up=reindex_articles, replace=True):
+        backend.update(index, kept)
+        assert search_articles(SearchParams(q="")).count == 5  # searches still use the old index
+    assert sorted(h.article.pk for h in search_articles(SearchParams(q="")).hits) == [a.pk for a in kept]
+
+
+def test_rebuild_index_asks_before_replacing(seeded, monkeypatch, capsys):
+    backend = connections["default"].get_backend()
+    segments = [s.segment_id() for s in backend.index.refresh()._segments()]
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    call_command("rebuild_index")
+    assert "No action taken." in capsys.readouterr().out
+    assert [s.segment_id() for s in backend.index.refresh()._segments()] == segments
+
+
+def test_rebuild_after_a_schema_change_writes_the_new_schema(seeded, monkeypatch):
+    """An index written before a field existed (here: before content_hash) is rebuilt by worker processes
+    that must write the current schema, not the one stored in the old index."""
+    from whoosh.fields import Schema
+
+    backend = connections["default"].get_backend()
+    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 1)
+    monkeypatch.setattr(backend, "writer_procs", 2)
+    old_schema = Schema()
+    for name, field in backend.schema.items():
+        if name != "content_hash" and not name.startswith("spell_"):  # spell_ fields are derived
+            old_schema.add(name, field)
+    old = backend.storage.open_index(schema=old_schema)
+    old.writer().commit()  # the index now says it has no content_hash field
+    assert "content_hash" not in backend.storage.open_index().schema
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    index = backend.storage.open_index()
+    assert "content_hash" in index.schema
+    with index.searcher() as searcher:
+        assert all(fields.get("content_hash") for fields in searcher.all_stored_fields())
+        assert searcher.doc_count() == 5
