@@ -339,14 +339,15 @@ def phase_rebuild() -> dict:
     from django.core.management import call_command
     from haystack import connections
 
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0, cc0 = time.perf_counter(), time.process_time(), children_cpu()
     call_command("rebuild_index", interactive=False, verbosity=0)
     elapsed = time.perf_counter() - t0
     backend = connections["default"].get_backend()
     backend.index = backend.index.refresh()
     return {
         "seconds": elapsed,
-        "cpu": time.process_time() - c0,
+        "cpu": time.process_time() - c0 + children_cpu() - cc0,
+        "procs": backend.writer_procs,
         "docs": backend.index.doc_count(),
         "segments": len(backend.index._segments()),
     }
@@ -370,21 +371,40 @@ def prepared_documents() -> list[dict]:
 
 
 def phase_raw_writer(docs, path: Path) -> dict:
-    """The floor: a plain Whoosh writer, same schema, same documents already prepared, one commit."""
+    """The floor: plain Whoosh, same schema, same documents already prepared, one commit, with the
+    fastest settings Whoosh offers: as many worker processes as kzarchive's bulk writer uses, each
+    writing its own segment (procs, multisegment=True), and the same pool memory."""
     from haystack import connections
     from whoosh import index as windex
 
-    schema = connections["default"].get_backend().schema
+    from articles.whoosh_backend import BULK_LIMITMB
+
+    backend = connections["default"].get_backend()
+    procs = backend.writer_procs
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
-    t0, c0 = time.perf_counter(), time.process_time()
-    ix = windex.create_in(str(path), schema)
-    writer = ix.writer()
+    t0, c0, cc0 = time.perf_counter(), time.process_time(), children_cpu()
+    ix = windex.create_in(str(path), backend.schema)
+    if procs > 1:
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=BULK_LIMITMB // procs)
+    else:
+        writer = ix.writer(limitmb=BULK_LIMITMB)
     for doc in docs:
         writer.add_document(**doc)
     writer.commit()
-    return {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "size": dir_size(path)}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu": time.process_time() - c0 + children_cpu() - cc0,
+        "size": dir_size(path),
+        "procs": procs,
+    }
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (the bulk writers' workers)."""
+    t = os.times()
+    return t.children_user + t.children_system
 
 
 def function_params():
@@ -718,14 +738,15 @@ def report(n: int, r: dict) -> str:
     add = lines.append
     add(f"\n=== kzarchive scale benchmark: {n:,} articles ({r['workdir']}) ===")
     ing, reb, raw = r["ingest"], r["rebuild"], r["raw_writer"]
-    add("\nBuild (wall s, CPU s of this process)          wall s    CPU s  articles/s  vs raw writer (wall, CPU)")
+    add("\nBuild (wall s; CPU s incl. writer processes)   wall s    CPU s  articles/s  vs raw writer (wall, CPU)")
 
     def build_row(label, wall, cpu, note=""):
         vs = "    -      -" if raw.get("skipped") else f"{raw['seconds'] / wall:5.2f}x {raw['cpu'] / cpu:5.2f}x"
         add(f"  {label:<44} {wall:7.1f} {cpu:8.1f} {n / wall:10.1f}   {vs}{note}")
 
     if ing.get("reused") or raw.get("reused"):
-        add("  (ingest and raw writer rows copied from the previous run in this folder: --reuse)")
+        copied = "ingest, rebuild and raw writer" if reb.get("reused") else "ingest and raw writer"
+        add(f"  ({copied} rows copied from the previous run in this folder: --reuse)")
     if ing.get("path") == "bulk":
         build_row("DB fill by bulk_create (NOT ingest; no index)", ing["seconds"], ing["cpu"])
     else:
@@ -735,14 +756,21 @@ def report(n: int, r: dict) -> str:
             ing["cpu"],
             f"  (index share {ing['index_seconds']:.1f} s wall, failed {ing['failed']})",
         )
-    build_row("rebuild_index (haystack, full)", reb["seconds"], reb["cpu"], f"  ({reb.get('segments')} segment(s))")
+    build_row(
+        "rebuild_index (haystack, full)",
+        reb["seconds"],
+        reb["cpu"],
+        f"  ({reb.get('segments')} segment(s), {reb.get('procs', 1)} writer process(es))",
+    )
     if raw.get("skipped"):
         add(
             "  raw Whoosh writer (floor)                    skipped (--no-raw-writer); the raw search floor"
             " reads kzarchive's own index"
         )
     else:
-        build_row("raw Whoosh writer, prepared docs (floor)", raw["seconds"], raw["cpu"])
+        build_row(
+            "raw Whoosh writer, prepared docs (floor)", raw["seconds"], raw["cpu"], f"  ({raw.get('procs', 1)} procs)"
+        )
     if "fts5" in r:
         add(
             f"  {'SQLite FTS5 build (peer)':<44} {r['fts5']['build_seconds']:7.1f} {'':8} "
@@ -838,6 +866,12 @@ def main(argv=None) -> int:
         "rows are copied, marked reused); rebuild and measure everything else again",
     )
     ap.add_argument(
+        "--reuse-index",
+        action="store_true",
+        help="with --reuse: keep the index too (its rebuild row is copied) and measure only the searches, "
+        "the server and the load test again, e.g. after a change to the search path",
+    )
+    ap.add_argument(
         "--no-raw-writer",
         action="store_true",
         help="skip the raw Whoosh writer build; the raw search floor then reads kzarchive's index",
@@ -885,8 +919,12 @@ def main(argv=None) -> int:
                 results["ingest"] = phase_ingest(docs, args.batch)
             del docs
         log(f"  {results['ingest']}")
-        log("rebuild_index")
-        results["rebuild"] = phase_rebuild()
+        if previous and args.reuse_index:
+            log("--reuse-index: the index of the previous run; its rebuild row is copied")
+            results["rebuild"] = {**previous["rebuild"], "reused": True}
+        else:
+            log("rebuild_index")
+            results["rebuild"] = phase_rebuild()
         results["index_size"] = dir_size(workdir / "whoosh_index")
         log(f"  {results['rebuild']}")
         raw_index = workdir / "raw_whoosh"
