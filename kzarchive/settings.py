@@ -143,7 +143,11 @@ WHOOSH_PATH = Path(os.environ.get("WHOOSH_PATH", DATA_DIR / "whoosh_index"))
 
 def haystack_connections(url: str) -> dict:
     if not url:
-        return {"ENGINE": "articles.whoosh_backend.ArchiveWhooshEngine", "PATH": str(WHOOSH_PATH)}
+        whoosh = {"ENGINE": "articles.whoosh_backend.ArchiveWhooshEngine", "PATH": str(WHOOSH_PATH)}
+        # Worker processes of a rebuild (default: the machine's cores, at most 4).
+        if os.environ.get("WHOOSH_WRITER_PROCS"):
+            whoosh["WRITER_PROCS"] = int(os.environ["WHOOSH_WRITER_PROCS"])
+        return whoosh
     scheme, _, rest = url.partition("://")
     if scheme == "solr":
         return {"ENGINE": "haystack.backends.solr_backend.SolrEngine", "URL": f"http://{rest}"}

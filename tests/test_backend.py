@@ -538,3 +538,22 @@ def test_rebuild_after_a_schema_change_writes_the_new_schema(seeded, monkeypatch
     with index.searcher() as searcher:
         assert all(fields.get("content_hash") for fields in searcher.all_stored_fields())
         assert searcher.doc_count() == 5
+
+
+def test_update_index_remove_drops_entries_of_deleted_rows(seeded):
+    """`update_index --remove` inside the bulk session: entries whose rows vanished without a signal go."""
+    from django.apps import apps
+
+    from articles.index_check import check_index
+    from articles.models import Article
+
+    processor = apps.get_app_config("haystack").signal_processor
+    processor.teardown()
+    try:
+        Article.objects.filter(pk=min(a.pk for a in seeded.values())).delete()
+    finally:
+        processor.setup()
+    assert not check_index().clean  # an orphaned entry
+    call_command("update_index", remove=True, verbosity=0)
+    assert check_index().clean
+    assert search_articles(SearchParams(q="")).count == 4
