@@ -13,6 +13,10 @@ What differs from `haystack.backends.whoosh_backend` (3.4.0) and why:
   and facet values are read once per index segment, not once per query.
 - Prefix and fuzzy expansions are shared between the search and the highlighter for the same query.
 - Stemming goes through a C-level LRU cache in one generator, the hot loop of indexing and snippets.
+- Browsing everything reads each segment's sort order and facet counts, computed once per segment.
+- rebuild_index / update_index run as one bulk session: worker processes, one commit, no merges, the
+  old index searchable until the new one replaces it; saves meanwhile are queued, not blocked.
+- Segments are plain files, not compound ones (which Whoosh copies into each reader's heap).
 """
 
 from __future__ import annotations
