@@ -151,3 +151,30 @@ def test_spelling_suggestion_when_nothing_matches(seeded):
     assert results.count == 0
     assert results.suggestion == "nazarbayev tokayev"
     assert search_articles(SearchParams(q="Tokayev")).suggestion is None
+
+
+def test_warm_up_fills_the_per_segment_caches(seeded):
+    from haystack import connections
+
+    from articles.models import Article
+    from articles.search import warm_up
+
+    backend = connections["default"].get_backend()
+    backend.clear()
+    backend.update(connections["default"].get_unified_index().get_index(Article), Article.objects.all())
+    assert not backend._facet_values and not backend._sort_values
+    warm_up()
+    facet_fields = {field for _, field in backend._facet_values}
+    assert {"outlet_exact", "author_exact", "stance_exact", "year_exact"} <= facet_fields
+    assert len({spec for _, spec in backend._sort_values}) == 2  # newest and oldest
+
+
+def test_warm_up_never_stops_a_worker_from_starting(seeded, monkeypatch, caplog):
+    from articles import search
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no such table: articles_article")
+
+    monkeypatch.setattr(search, "search_articles", broken)
+    search.warm_up()
+    assert "search warm-up failed" in caplog.text
