@@ -16,7 +16,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from articles.extraction.text import extract_text
 from articles.extraction.types import Credit as CreditData
@@ -254,11 +254,19 @@ def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> O
         return Outcome(
             name, FAILED, f"file is {len(data):,} bytes, over the {max_bytes():,}-byte limit (INGEST_MAX_BYTES)"
         )
-    try:
-        with transaction.atomic():
-            return _ingest(name, data, curated or Curated.load())
-    except IngestError as exc:
-        return Outcome(name, FAILED, str(exc))
+    curated = curated or Curated.load()
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _ingest(name, data, curated)
+        except IngestError as exc:
+            return Outcome(name, FAILED, str(exc))
+        except IntegrityError:
+            # Another process created this file's article (or its outlet, a person) after we looked and
+            # before we inserted: everything here rolled back; look again, now seeing its rows.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def ingest_path(path: Path, *, name: str | None = None, curated: Curated | None = None) -> Outcome:

@@ -126,3 +126,46 @@ def test_failure_inside_a_file_rolls_back_only_that_file(db, search_backend, tmp
     assert report.summary() == "4 created, 0 updated, 0 unchanged, 1 failed"
     assert not Article.objects.filter(source_file="002_1e562040c40c0d33.txt").exists()
     assert "no-such-stance" in report.outcomes[2].message
+
+
+def test_the_same_new_file_ingested_by_two_processes_at_once(transactional_db, search_backend):
+    """Both look for the file's article, find none, and insert: the second insert waits for the first
+    transaction and then breaks the unique file name. It must come back as 'unchanged', not an error."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs writing transactions one at a time (IMMEDIATE): no such race there")
+    data = (SEEDS / sorted(p.name for p in SEEDS.iterdir())[0]).read_bytes()
+    first_inserted, outcomes, errors = threading.Event(), {}, []
+
+    def first():
+        try:
+            with transaction.atomic():
+                outcomes["first"] = ingest_bytes("race.txt", data)
+                first_inserted.set()
+                time.sleep(1.5)  # hold the uncommitted row while the second one reaches its insert
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_inserted.wait(30)
+            outcomes["second"] = ingest_bytes("race.txt", data)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert (outcomes["first"].status, outcomes["second"].status) == ("created", "unchanged")
+    assert Article.objects.filter(source_file="race.txt").count() == 1
