@@ -249,10 +249,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._searcher = None
         self._searcher_lock = threading.Lock()
         self._local = threading.local()
-        self._facet_values: dict[tuple[str, str], list] = {}
-        self._sort_values: dict[tuple, list] = {}
-        self._sort_orders: dict[tuple, list] = {}
-        self._live_counts: dict[tuple, tuple] = {}
+        # Per segment (segment id, kind, field or sort spec): facet values, sort keys, sort order, live
+        # facet counts. A segment's files never change, so only its deletions can make an entry stale.
+        self._per_segment: dict[tuple, object] = {}
         self._leaves: list = []
         self._session: BulkSession | None = None
 
@@ -461,10 +460,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         super().delete_index()
         self._searcher = None
         self._leaves = []
-        self._facet_values = {}
-        self._sort_values = {}
-        self._sort_orders = {}
-        self._live_counts = {}
+        self._per_segment = {}
         self._local.last = None
 
     # --- reading -----------------------------------------------------------------------------------
@@ -484,7 +480,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             return self._searcher
 
     def _on_new_searcher(self, searcher):
-        """Share expansions per segment and forget the facet values of segments that are gone."""
+        """Share expansions per segment and forget what was cached for segments that are gone."""
         live = set()
         leaves = []
         for sub, _ in searcher.leaf_searchers():
@@ -493,10 +489,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             live.add(_segment_key(reader))
             leaves.append(reader)
         self._leaves = leaves
-        self._facet_values = {k: v for k, v in self._facet_values.items() if k[0] in live}
-        self._sort_values = {k: v for k, v in self._sort_values.items() if k[0] in live}
-        self._sort_orders = {k: v for k, v in self._sort_orders.items() if k[0] in live}
-        self._live_counts = {k: v for k, v in self._live_counts.items() if k[0] in live}
+        self._per_segment = {k: v for k, v in self._per_segment.items() if k[0] in live}
         self._local.last = None
 
     def _use_query(self, key) -> None:
@@ -506,26 +499,32 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             local.query_key = key
             local.expansions = {}
 
+    def _segment_cached(self, reader, kind: str, name, compute):
+        """compute(), remembered for this segment until it leaves the index."""
+        key = (_segment_key(reader), kind, name)
+        value = self._per_segment.get(key)
+        if value is None:
+            value = self._per_segment[key] = compute()
+        return value
+
     def _segment_facet_values(self, subsearcher, top_searcher, facet: FieldFacet, fieldname: str) -> list:
         """The facet keys of every document of one segment, as Whoosh's own categorizer names them."""
-        reader = subsearcher.reader()
-        key = (_segment_key(reader), fieldname)
-        values = self._facet_values.get(key)
-        if values is None:
+
+        def compute():
             categorizer = facet.categorizer(top_searcher)
             categorizer.set_searcher(subsearcher, 0)
             to_name = categorizer.key_to_name
             shared = {}  # one object per distinct value (or tuple of values), not one per document
-            count = reader.doc_count_all()
+            count = subsearcher.reader().doc_count_all()
             if facet.allow_overlap:
                 keys_for = categorizer.keys_for
                 values = [tuple(to_name(k) for k in keys_for(None, d)) for d in range(count)]
             else:
                 key_for = categorizer.key_for
                 values = [to_name(key_for(None, d)) for d in range(count)]
-            values = [shared.setdefault(v, v) for v in values]
-            self._facet_values[key] = values
-        return values
+            return [shared.setdefault(v, v) for v in values]
+
+        return self._segment_cached(subsearcher.reader(), "facet", fieldname, compute)
 
     def _facet_counts(self, searcher, docs, facet_names: list[str]) -> dict:
         """haystack's facet structure, counted from the matched documents (as FieldFacet + Count would);
@@ -564,41 +563,33 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         """Facet counts over every live document of one segment (browsing everything), recounted only
         when the segment's deletions change."""
         reader = subsearcher.reader()
-        key = (_segment_key(reader), fieldname)
+        key = (_segment_key(reader), "live", fieldname)
         live = reader.doc_count()
-        cached = self._live_counts.get(key)
+        cached = self._per_segment.get(key)
         if cached is None or cached[0] != live:
             values = self._segment_facet_values(subsearcher, top_searcher, facet, fieldname)
             if reader.has_deletions():
                 is_deleted = reader.is_deleted
                 values = [v for d, v in enumerate(values) if not is_deleted(d)]
             counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
-            cached = self._live_counts[key] = (live, counts)
+            cached = self._per_segment[key] = (live, counts)
         return cached[1]
 
-    def _top_of_everything(self, searcher, sortedby, limit: int) -> list | None:
+    def _top_of_everything(self, searcher, spec: tuple, segment_keys: list, limit: int) -> list:
         """The first `limit` (key, document number) pairs of all live documents in sort order, merged
         from each segment's documents sorted once; what nsmallest over every document would give."""
-        if self._sort_keys(searcher, sortedby) is None:
-            return None
-        spec = self._sort_spec(searcher, sortedby)
         runs = []
-        for sub, offset in searcher.leaf_searchers():
+        for (sub, offset), keys in zip(searcher.leaf_searchers(), segment_keys, strict=True):
             reader = sub.reader()
-            key = (_segment_key(reader), spec)
-            order = self._sort_orders.get(key)
-            if order is None:
-                keys = self._sort_values[key]
-                order = self._sort_orders[key] = sorted(zip(keys, range(len(keys)), strict=True))
+            order = self._segment_cached(
+                reader, "order", spec, lambda keys=keys: sorted(zip(keys, range(len(keys)), strict=True))
+            )
             runs.append(_live_run(order, offset, reader.is_deleted if reader.has_deletions() else None))
         return list(islice(heapq.merge(*runs), limit))
 
-    def _sort_spec(self, searcher, sortedby) -> tuple:
-        catter = sortedby.categorizer(searcher)
-        return tuple((c._fieldname, c._reverse) for c in getattr(catter, "catters", [catter]))
-
-    def _sort_keys(self, searcher, sortedby) -> list | None:
-        """Whoosh's own sort key of every document (by global number), read once per segment.
+    def _segment_sort_keys(self, searcher, sortedby) -> tuple[tuple, list[list]] | None:
+        """The sort's spec and, per segment in leaf order, Whoosh's own sort key of every document, read
+        once per segment.
 
         Only for keys that depend on nothing but the segment (plain column categorizers); otherwise
         None, and the search sorts with Whoosh's SortingCollector as before.
@@ -609,33 +600,35 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         parts = getattr(catter, "catters", [catter])
         if catter.needs_current or any(type(c) is not ColumnCategorizer for c in parts):
             return None
-        spec = self._sort_spec(searcher, sortedby)
-        table = []
+        spec = tuple((c._fieldname, c._reverse) for c in parts)
+        per_segment, expected_offset = [], 0
         for sub, offset in searcher.leaf_searchers():
-            if offset != len(table):
+            if offset != expected_offset:
                 return None
             reader = sub.reader()
-            key = (_segment_key(reader), spec)
-            keys = self._sort_values.get(key)
-            if keys is None:
+
+            def compute(sub=sub, reader=reader):
                 c = sortedby.categorizer(searcher)
                 c.set_searcher(sub, 0)
                 key_for = c.key_for
-                keys = self._sort_values[key] = [key_for(None, d) for d in range(reader.doc_count_all())]
-            table.extend(keys)
-        return table
+                return [key_for(None, d) for d in range(reader.doc_count_all())]
+
+            keys = self._segment_cached(reader, "sort", spec, compute)
+            per_segment.append(keys)
+            expected_offset += len(keys)
+        return spec, per_segment
 
     def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int):
         """One pass: the top `limit` documents in Whoosh's order, and every matching document number."""
-        keys = self._sort_keys(searcher, sortedby) if sortedby and not reverse else None
-        if keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
+        sort_keys = self._segment_sort_keys(searcher, sortedby) if sortedby and not reverse else None
+        if sort_keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
             # Browsing everything (the home page): no document is visited, only each segment's sort order
             # (computed once) and its facet counts (see _segment_live_counts).
-            top = self._top_of_everything(searcher, sortedby, limit)
-            results = Results(searcher, parsed, top)
+            results = Results(searcher, parsed, self._top_of_everything(searcher, *sort_keys, limit))
             results._total = searcher.doc_count()
             return results, ALL_DOCS
-        if keys is not None:
+        if sort_keys is not None:
+            keys = list(chain.from_iterable(sort_keys[1]))
             # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
             # with the matches listed by the matchers directly and the keys read from the cache.
             docs = list(searcher.docs_for_query(parsed))

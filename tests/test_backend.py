@@ -369,10 +369,11 @@ def test_date_sorts_use_cached_column_keys(sample):
     backend = connections["default"].get_backend()
     searcher = backend.searcher()
     newest = MultiFacet([FieldFacet("date_desc", reverse=True), FieldFacet("title_sort")])
-    keys = backend._sort_keys(searcher, newest)
-    assert keys is not None and len(keys) == searcher.doc_count_all()
-    assert backend._sort_keys(searcher, newest) is not keys  # a fresh list, from the same cached segments
-    assert len(backend._sort_values) == len(searcher.leaf_searchers())
+    spec, per_segment = backend._segment_sort_keys(searcher, newest)
+    assert sum(map(len, per_segment)) == searcher.doc_count_all()
+    again = backend._segment_sort_keys(searcher, newest)[1]
+    assert all(a is b for a, b in zip(again, per_segment, strict=True))  # read once per segment, then cached
+    assert len([k for k in backend._per_segment if k[1] == "sort"]) == len(searcher.leaf_searchers())
 
 
 # --- bulk sessions: update_index / rebuild_index with one multi-process writer ----------------------------

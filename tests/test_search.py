@@ -162,11 +162,11 @@ def test_warm_up_fills_the_per_segment_caches(seeded):
     backend = connections["default"].get_backend()
     backend.clear()
     backend.update(connections["default"].get_unified_index().get_index(Article), Article.objects.all())
-    assert not backend._facet_values and not backend._sort_values
+    assert not backend._per_segment
     warm_up()
-    facet_fields = {field for _, field in backend._facet_values}
+    facet_fields = {name for _, kind, name in backend._per_segment if kind == "facet"}
     assert {"outlet_exact", "author_exact", "stance_exact", "year_exact"} <= facet_fields
-    assert len({spec for _, spec in backend._sort_values}) == 2  # newest and oldest
+    assert len({spec for _, kind, spec in backend._per_segment if kind == "sort"}) == 2  # newest and oldest
 
 
 def test_warm_up_never_stops_a_worker_from_starting(seeded, monkeypatch, caplog):
