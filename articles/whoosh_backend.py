@@ -30,7 +30,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from itertools import chain, islice
 
 from django.utils.encoding import force_str
@@ -315,16 +315,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         with self._write_lock():
             writer = self._writer(limitmb=BULK_LIMITMB if bulk else 128)
             try:
-                # What update_document does, but with one searcher for the whole batch: Whoosh's
-                # update_document opens a reader on every segment for each document. Into an empty index
-                # (a rebuild's first batch) there is nothing to replace. The lock is held throughout.
-                if self.index.doc_count_all():
-                    with writer.searcher() as existing:
-                        for doc in docs:
-                            for docnum in existing.document_numbers(**{ID: doc[ID]}):
-                                writer.delete_document(docnum)
-                for doc in docs:
-                    writer.add_document(**doc)
+                # Into an empty index there is nothing to replace. The lock is held throughout.
+                with writer.searcher() if self.index.doc_count_all() else nullcontext() as existing:
+                    add_replacing(writer, existing, docs)
             except Exception:
                 writer.cancel()
                 raise
@@ -792,6 +785,20 @@ class UnstemmedWildcardPlugin(WildcardPlugin):
         return group
 
 
+def add_replacing(writer, existing, docs: list[dict]) -> None:
+    """Add documents, deleting any entry of the same id that `existing` (a searcher) finds.
+
+    What Whoosh's update_document does, but with one searcher for the whole batch: update_document
+    opens a reader on every segment for each document.
+    """
+    if existing is not None:
+        for doc in docs:
+            for docnum in existing.document_numbers(**{ID: doc[ID]}):
+                writer.delete_document(docnum)
+    for doc in docs:
+        writer.add_document(**doc)
+
+
 def _live_run(order, offset: int, is_deleted):
     """One segment's (key, local number) pairs as (key, global number), deleted documents skipped."""
     if is_deleted is None:
@@ -818,12 +825,7 @@ class BulkSession:
         self.existing = writer.searcher() if has_documents else None
 
     def add(self, docs: list[dict]) -> None:
-        if self.existing is not None:
-            for doc in docs:
-                for docnum in self.existing.document_numbers(**{ID: doc[ID]}):
-                    self.writer.delete_document(docnum)
-        for doc in docs:
-            self.writer.add_document(**doc)
+        add_replacing(self.writer, self.existing, docs)
 
     def close(self) -> None:
         if self.existing is not None:
