@@ -7,19 +7,17 @@ session and replaces it in a single commit; searches use the old one until then.
 """
 
 from django.core.management import call_command
-from haystack import connections
 from haystack.management.commands import rebuild_index
 
-from articles.signals import reindex_articles
+from articles.management.commands.update_index import bulk_session
 
 
 class Command(rebuild_index.Command):
     help = "Rebuilds the search index from the database; the new index replaces the old one in one commit."
 
     def handle(self, **options):
-        using = options.get("using") or list(connections.connections_info)
-        backend = connections["default"].get_backend()
-        if options.get("workers") or list(using) != ["default"] or not hasattr(backend, "bulk_session"):
+        session = bulk_session(options, replace=True)
+        if session is None:
             return super().handle(**options)
         if options.get("interactive", True):
             answer = input("This replaces the whole search index with one built from the database. Continue? [y/N] ")
@@ -27,6 +25,6 @@ class Command(rebuild_index.Command):
                 self.stdout.write("No action taken.")
                 return None
         update_options = {key: value for key, value in options.items() if key != "interactive"}
-        with backend.bulk_session(catch_up=reindex_articles, replace=True):
+        with session:
             call_command("update_index", **update_options)
         return None
