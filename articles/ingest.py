@@ -255,18 +255,20 @@ def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> O
             name, FAILED, f"file is {len(data):,} bytes, over the {max_bytes():,}-byte limit (INGEST_MAX_BYTES)"
         )
     curated = curated or Curated.load()
-    for attempt in (1, 2):
+
+    def attempt() -> Outcome:
+        with transaction.atomic():
+            return _ingest(name, data, curated)
+
+    try:
         try:
-            with transaction.atomic():
-                return _ingest(name, data, curated)
-        except IngestError as exc:
-            return Outcome(name, FAILED, str(exc))
+            return attempt()
         except IntegrityError:
             # Another process created this file's article (or its outlet, a person) after we looked and
             # before we inserted: everything here rolled back; look again, now seeing its rows.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+            return attempt()
+    except IngestError as exc:
+        return Outcome(name, FAILED, str(exc))
 
 
 def ingest_path(path: Path, *, name: str | None = None, curated: Curated | None = None) -> Outcome:
