@@ -139,20 +139,9 @@ def _exact(field_name: str, value: str):
 
 def search_articles(params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True) -> SearchResults:
     """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
-    query = normalize_query(params.q)
-    message = ""
-    sqs = base_queryset(params, query, with_facets=with_facets)
-    try:
-        count = sqs.count()
-    except Exception as exc:  # the engine's parser refused the syntax: fall back to the plain words
-        message = f"Your query could not be read as written ({type(exc).__name__}); showing results for its words."
-        query = plain_words(query)
-        sqs = base_queryset(params, query, with_facets=with_facets)
-        try:
-            count = sqs.count()
-        except Exception:  # even the plain words failed (a filter value the engine cannot take)
-            message = "Your query or filters could not be read; nothing was searched."
-            return SearchResults(params, 0, [], {name: [] for name in FACETS}, None, message, query)
+    sqs, count, query, message = _counted_queryset(params, with_facets=with_facets)
+    if sqs is None:
+        return SearchResults(params, 0, [], {name: [] for name in FACETS}, None, message, query)
 
     if params.page < 1 or (params.page - 1) * params.page_size >= max(count, 1):
         raise InvalidPage(f"Page {params.page} does not exist.")
@@ -184,6 +173,45 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     if count == 0 and query:
         suggestion = spelling_suggestion(sqs, query)
     return SearchResults(params, count, hits, facets, suggestion, message, query)
+
+
+def _counted_queryset(params: SearchParams, *, with_facets: bool):
+    """(queryset, count, query used, message); queryset None when nothing could be searched."""
+    query = normalize_query(params.q)
+    sqs = base_queryset(params, query, with_facets=with_facets)
+    try:
+        return sqs, sqs.count(), query, ""
+    except Exception as exc:  # the engine's parser refused the syntax: fall back to the plain words
+        message = f"Your query could not be read as written ({type(exc).__name__}); showing results for its words."
+        query = plain_words(query)
+        sqs = base_queryset(params, query, with_facets=with_facets)
+        try:
+            return sqs, sqs.count(), query, message
+        except Exception:  # even the plain words failed (a filter value the engine cannot take)
+            return None, 0, query, "Your query or filters could not be read; nothing was searched."
+
+
+@dataclass
+class Matches:
+    """Every article a search matches, as ids in the search's order (not one page)."""
+
+    params: SearchParams
+    ids: list[int]
+    message: str = ""
+    query_used: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+def matching_ids(params: SearchParams) -> Matches:
+    """All matches of a search (same query language, filters and sort as `search_articles`), for exports
+    and analysis tools that must see every match, not a page. Page and page size are ignored."""
+    sqs, count, query, message = _counted_queryset(params, with_facets=False)
+    if sqs is None or count == 0:
+        return Matches(params, [], message, query)
+    return Matches(params, [int(r.pk) for r in sqs[0:count]], message, query)
 
 
 def spelling_suggestion(sqs: SearchQuerySet, query: str) -> str | None:

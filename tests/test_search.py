@@ -178,3 +178,19 @@ def test_warm_up_never_stops_a_worker_from_starting(seeded, monkeypatch, caplog)
     monkeypatch.setattr(search, "search_articles", broken)
     search.warm_up()
     assert "search warm-up failed" in caplog.text
+
+
+def test_matching_ids_lists_every_match_in_the_search_order(seeded):
+    from articles.search import matching_ids
+
+    params = SearchParams(q="Tokayev", sort="oldest", page=1, page_size=2)
+    matches = matching_ids(params)
+    paged = [
+        h.article.pk
+        for p in (1, 2, 3)
+        for h in search_articles(SearchParams(q="Tokayev", sort="oldest", page=p, page_size=2)).hits
+    ]
+    assert matches.count == 5
+    assert matches.ids == paged
+    assert matching_ids(SearchParams(q="Tokayev", outlet=["PolitNavigator"])).count == 1
+    assert matching_ids(SearchParams(q="zzyzx")).ids == []
