@@ -15,7 +15,7 @@ from django.core.paginator import InvalidPage
 from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 
-from articles.highlight import query_terms, snippet
+from articles.highlight import NO_PLAN, query_plan, snippet
 from articles.models import Article
 
 FACETS = ("outlet", "author", "stance", "year")
@@ -62,6 +62,20 @@ class Hit:
 
 
 @dataclass
+class UnknownValue:
+    """A filter value no article in the archive has (a typo, a year with no articles), with the
+    nearest value that does exist, if one is close."""
+
+    name: str
+    value: str
+    suggestion: str | None = None
+
+    @property
+    def notice(self) -> str:
+        return f"No article in the archive has {self.name} “{self.value}”."
+
+
+@dataclass
 class SearchResults:
     params: SearchParams
     count: int
@@ -70,6 +84,7 @@ class SearchResults:
     suggestion: str | None = None
     message: str = ""  # shown to the user when the query could not be taken as written
     query_used: str = ""
+    unknown_values: list[UnknownValue] = field(default_factory=list)
 
     @property
     def num_pages(self) -> int:
@@ -141,7 +156,8 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
     sqs, count, query, message = _counted_queryset(params, with_facets=with_facets)
     if sqs is None:
-        return SearchResults(params, 0, [], {name: [] for name in FACETS}, None, message, query)
+        empty = {name: [] for name in FACETS}
+        return SearchResults(params, 0, [], empty, None, message, query, unknown_filter_values(params))
 
     if params.page < 1 or (params.page - 1) * params.page_size >= max(count, 1):
         raise InvalidPage(f"Page {params.page} does not exist.")
@@ -149,7 +165,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     start = (params.page - 1) * params.page_size
     page = list(sqs[start : start + params.page_size])
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
-    terms = query_terms(query) if query and with_snippets else set()
+    plan = query_plan(query) if query and with_snippets else NO_PLAN
     hits = []
     by_relevance = params.effective_sort == "relevance"
     for result in page:
@@ -157,7 +173,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         if article is None:  # indexed but deleted a moment ago
             continue
         score = float(result.score) if by_relevance and result.score is not None else None  # else a sort key
-        hits.append(Hit(article, snippet(article.body, terms) if with_snippets else "", score))
+        hits.append(Hit(article, snippet(article.body, plan) if with_snippets else "", score))
 
     facets = {}
     if with_facets:
@@ -172,7 +188,45 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     suggestion = None
     if count == 0 and query:
         suggestion = spelling_suggestion(sqs, query)
-    return SearchResults(params, count, hits, facets, suggestion, message, query)
+    unknown = unknown_filter_values(params, facets if with_facets else None)
+    return SearchResults(params, count, hits, facets, suggestion, message, query, unknown)
+
+
+def unknown_filter_values(
+    params: SearchParams, facets: dict[str, list[FacetValue]] | None = None
+) -> list[UnknownValue]:
+    """The filter values that no article in the archive has, each with its nearest real value.
+
+    A filter value that matches nothing correctly gives no results, but the researcher must be able to
+    tell "no outlet named 'Al Jazeeera'" from "no article of Al Jazeera matches". `facets` (the search's
+    own counts) saves asking the index when every chosen value already shows up in them.
+    """
+    chosen = params.filters()
+    if facets is not None:
+        chosen = {
+            name: missing
+            for name, values in chosen.items()
+            if (missing := [v for v in values if v not in {f.value for f in facets.get(name, [])}])
+        }
+    if not chosen:
+        return []
+    counts = base_queryset(SearchParams(), "").facet_counts().get("fields", {})
+    unknown = []
+    for name, values in chosen.items():
+        known = [value for value, _ in counts.get(name, []) if value not in (None, "")]
+        for value in values:
+            if value not in known:
+                unknown.append(UnknownValue(name, value, nearest_value(value, known)))
+    return unknown
+
+
+def nearest_value(value: str, known: list[str]) -> str | None:
+    """The known value closest to `value` (case and surrounding space ignored), or None if none is close."""
+    import difflib
+
+    by_folded = {k.casefold(): k for k in known}
+    found = difflib.get_close_matches(value.strip().casefold(), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[found[0]] if found else None
 
 
 def _counted_queryset(params: SearchParams, *, with_facets: bool):

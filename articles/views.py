@@ -9,12 +9,12 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from articles.forms import BadParameter, parse_params
-from articles.highlight import highlight, query_terms
+from articles.highlight import highlight, query_plan
 from articles.models import Article, Person, Source, StanceCategory
-from articles.search import FACETS, SearchParams, more_like_this, search_articles
+from articles.search import FACETS, SearchParams, more_like_this, normalize_query, search_articles
 
 
 def _search_page(request, *, title: str, preset: dict | None = None, intro=None, template="articles/search.html"):
@@ -39,9 +39,29 @@ def _search_page(request, *, title: str, preset: dict | None = None, intro=None,
         "chips": _chips(request, params, preset or {}),
         "facet_links": _facet_links(request, results, preset or {}),
         "page_links": _page_links(request, results),
-        "sort_links": _sort_links(request, params),
+        "sort_links": _sort_links(request, params) if results.count else [],
+        "unknown_values": _unknown_values(request, results, preset or {}),
+        "suggestion_url": _query_without(request, "q", q=results.suggestion) if results.suggestion else None,
+        # Article links carry the whole listing (path, filters, sort, page) for the way back, and q to mark.
+        "article_query": urlencode({k: v for k, v in (("q", params.q), ("back", request.get_full_path())) if v}),
     }
     return render(request, template, context)
+
+
+def _unknown_values(request, results, preset):
+    """Filter values no article has, each with a link that swaps in the nearest real value."""
+    out = []
+    for unknown in results.unknown_values:
+        if preset.get(unknown.name) == unknown.value:
+            continue
+        url = None
+        if unknown.suggestion:
+            q = request.GET.copy()
+            q.pop("page", None)
+            q.setlist(unknown.name, [unknown.suggestion if v == unknown.value else v for v in q.getlist(unknown.name)])
+            url = "?" + q.urlencode()
+        out.append({"notice": unknown.notice, "suggestion": unknown.suggestion, "url": url})
+    return out
 
 
 def _query_without(request, name: str, value: str | None = None, **overrides) -> str:
@@ -130,8 +150,9 @@ def search_help(request):
 def detail(request, pk: int):
     article = get_object_or_404(Article.objects.for_listing().defer("raw_bytes"), pk=pk)
     q = request.GET.get("q", "")[:500]
-    terms = query_terms(q) if q.strip() else set()
-    paragraphs = [highlight(p, terms) for p in article.paragraphs] if terms else article.paragraphs
+    plan = query_plan(normalize_query(q))
+    paragraphs = [highlight(p, plan) for p in article.paragraphs] if plan else article.paragraphs
+    back = request.GET.get("back", "")
     context = {
         "title": article.title,
         "article": article,
@@ -139,9 +160,16 @@ def detail(request, pk: int):
         "q": q,
         "related": more_like_this(article),
         "citation": citation(request, article),
-        "back_url": reverse("articles:search") + "?" + urlencode({"q": q}) if q else None,
+        "back_url": back
+        if _is_local(request, back)
+        else (reverse("articles:search") + "?" + urlencode({"q": q}) if q else None),
     }
     return render(request, "articles/detail.html", context)
+
+
+def _is_local(request, url: str) -> bool:
+    """A path on this site (never another host, scheme or `//host`), safe to link as the way back."""
+    return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
 
 
 def citation(request, article: Article) -> str:
