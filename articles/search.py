@@ -234,15 +234,45 @@ def _counted_queryset(params: SearchParams, *, with_facets: bool):
     query = normalize_query(params.q)
     sqs = base_queryset(params, query, with_facets=with_facets)
     try:
-        return sqs, sqs.count(), query, ""
-    except Exception as exc:  # the engine's parser refused the syntax: fall back to the plain words
-        message = f"Your query could not be read as written ({type(exc).__name__}); showing results for its words."
-        query = plain_words(query)
+        return sqs, sqs.count(), query, unknown_fields_notice(query)
+    except Exception:  # noqa: BLE001 - the engine's parser refused the syntax: fall back to the plain words
+        query, message = plain_words(query), unreadable_notice(query)
         sqs = base_queryset(params, query, with_facets=with_facets)
         try:
             return sqs, sqs.count(), query, message
         except Exception:  # even the plain words failed (a filter value the engine cannot take)
             return None, 0, query, "Your query or filters could not be read; nothing was searched."
+
+
+# Query parts a user can write on their own: field:value (quoted, a range or a word), a phrase, a range.
+QUERY_PART = re.compile(r'\w+:(?:"[^"]*"?|\[[^\]]*\]?|\{[^}]*\}?|\S+)|"[^"]*"?|\[[^\]]*\]?|\{[^}]*\}?')
+# Fields a query may name (README, "Query language"), beyond the aliases: the index's own text fields.
+QUERY_FIELDS = {*FIELD_ALIASES.values(), "text", "stance", "year", "tag"}
+
+
+def unreadable_notice(query: str) -> str:
+    """What to tell the user when the engine refused a query: the part it cannot read, if one part alone
+    is refused (a date range with a word in it, say), in their words, never an exception's name."""
+    for part in QUERY_PART.findall(query):
+        try:
+            SearchQuerySet().models(Article).raw_search(part).count()
+        except Exception:  # noqa: BLE001 - this is the part the engine refuses
+            return f"“{part}” could not be read as a search; showing articles with the words of your query instead."
+    return "Your query could not be read as written; showing articles with its words instead."
+
+
+def unknown_fields_notice(query: str) -> str:
+    """`body:Tokayev` is no field search: Whoosh reads it as the words "body" and "Tokayev" (and an internal
+    field such as `published:x` as nothing) and may find nothing. Say so rather than let the count look
+    like an answer."""
+    unknown = sorted({m.group(1) for m in re.finditer(r"(?<![\w:/])(\w+):(?!//)", query)} - QUERY_FIELDS)
+    if not unknown:
+        return ""
+    names = ", ".join(f"“{name}:”" for name in unknown)
+    what, of = ("is not a field", "it") if len(unknown) == 1 else ("are not fields", "them")
+    return (
+        f"{names} {what} you can search, so these results are not a search of {of}. Fields: title:, author:, outlet:."
+    )
 
 
 @dataclass

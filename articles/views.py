@@ -41,7 +41,7 @@ def _search_page(request, *, title: str, preset: dict | None = None, intro=None,
         "page_links": _page_links(request, results),
         "sort_links": _sort_links(request, params) if results.count else [],
         "unknown_values": _unknown_values(request, results, preset or {}),
-        "suggestion_url": _query_without(request, "q", q=results.suggestion) if results.suggestion else None,
+        "suggestion_url": _query_without(request, "page", q=results.suggestion) if results.suggestion else None,
         # Article links carry the whole listing (path, filters, sort, page) for the way back, and q to mark.
         "article_query": urlencode({k: v for k, v in (("q", params.q), ("back", request.get_full_path())) if v}),
     }
