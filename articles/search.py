@@ -38,6 +38,9 @@ class SearchParams:
     sort: str = ""
     page: int = 1
     page_size: int = 20
+    # A page's own subset (an outlet's, a person's, a stance's page), {facet: value}: it always holds, so
+    # a filter on the same facet narrows within it instead of adding another outlet's articles.
+    scope: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective_sort(self) -> str:
@@ -86,6 +89,11 @@ class SearchResults:
     query_used: str = ""
     unknown_values: list[UnknownValue] = field(default_factory=list)
 
+    @classmethod
+    def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
+        """No search was run: no count, no hits, no facets."""
+        return cls(params, 0, [], {name: [] for name in FACETS}, None, message, query, list(unknown))
+
     @property
     def num_pages(self) -> int:
         return max(1, -(-self.count // self.params.page_size))
@@ -118,7 +126,8 @@ def plain_words(q: str) -> str:
 def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True) -> SearchQuerySet:
     sqs = SearchQuerySet().models(Article)
     sqs = sqs.raw_search(query) if query else sqs.all()
-    for name, values in params.filters().items():
+    clauses = [*params.filters().items(), *((name, [value]) for name, value in params.scope.items())]
+    for name, values in clauses:
         # OR within one facet, AND across facets. Engines that take exact filters as terms get them so
         # (any value is safe); others get a quoted clause per value.
         if hasattr(sqs.query, "add_exact_filter"):
@@ -156,8 +165,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
     sqs, count, query, message = _counted_queryset(params, with_facets=with_facets)
     if sqs is None:
-        empty = {name: [] for name in FACETS}
-        return SearchResults(params, 0, [], empty, None, message, query, unknown_filter_values(params))
+        return SearchResults.nothing(params, message, query, unknown_filter_values(params))
 
     if params.page < 1 or (params.page - 1) * params.page_size >= max(count, 1):
         raise InvalidPage(f"Page {params.page} does not exist.")

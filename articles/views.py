@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 
 from django.core.paginator import InvalidPage
 from django.db.models import Count
@@ -14,20 +15,26 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from articles.forms import BadParameter, parse_params
 from articles.highlight import highlight, query_plan
 from articles.models import Article, Person, Source, StanceCategory
-from articles.search import FACETS, SearchParams, more_like_this, normalize_query, search_articles
+from articles.search import FACETS, SearchParams, SearchResults, more_like_this, normalize_query, search_articles
 
 
-def _search_page(request, *, title: str, preset: dict | None = None, intro=None, template="articles/search.html"):
+def _search_page(
+    request, *, title: str, preset: dict | None = None, span=None, intro=None, template="articles/search.html"
+):
+    """A results page. `preset` is the page's own subset ({facet: value}); `span` (first day, last day) the
+    dates a date page covers: the reader's filters and dates narrow within them, never beyond."""
     try:
         params = parse_params(request.GET)
         error = ""
-    except BadParameter as exc:
-        params, error = SearchParams(), str(exc)
-    for name, value in (preset or {}).items():
-        if value not in getattr(params, name):
-            getattr(params, name).append(value)
+    except BadParameter as exc:  # say what is wrong and search nothing: a count of something else misleads
+        params, error = SearchParams(q=request.GET.get("q", "")[:500]), str(exc)
+    params.scope = dict(preset or {})
+    if span:
+        params.date_from = max(d for d in (params.date_from, span[0]) if d)
+        params.date_to = min(d for d in (params.date_to, span[1]) if d)
+        params.sort = params.sort or "oldest"
     try:
-        results = search_articles(params)
+        results = SearchResults.nothing(params) if error else search_articles(params)
     except InvalidPage:
         raise Http404("No such page of results.") from None
     context = {
@@ -244,22 +251,19 @@ def dates(request):
     return render(request, "articles/dates.html", context)
 
 
-def _date_page(request, span: str, title: str):
+def _date_page(request, first: dt.date, last: dt.date, title: str):
     """The archive within one year or month (the whole known span must lie inside), oldest first."""
-    request.GET = request.GET.copy()
-    request.GET.setdefault("from", span)
-    request.GET.setdefault("to", span)
-    request.GET.setdefault("sort", "oldest")
-    return _search_page(request, title=title)
+    return _search_page(request, title=title, span=(first, last))
 
 
 def dates_year(request, year: int):
     if not 1000 <= year <= 9999:
         raise Http404
-    return _date_page(request, f"{year:04d}", f"Published in {year}")
+    return _date_page(request, dt.date(year, 1, 1), dt.date(year, 12, 31), f"Published in {year}")
 
 
 def dates_month(request, year: int, month: int):
     if not (1000 <= year <= 9999 and 1 <= month <= 12):
         raise Http404
-    return _date_page(request, f"{year:04d}-{month:02d}", f"Published in {calendar.month_name[month]} {year}")
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return _date_page(request, dt.date(year, month, 1), last, f"Published in {calendar.month_name[month]} {year}")

@@ -50,9 +50,13 @@ DATES = [
 ]
 
 filter_values = {name: st.lists(st.sampled_from(REAL[name] + NOTHING[name]), max_size=2) for name in FACETS}
+# A browse page's own subset (/outlets/<slug>/, /authors/<slug>/, /stances/<slug>/): always holds.
+scopes = st.one_of(
+    st.just({}), st.sampled_from(FACETS).flatmap(lambda name: st.sampled_from(REAL[name]).map(lambda v: {name: v}))
+)
 searches = st.fixed_dictionaries(
     {"q": st.sampled_from(QUERIES), "sort": st.sampled_from(["", *SORTS]), **filter_values},
-    optional={"date_from": st.sampled_from(DATES), "date_to": st.sampled_from(DATES)},
+    optional={"date_from": st.sampled_from(DATES), "date_to": st.sampled_from(DATES), "scope": scopes},
 )
 
 
@@ -65,6 +69,8 @@ def satisfies(article, params: SearchParams) -> bool:
         "year": {str(article.year)} if article.year else set(),
     }
     if any(values and not checks[name] & set(values) for name, values in params.filters().items()):
+        return False
+    if any(value not in checks[name] for name, value in params.scope.items()):
         return False
     if params.date_from and not (article.published_date and article.published_date >= params.date_from):
         return False
@@ -93,6 +99,8 @@ def test_filters_only_narrow_and_every_result_satisfies_them(seeded, search):
     articles = {a.pk: a for a in seeded.values()}
     params = SearchParams(**search, page_size=100)
     unfiltered = set(matching_ids(SearchParams(q=params.q, sort=params.sort)).ids)
+    if params.scope:  # narrowing a page's subset never adds to it either
+        assert set(matching_ids(params).ids) <= set(matching_ids(SearchParams(q=params.q, scope=params.scope)).ids)
     results = search_articles(params)
     found = [h.article.pk for h in results.hits]
     assert results.count == len(found) == len(set(found))
@@ -177,6 +185,47 @@ def test_a_real_value_is_not_reported_when_other_filters_exclude_it(client, seed
         SearchParams(q="Tokayev", outlet=["PolitNavigator"], stance=["Critical of Russia's role"])
     )
     assert results.count == 0 and results.unknown_values == []
+
+
+@pytest.mark.parametrize(
+    ("url", "count"),
+    [
+        ("/outlets/al-jazeera/?outlet=InformNapalm", 0),  # was both outlets' articles on Al Jazeera's page
+        ("/outlets/al-jazeera/?outlet=Al+Jazeera", 1),
+        ("/authors/sofia-hriniova/?author=Ainur+Kurmanov", 0),
+        ("/stances/critical-of-russia/?stance=Analytical%2C+no+clear+side", 0),
+        ("/stances/critical-of-russia/?outlet=InformNapalm", 1),
+    ],
+)
+def test_a_filter_on_a_browse_page_narrows_within_its_subset(client, seeded, url, count):
+    assert client.get(url).context["results"].count == count
+
+
+def test_date_pages_stay_within_their_span_and_show_only_the_readers_dates_as_chips(client, seeded):
+    page = client.get("/dates/2022/1/")
+    assert (page.context["results"].count, page.context["chips"]) == (4, [])
+    widened = client.get("/dates/2022/1/?from=2021&to=2022")  # cannot reach beyond January 2022
+    assert widened.context["results"].count == 4
+    assert [c["label"] for c in widened.context["chips"]] == ["from: 2021", "to: 2022"]
+    narrowed = client.get("/dates/2022/1/?from=2022-01-06")
+    assert narrowed.context["results"].count == 1
+    assert client.get(narrowed.context["chips"][0]["url"].replace("?", "/dates/2022/1/?")).context["results"].count == 4
+
+
+def test_a_date_range_that_ends_before_it_starts_is_an_error_not_zero(client, seeded):
+    data = json.loads(client.get("/api/search?from=2022-02&to=2022-01").content)
+    assert data == {"error": "from (2022-02) is after to (2022-01): no date can be in between"}
+    page = client.get("/search/?q=Tokayev&from=2022-02&to=2022-01")
+    assert page.context["error"] and 'id="result-count"' not in page.content.decode()
+
+
+def test_a_bad_parameter_on_a_page_searches_nothing_rather_than_everything(client, seeded):
+    page = client.get("/search/?q=Tokayev&outlet=InformNapalm&sort=sideways")
+    html = page.content.decode()
+    assert "sort must be one of relevance, newest, oldest" in html
+    assert 'id="result-count"' not in html and 'class="hit"' not in html  # was: "5 articles", the whole archive
+    assert "Nothing was searched" in html
+    assert 'value="Tokayev"' in html  # the search box keeps what was typed
 
 
 def test_a_preset_page_does_not_report_its_own_value(client, seeded):
