@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models.functions import ExtractYear
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
@@ -283,8 +284,13 @@ def make_set_stance(stance: StanceCategory):
     return set_stance
 
 
+# Every other model's text areas store what the curator typed with LF line breaks, as articles do.
+BROWSER_TEXT = {models.TextField: {"form_class": BrowserText}}
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = BROWSER_TEXT
     list_display = ["name", "kind", "country", "language", "homepage"]
     list_filter = ["kind", "country"]
     search_fields = ["name"]
@@ -293,6 +299,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    formfield_overrides = BROWSER_TEXT
     list_display = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -300,6 +307,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(StanceCategory)
 class StanceCategoryAdmin(admin.ModelAdmin):
+    formfield_overrides = BROWSER_TEXT
     list_display = ["name", "position", "description"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

@@ -274,3 +274,32 @@ def test_unchanged_credits_and_tags_keep_their_provenance(seeded_committed, cura
     assert after["credits"][0] == ("Sofia Hriniova", "editor", 0)
     assert after["field_sources"] == {**before["field_sources"], "credits": FROM_CURATOR}
     assert without(after, "credits", "field_sources") == without(before, "credits", "field_sources")
+
+
+def test_outlet_person_and_stance_text_areas_store_lf_line_breaks(seeded_committed, curator):
+    from articles.models import Person, Source
+
+    source = Source.objects.get(name="InformNapalm")
+    data = {
+        "name": source.name,
+        "slug": source.slug,
+        "homepage": source.homepage,
+        "kind": source.kind,
+        "country": source.country,
+        "language": source.language,
+        "description": "First paragraph.\r\n\r\nSecond paragraph.",
+        "notes": source.notes.replace("\n", "\r\n"),
+    }
+    assert curator.post(f"/admin/articles/source/{source.pk}/change/", data).status_code == 302
+    source.refresh_from_db()
+    assert source.description == "First paragraph.\n\nSecond paragraph."
+    person = Person.objects.get(name="Sofia Hriniova")
+    data = {"name": person.name, "slug": person.slug, "notes": "Volunteer.\r\nAnalyst."}
+    assert curator.post(f"/admin/articles/person/{person.pk}/change/", data).status_code == 302
+    person.refresh_from_db()
+    assert person.notes == "Volunteer.\nAnalyst."
+    stance = StanceCategory.objects.get(slug="analytical")
+    data = {"name": stance.name, "slug": stance.slug, "position": stance.position, "description": "A.\r\nB."}
+    assert curator.post(f"/admin/articles/stancecategory/{stance.pk}/change/", data).status_code == 302
+    stance.refresh_from_db()
+    assert stance.description == "A.\nB."
