@@ -49,6 +49,11 @@ class SearchParams:
     def filters(self) -> dict[str, list[str]]:
         return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
 
+    def within_dates(self, first: dt.date, last: dt.date) -> None:
+        """Keep the search within first..last (a date page): the reader's own dates only narrow it."""
+        self.date_from = max(d for d in (self.date_from, first) if d)
+        self.date_to = min(d for d in (self.date_to, last) if d)
+
 
 @dataclass
 class FacetValue:
@@ -273,7 +278,9 @@ def unknown_fields_notice(query: str) -> str:
     """`body:Tokayev` is no field search: Whoosh reads it as the words "body" and "Tokayev" (and an internal
     field such as `published:x` as nothing) and may find nothing. Say so rather than let the count look
     like an answer."""
-    unknown = sorted({m.group(1) for m in re.finditer(r"(?<![\w:/])(\w+):(?!//)", query)} - QUERY_FIELDS)
+    outside_phrases = re.sub(r'"[^"]*"?', " ", query)
+    named = re.finditer(r"(?<![\w:/])([^\W\d_]\w*):(?=[^\s:/])", outside_phrases)  # not 13:15, http://, "a: b"
+    unknown = sorted({m.group(1) for m in named} - QUERY_FIELDS)
     if not unknown:
         return ""
     names = ", ".join(f"“{name}:”" for name in unknown)

@@ -30,8 +30,7 @@ def _search_page(
         params, error = SearchParams(q=request.GET.get("q", "")[:500]), str(exc)
     params.scope = dict(preset or {})
     if span:
-        params.date_from = max(d for d in (params.date_from, span[0]) if d)
-        params.date_to = min(d for d in (params.date_to, span[1]) if d)
+        params.within_dates(*span)
         params.sort = params.sort or "oldest"
     try:
         results = SearchResults.nothing(params) if error else search_articles(params)
