@@ -38,9 +38,6 @@ class SearchParams:
     sort: str = ""
     page: int = 1
     page_size: int = 20
-    # A page's own subset (an outlet's, a person's, a stance's page), {facet: value}: it always holds, so
-    # a filter on the same facet narrows within it instead of adding another outlet's articles.
-    scope: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective_sort(self) -> str:
@@ -131,8 +128,7 @@ def plain_words(q: str) -> str:
 def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True) -> SearchQuerySet:
     sqs = SearchQuerySet().models(Article)
     sqs = sqs.raw_search(query) if query else sqs.all()
-    clauses = [*params.filters().items(), *((name, [value]) for name, value in params.scope.items())]
-    for name, values in clauses:
+    for name, values in params.filters().items():
         # OR within one facet, AND across facets. Engines that take exact filters as terms get them so
         # (any value is safe); others get a quoted clause per value.
         if hasattr(sqs.query, "add_exact_filter"):

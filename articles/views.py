@@ -22,13 +22,20 @@ def _search_page(
     request, *, title: str, preset: dict | None = None, span=None, intro=None, template="articles/search.html"
 ):
     """A results page. `preset` is the page's own subset ({facet: value}); `span` (first day, last day) the
-    dates a date page covers: the reader's filters and dates narrow within them, never beyond."""
+    dates a date page covers: the reader's filters and dates narrow within them, never beyond. Exports of
+    the page (result_export.query_of) read both back from `params`."""
     try:
         params = parse_params(request.GET)
         error = ""
     except BadParameter as exc:  # say what is wrong and search nothing: a count of something else misleads
         params, error = SearchParams(q=request.GET.get("q", "")[:500]), str(exc)
-    params.scope = dict(preset or {})
+    for name, value in (preset or {}).items():
+        chosen = getattr(params, name)
+        if chosen and chosen != [value] and not error:
+            # Values of a facet are alternatives: outlet=InformNapalm on Al Jazeera's page would list both
+            # outlets under its title. Say so instead; the search page takes any combination.
+            error = f"This page lists {name} “{value}” only; to choose another {name}, use the search page."
+        setattr(params, name, [value])
     if span:
         params.within_dates(*span)
         params.sort = params.sort or "oldest"
@@ -165,7 +172,6 @@ def detail(request, pk: int):
         "paragraphs": paragraphs,
         "q": q,
         "related": more_like_this(article),
-        "citation": citation(request, article),
         "back_url": back
         if _is_local(request, back)
         else (reverse("articles:search") + "?" + urlencode({"q": q}) if q else None),
@@ -176,18 +182,6 @@ def detail(request, pk: int):
 def _is_local(request, url: str) -> bool:
     """A path on this site (never another host, scheme or `//host`), safe to link as the way back."""
     return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
-
-
-def citation(request, article: Article) -> str:
-    authors = "; ".join(article.author_names) or "Unknown author"
-    outlet = article.source.name if article.source_id else "Unknown outlet"
-    permalink = request.build_absolute_uri(article.get_absolute_url())
-    date = article.published_display if article.published_iso else "n.d."
-    parts = [f"{authors}. “{article.title}.” {outlet}, {date}."]
-    if article.url:
-        parts.append(f"{article.url}.")
-    parts.append(f"kzarchive: {permalink} (file {article.source_file}, SHA-256 {article.sha256[:12]}…).")
-    return " ".join(parts)
 
 
 def raw(request, pk: int):
