@@ -240,3 +240,11 @@ def test_a_preset_page_does_not_report_its_own_value(client, seeded):
     Source.objects.create(name="Empty Outlet")  # an outlet with no articles yet
     page = client.get("/outlets/empty-outlet/")
     assert page.context["results"].count == 0 and page.context["unknown_values"] == []
+
+
+def test_an_export_with_a_filter_matching_nothing_says_why_it_is_empty(client, seeded):
+    response = client.get("/search/export?format=jsonl&q=Tokayev&outlet=Al+Jazeeera")
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    header, records = lines[0]["kzarchive_export"], lines[1:]
+    assert (header["count"], records) == (0, [])
+    assert header["notice"] == "No article in the archive has outlet “Al Jazeeera”."
