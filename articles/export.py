@@ -16,6 +16,8 @@ FIELDS = [
     "credits",
     "published",
     "date_precision",
+    "published_at",
+    "published_time_zone",
     "date_note",
     "stance",
     "stance_rationale",
@@ -24,6 +26,7 @@ FIELDS = [
     "tags",
     "word_count",
     "body",
+    "block_kinds",
     "references",
     "source_file",
     "sha256",
@@ -42,6 +45,8 @@ def article_record(article: Article) -> dict:
         "credits": [{"name": c.person.name, "role": c.role} for c in article.credits.all()],
         "published": article.published_iso,
         "date_precision": article.date_precision,
+        "published_at": article.published_at,
+        "published_time_zone": article.published_time_zone or None,
         "date_note": article.date_note,
         "stance": article.stance.name if article.stance_id else None,
         "stance_rationale": article.stance_rationale,
@@ -50,6 +55,7 @@ def article_record(article: Article) -> dict:
         "tags": article.tag_names,
         "word_count": article.word_count,
         "body": article.body,
+        "block_kinds": [kind for kind, _ in article.blocks],
         "references": article.references,
         "source_file": article.source_file,
         "sha256": article.sha256,
@@ -69,14 +75,14 @@ def write_jsonl(out, articles) -> None:
 
 
 def write_csv(out, articles) -> None:
-    """Lists are joined with "; " (authors, tags) or serialised as JSON (credits, references)."""
+    """Lists are joined with "; " (authors, tags) or serialised as JSON (credits, block kinds, references)."""
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for article in articles:
         row = article_record(article)
         row["authors"] = "; ".join(row["authors"])
         row["tags"] = "; ".join(row["tags"])
-        for key in ("credits", "references", "field_sources"):
+        for key in ("credits", "block_kinds", "references", "field_sources"):
             row[key] = json.dumps(row[key], ensure_ascii=False)
         writer.writerow(row)
 

@@ -45,31 +45,45 @@ def highlight(text: str, terms: set[str]) -> str:
 
 
 def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
-    """About `words` words around the densest run of matches (or the opening), escaped and marked."""
-    text = " ".join(body[:SNIPPET_SCAN_CHARS].split())
+    """About `words` words around the densest run of matches (or the opening), escaped and marked.
+
+    The window stays inside one block of the body (blocks are separated by a blank line): a snippet
+    never runs a heading into the paragraph under it ("…counter-coup Before discussing…").
+    """
     truncated = len(body) > SNIPPET_SCAN_CHARS
-    tokens = _tokens(text)
-    if not tokens:
-        return escape(text[:300])
-    hits = [i for i, (t, _, _) in enumerate(tokens) if t in terms]
+    blocks = [text for text in (" ".join(b.split()) for b in body[:SNIPPET_SCAN_CHARS].split("\n\n")) if text]
+    if not blocks:
+        return ""
     width = max(1, words * 2 // 3)  # stop words are not tokens: ~2/3 of words survive analysis
-    start_token = 0
-    if hits:
+    best = None  # (matches in the window, block index, its tokens, first token of the window)
+    for index, text in enumerate(blocks):
+        tokens = _tokens(text)
+        hits = [i for i, (t, _, _) in enumerate(tokens) if t in terms]
+        if not hits:
+            continue
         # The window of `width` tokens holding the most matches (two pointers: linear in matches).
-        best, best_count, k = hits[0], 0, 0
+        start, count, k = hits[0], 0, 0
         for idx, i in enumerate(hits):
             while k < len(hits) and hits[k] < i + width:
                 k += 1
-            if k - idx > best_count:
-                best, best_count = i, k - idx
-        start_token = max(0, best - width // 4)
+            if k - idx > count:
+                start, count = i, k - idx
+        if best is None or count > best[0]:
+            best = (count, index, tokens, max(0, start - width // 4))
+    if best is None:  # no match: the opening, from the first block that is more than a heading
+        index = next((i for i, text in enumerate(blocks) if len(text.split()) >= 12), 0)
+        best = (0, index, _tokens(blocks[index]), 0)
+    _, index, tokens, start_token = best
+    text = blocks[index]
+    if not tokens:
+        return escape(text[:300])
     end_token = min(len(tokens), start_token + width) - 1
     start = 0 if start_token == 0 else tokens[start_token][1]
     end = len(text) if end_token == len(tokens) - 1 else tokens[end_token][2]
     out = _render(text, tokens, terms, start, end)
-    if start > 0:
+    if start > 0 or index > 0:
         out = "… " + out
-    if end < len(text) or truncated:
+    if end < len(text) or index < len(blocks) - 1 or truncated:
         out += " …"
     return mark_safe(out)
 

@@ -33,6 +33,7 @@ from articles.models import (
     Source,
     StanceCategory,
     Tag,
+    is_reserved_name,
 )
 
 # Bump when extraction changes, so the next ingest refreshes what it reads off unchanged files.
@@ -324,6 +325,10 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
         return Outcome(name, UNCHANGED, article_id=article.pk)
 
     extracted, text, encoding, extractor = extract(name, data)
+    # A page calling its site or an author "(unknown)" names nobody: that value means "not known" in filters.
+    if is_reserved_name(extracted.site_name):
+        extracted.site_name = ""
+    extracted.credits = [c for c in extracted.credits if not is_reserved_name(c.name)]
     created = article is None
     article = article or Article(source_file=name)
     article.raw_bytes = data

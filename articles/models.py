@@ -87,7 +87,7 @@ class Person(SlugFromNameMixin, models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:author", args=[self.slug])
+        return reverse("articles:person", args=[self.slug])
 
 
 class StanceCategory(SlugFromNameMixin, models.Model):
