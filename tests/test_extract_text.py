@@ -198,6 +198,9 @@ def test_a_reference_wrapped_onto_a_second_line_stays_one_reference():
         ("06.01.2022 14:32 UTC+6", "", 6),
         ("06.01.2022 14:32 GMT", "", 0),
         ("06.01.2022 14:32 (Moscow time)", "Moscow time", None),
+        ("06.01.2022 14:32 (UTC+6)", "", 6),
+        ("06.01.2022 14:32\n(UTC+6)", "", 6),  # on the line under the dateline
+        ("06.01.2022 14:32\n-3 comments", "", None),  # a line that is more than a zone says none
         ("06.01.2022 14:32", "", None),  # no zone stated: none invented
     ],
 )

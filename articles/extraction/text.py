@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from articles.extraction.types import BULLET_ITEM, HEADING, PARAGRAPH, Credit, Extracted, PartialDate
-from articles.extraction.zones import NAMED_ZONE, offset_after
+from articles.extraction.zones import NAMED_ZONE, OFFSET_AFTER_TIME, offset_after
 
 # A paragraph this long is article prose, never header furniture.
 PROSE_WORDS = 25
@@ -256,7 +256,7 @@ def _read_date(p: str, out: Extracted) -> bool:
 
 def _read_zone(rest: str, out: Extracted) -> bool:
     """The zone stated right after a time ("+03:00", "UTC+3", "(Moscow time)"); True if one was."""
-    offset = offset_after(rest)
+    offset = offset_after(rest.strip().lstrip("("))
     if offset is not None:
         out.published_offset = offset.utcoffset(None)
         return True
@@ -271,7 +271,9 @@ def _read_zone_line(p: str, out: Extracted) -> bool:
     """A dateline's zone printed on the next line: "(Moscow time), Moscow" under "06.01.2022 13:15"."""
     if out.published_time is None or out.published_zone or out.published_offset is not None or len(p) > 40:
         return False
-    return _read_zone(p, out)
+    if OFFSET_AFTER_TIME.fullmatch(p.strip(" ()")) or NAMED_ZONE.match(p):  # a line that states only that
+        return _read_zone(p, out)
+    return False
 
 
 def _read_footer(footer: list[str], out: Extracted) -> None:
