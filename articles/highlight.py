@@ -47,45 +47,51 @@ def highlight(text: str, terms: set[str]) -> str:
 def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
     """About `words` words around the densest run of matches (or the opening), escaped and marked.
 
-    The window stays inside one block of the body (blocks are separated by a blank line): a snippet
-    never runs a heading into the paragraph under it ("…counter-coup Before discussing…").
-    """
+    The window stays inside one block of the body (see `_snippet_block`)."""
+    block, before, after = _snippet_block(body, terms)
+    text = " ".join(block.split())
     truncated = len(body) > SNIPPET_SCAN_CHARS
-    blocks = [text for text in (" ".join(b.split()) for b in body[:SNIPPET_SCAN_CHARS].split("\n\n")) if text]
-    if not blocks:
-        return ""
+    tokens = _tokens(text)
+    if not tokens:
+        return escape(text[:300])
+    hits = [i for i, (t, _, _) in enumerate(tokens) if t in terms]
     width = max(1, words * 2 // 3)  # stop words are not tokens: ~2/3 of words survive analysis
-    best = None  # (matches in the window, block index, its tokens, first token of the window)
-    for index, text in enumerate(blocks):
-        tokens = _tokens(text)
-        hits = [i for i, (t, _, _) in enumerate(tokens) if t in terms]
-        if not hits:
-            continue
+    start_token = 0
+    if hits:
         # The window of `width` tokens holding the most matches (two pointers: linear in matches).
-        start, count, k = hits[0], 0, 0
+        best, best_count, k = hits[0], 0, 0
         for idx, i in enumerate(hits):
             while k < len(hits) and hits[k] < i + width:
                 k += 1
-            if k - idx > count:
-                start, count = i, k - idx
-        if best is None or count > best[0]:
-            best = (count, index, tokens, max(0, start - width // 4))
-    if best is None:  # no match: the opening, from the first block that is more than a heading
-        index = next((i for i, text in enumerate(blocks) if len(text.split()) >= 12), 0)
-        best = (0, index, _tokens(blocks[index]), 0)
-    _, index, tokens, start_token = best
-    text = blocks[index]
-    if not tokens:
-        return escape(text[:300])
+            if k - idx > best_count:
+                best, best_count = i, k - idx
+        start_token = max(0, best - width // 4)
     end_token = min(len(tokens), start_token + width) - 1
     start = 0 if start_token == 0 else tokens[start_token][1]
     end = len(text) if end_token == len(tokens) - 1 else tokens[end_token][2]
     out = _render(text, tokens, terms, start, end)
-    if start > 0 or index > 0:
+    if start > 0 or before:
         out = "… " + out
-    if end < len(text) or index < len(blocks) - 1 or truncated:
+    if end < len(text) or after or truncated:
         out += " …"
     return mark_safe(out)
+
+
+def _snippet_block(body: str, terms: set[str]) -> tuple[str, bool, bool]:
+    """(block, blocks before it?, blocks after it?): the block of the body a snippet shows.
+
+    Blocks are separated by a blank line. A snippet shows one, so it never runs a heading into the
+    paragraph under it ("…counter-coup Before discussing…"): the block with the most matches, else the
+    first with more words than a heading.
+    """
+    blocks = [b for b in body[:SNIPPET_SCAN_CHARS].split("\n\n") if b.strip()]
+    if not blocks:
+        return "", False, False
+    counts = [sum(1 for t, _, _ in _tokens(b) if t in terms) for b in blocks] if terms else [0] * len(blocks)
+    index = max(range(len(blocks)), key=lambda i: (counts[i], -i))
+    if counts[index] == 0:
+        index = next((i for i, b in enumerate(blocks) if len(b.split()) >= 12), 0)
+    return blocks[index], index > 0, index < len(blocks) - 1
 
 
 def _render(text: str, tokens, terms: set[str], start: int, end: int) -> str:
