@@ -212,9 +212,9 @@ def people(request):
     counts: dict[int, list[str]] = {}
     for row in Credit.objects.values("person", "role").annotate(n=Count("id")).order_by("person", "role"):
         counts.setdefault(row["person"], []).append(f"{roles.get(row['role'], row['role']).lower()} {row['n']}")
-    items = list(Person.objects.filter(pk__in=counts).annotate(n=Count("credits")).order_by("name"))
+    items = list(Person.objects.annotate(n=Count("credits")).filter(n__gt=0).order_by("name"))
     for person in items:
-        person.roles = ", ".join(counts[person.pk])
+        person.roles = ", ".join(counts.get(person.pk, []))
     unknown = {
         "name": UNKNOWN_LABELS["author"],
         "n": Article.objects.exclude(credits__role=Credit.Role.AUTHOR).count(),
