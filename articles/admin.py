@@ -3,9 +3,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models.functions import ExtractYear
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
@@ -50,6 +53,65 @@ PROVENANCE_FIELDS = [
 
 def mark_curated(article: Article, keys) -> None:
     article.field_sources = {**(article.field_sources or {}), **dict.fromkeys(keys, FROM_CURATOR)}
+
+
+def normalize_newlines(text: str) -> str:
+    """Browsers submit a textarea's line breaks as CRLF; the archive stores LF (paragraphs split on "\n\n")."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class BrowserText(forms.CharField):
+    """Text as a browser sends it back: CRLF line breaks are LF, and a value that differs from the stored
+    one only in line breaks or surrounding space is unchanged."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_newlines(value) if isinstance(value, str) else value
+
+    def has_changed(self, initial, data):
+        return super().has_changed(self.to_python(initial), data)
+
+
+# Model fields that hold values (not relations): what "unchanged" can restore byte for byte.
+VALUE_FIELDS = frozenset(f.name for f in Article._meta.concrete_fields if not f.is_relation)
+
+
+class ArticleAdminForm(forms.ModelForm):
+    """An article's change form that keeps what the curator did not change exactly as stored.
+
+    A field counts as changed only if its value differs from the stored one as a browser round-trips it
+    (line breaks, surrounding space), and an unchanged field is saved with its stored value, not the
+    one the browser sent back, and not re-validated (a stored URL Django's validator rejects must not
+    block an edit of the stance). Only changed fields are marked as the curator's (see save_model).
+    """
+
+    class Meta:
+        model = Article
+        fields = list(PROVENANCE_KEYS)  # every editable field, each with its provenance key
+        field_classes = dict.fromkeys(["title", "body", "date_note", "stance_rationale", "description"], BrowserText)
+        widgets = {
+            "title": AdminTextareaWidget(attrs={"rows": 2}),
+            "date_note": AdminTextareaWidget(attrs={"rows": 2}),
+            "stance_rationale": AdminTextareaWidget(attrs={"rows": 3}),
+            "description": AdminTextareaWidget(attrs={"rows": 3}),
+        }
+
+    @property
+    def kept_as_stored(self) -> set[str]:
+        if self.instance.pk is None or not self.is_bound:
+            return set()
+        return {name for name in self.fields if name in VALUE_FIELDS and name not in self.changed_data}
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.kept_as_stored:
+            cleaned[name] = getattr(self.instance, name)
+            self._errors.pop(name, None)
+        return cleaned
+
+    def _get_validation_exclusions(self):
+        # The model's validators judge new input; a stored value the curator left alone is not re-judged.
+        return super()._get_validation_exclusions() | self.kept_as_stored
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -98,12 +160,20 @@ class UploadForm(forms.Form):
     files = MultipleFileField(help_text="Saved pages (.html, .htm, .html.gz) or plain-text articles (.txt).")
 
 
+def size_limit() -> str:
+    """INGEST_MAX_BYTES for people: "5.0 MB (5,242,880 bytes)"."""
+    return f"{filesizeformat(settings.INGEST_MAX_BYTES)} ({settings.INGEST_MAX_BYTES:,} bytes)"
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     change_list_template = "admin/articles/article/change_list.html"
-    list_display = ["title", "source", "authors_display", "published_display", "date_precision", "stance"]
+    # The published date is shown at its precision ("January 2022"), so precision needs no column of its own:
+    # with the sidebar and the filters, a 1280 px screen has about 630 px for the list.
+    list_display = ["title", "source", "authors_display", "published_display", "stance"]
     list_filter = ["source", "stance", "date_precision", YearFilter]
-    search_fields = ["title", "people__name"]
+    search_fields = ["title", "body", "people__name", "source__name", "source_file"]
     autocomplete_fields = ["source"]
     filter_horizontal = ["tags"]
     inlines = [CreditInline]
@@ -146,7 +216,9 @@ class ArticleAdmin(admin.ModelAdmin):
             for upload in form.cleaned_data["files"]:
                 if upload.size > settings.INGEST_MAX_BYTES:
                     self.message_user(
-                        request, f"{upload.name}: file is {upload.size:,} bytes, over the limit.", messages.ERROR
+                        request,
+                        f"{upload.name}: failed. file is {upload.size:,} bytes, over the limit of {size_limit()}.",
+                        messages.ERROR,
                     )
                     continue
                 outcome = ingest_bytes(upload.name, upload.read(), curated=curated)
@@ -158,6 +230,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "form": form,
             "opts": self.model._meta,
             "title": "Upload articles",
+            "size_limit": size_limit(),
         }
         return TemplateResponse(request, "admin/articles/article/upload.html", context)
 
@@ -168,6 +241,9 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="published", ordering="published_date")
     def published_display(self, obj):
         return obj.published_display
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     @admin.display(description="raw original (verbatim)")
     def raw_original(self, obj):
@@ -198,19 +274,37 @@ class ArticleAdmin(admin.ModelAdmin):
 
 def make_set_stance(stance: StanceCategory):
     def set_stance(modeladmin, request, queryset):
-        count = 0
+        """Recode the selected articles. An article already coded so is left exactly as it was (value and
+        provenance). Where the stance changes, its rationale is cleared: it argued for the previous
+        stance, and a page showing it under the new one would state something nobody decided."""
+        changed, cleared, already = 0, 0, 0
         for article in queryset:
+            if article.stance_id == stance.pk:
+                already += 1
+                continue
             article.stance = stance
-            mark_curated(article, ["stance"])
-            article.save(update_fields=["stance", "field_sources", "updated_at", "word_count"])
-            count += 1
-        modeladmin.message_user(request, f"Stance set to “{stance.name}” on {count} article(s).", messages.SUCCESS)
+            cleared += bool(article.stance_rationale)
+            article.stance_rationale = ""
+            mark_curated(article, ["stance", "stance_rationale"])
+            article.save(update_fields=["stance", "stance_rationale", "field_sources", "updated_at"])
+            changed += 1
+        message = f"Stance set to “{stance.name}” on {changed} article(s)"
+        if already:
+            message += f"; {already} already had it and were left unchanged"
+        if cleared:
+            message += f"; the rationale of {cleared} was cleared (it argued for the previous stance): add one"
+        modeladmin.message_user(request, message + ".", messages.SUCCESS)
 
     return set_stance
 
 
+# Every other model's text areas store what the curator typed with LF line breaks, as articles do.
+BROWSER_TEXT = {models.TextField: {"form_class": BrowserText}}
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = BROWSER_TEXT
     list_display = ["name", "kind", "country", "language", "homepage"]
     list_filter = ["kind", "country"]
     search_fields = ["name"]
@@ -219,6 +313,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    formfield_overrides = BROWSER_TEXT
     list_display = ["name"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -226,6 +321,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 @admin.register(StanceCategory)
 class StanceCategoryAdmin(admin.ModelAdmin):
+    formfield_overrides = BROWSER_TEXT
     list_display = ["name", "position", "description"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}

@@ -37,6 +37,11 @@ def search(request):
             "num_pages": results.num_pages,
             "sort": params.effective_sort,
             "message": results.message or None,
+            # Filter values no article has (a typo, a year with no articles), with the nearest real value.
+            "unknown_filters": [
+                {"filter": u.name, "value": u.value, "message": u.notice, "suggestion": u.suggestion}
+                for u in results.unknown_values
+            ],
             "results": [
                 {
                     "id": hit.article.pk,

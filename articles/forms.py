@@ -59,6 +59,9 @@ def parse_params(query) -> SearchParams:
         date_from=_date(query.get("from", ""), "from"),
         date_to=_date(query.get("to", ""), "to", end=True),
     )
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        # Not an empty answer but a mistake: say so rather than report "0 articles".
+        raise BadParameter(f"from ({query.get('from')}) is after to ({query.get('to')}): no date can be in between")
     for name in FACETS:
         setattr(params, name, [v[:200] for v in query.getlist(name) if v.strip()][:20])
     return params

@@ -1,11 +1,17 @@
-"""Snippets and highlights: the text is escaped, only <mark> is ours.
+"""Where a query matches a text, and the text escaped with those places marked (snippets, article pages).
 
-Matching uses the index's own analyzer (lower-case, accent folding, stemming), so "protesting"
-marks "protests" and "Akorda" marks "Akordá". Terms come from the parsed query, expanded against
-the index for prefixes and fuzzy terms, without the ones under NOT.
+One function answers "where": `match_spans(text, plan)`. It analyses the text as the index does
+(lower case, accent folding, English stems, stop words dropped), so it marks exactly what the search
+matched: "protesting" marks "protests", "Akorda" marks "Akordá", a phrase marks its occurrences and
+not its words elsewhere, and nothing under NOT is marked. Snippets, the article page and anything
+built on the same question (a concordance) use it; a `QueryPlan` is made once per query
+(`query_plan`), with prefix and fuzzy terms expanded against the index as the search expanded them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -18,43 +24,157 @@ SNIPPET_WORDS = 40
 # analysing megabytes of one paragraph per request would stall a worker for seconds.
 SNIPPET_SCAN_CHARS = 50_000
 HIGHLIGHT_CHARS = 200_000
+# The fields whose matches are marked in an article's text (its body and title are both in the text).
+TEXT_FIELDS = frozenset({"text", "title"})
 _analyzer = archive_analyzer()
 
 
-def query_terms(query: str) -> set[str]:
-    """The analysed terms a query looks for in the text (expanded where the engine can tell)."""
+@dataclass(frozen=True)
+class QueryPlan:
+    """What a query looks for in running text, as analysed index terms.
+
+    `terms` match wherever they stand (plain words, and every index term a prefix or fuzzy term
+    expanded to); each phrase is its words in order with Whoosh's slop (1 = adjacent) and matches only
+    where they stand that close. Words under NOT are in neither.
+    """
+
+    terms: frozenset[str] = frozenset()
+    phrases: tuple[tuple[tuple[str, ...], int], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.phrases)
+
+
+NO_PLAN = QueryPlan()
+
+
+def match_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
+    """The (start, end) character offsets in `text` where the query matches, in order, not overlapping.
+
+    `text[start:end]` is the matched passage: one span per occurrence of a term, one span from the
+    first to the last word of each phrase occurrence. Spans that overlap (a term inside a phrase) are
+    merged. Offsets refer to `text` as given, so callers can mark it, cut windows or build a
+    concordance from them.
+    """
+    return _spans(_analyse(text), plan)
+
+
+def query_plan(query: str) -> QueryPlan:
+    """The plan of a query in the archive's query language (empty for an empty or unreadable query).
+
+    The Whoosh backend expands prefix and fuzzy terms against the index, sharing the search's own
+    expansions. Other engines (Solr, Elasticsearch) get the same parse without expansion: words and
+    phrases are marked, prefixes and fuzzy terms are not.
+    """
     from haystack import connections
 
+    if not query.strip():
+        return NO_PLAN
     backend = connections["default"].get_backend()
-    if hasattr(backend, "highlight_terms"):
-        try:
-            return backend.highlight_terms(query)
-        except Exception:  # highlighting is a convenience; never fail a search over it
-            pass
-    return {t.text for t in _analyzer(query, mode="query") if t.text.isalnum()}
+    try:
+        if hasattr(backend, "highlight_plan"):
+            return backend.highlight_plan(query)
+        return plan_for(_local_parser().parse(query), TEXT_FIELDS, _unexpanded)
+    except Exception:  # highlighting is a convenience; never fail a search over it
+        return NO_PLAN
 
 
-def _tokens(text: str):
+def plan_for(parsed: wq.Query, fields: Iterable[str], expand: Callable[[wq.Query], Iterable[str]]) -> QueryPlan:
+    """The plan of a parsed Whoosh query: its phrases, and `expand(leaf)` for every other leaf of `fields`
+    not under a NOT. `expand` returns the index terms a leaf matches (a prefix's words, a fuzzy term's
+    neighbours)."""
+    fields = set(fields)
+    terms: set[str] = set()
+    phrases: list[tuple[tuple[str, ...], int]] = []
+    for leaf in positive_leaves(parsed):
+        if leaf.field() not in fields:
+            continue
+        if isinstance(leaf, wq.Phrase):
+            if leaf.words:
+                phrases.append((tuple(leaf.words), max(1, leaf.slop)))
+        else:
+            terms.update(t.decode("utf-8") if isinstance(t, bytes) else t for t in expand(leaf))
+    return QueryPlan(frozenset(terms), tuple(dict.fromkeys(phrases)))
+
+
+def positive_leaves(q: wq.Query):
+    """Leaf queries not under a NOT (`NOT x`, and the second half of `a -x`, Whoosh's AndNot)."""
+    if q is None or isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        yield from positive_leaves(q.a)
+        return
+    if q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from positive_leaves(child)
+
+
+def _unexpanded(leaf: wq.Query) -> list[str]:
+    return [leaf.text] if type(leaf) is wq.Term else []
+
+
+def _local_parser():
+    from whoosh.fields import TEXT, Schema
+
+    from articles.whoosh_backend import make_parser
+
+    fields = {name: TEXT(analyzer=_analyzer) for name in ("text", "title", "author", "outlet")}
+    return make_parser("text", Schema(**fields))
+
+
+def _analyse(text: str) -> list[tuple[str, int, int]]:
+    """(term, start, end) of every token the index would keep, in order: consecutive tokens are
+    consecutive index positions (stop words are dropped and the rest renumbered, as when indexing)."""
     return [(t.text, t.startchar, t.endchar) for t in _analyzer(text, chars=True, mode="index")]
 
 
-def highlight(text: str, terms: set[str]) -> str:
-    """The text, escaped, with every matching word marked (in its first HIGHLIGHT_CHARS characters)."""
+def _spans(tokens: list[tuple[str, int, int]], plan: QueryPlan) -> list[tuple[int, int]]:
+    found = [(s, e) for term, s, e in tokens if term in plan.terms]
+    for words, slop in plan.phrases:
+        first, rest = words[0], words[1:]
+        for i, (term, start, _) in enumerate(tokens):
+            if term != first:
+                continue
+            last = i
+            for word in rest:  # each next word within `slop` positions after the previous one
+                nxt = next(
+                    (j for j in range(last + 1, min(last + slop, len(tokens) - 1) + 1) if tokens[j][0] == word), None
+                )
+                if nxt is None:
+                    break
+                last = nxt
+            else:
+                found.append((start, tokens[last][2]))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text: str, plan: QueryPlan) -> str:
+    """The text, escaped, with every match marked (in its first HIGHLIGHT_CHARS characters)."""
     head, tail = text[:HIGHLIGHT_CHARS], text[HIGHLIGHT_CHARS:]
-    return mark_safe(_render(head, _tokens(head), terms, 0, len(head)) + escape(tail))
+    return mark_safe(_render(head, match_spans(head, plan), 0, len(head)) + escape(tail))
 
 
-def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
+def snippet(body: str, plan: QueryPlan, words: int = SNIPPET_WORDS) -> str:
     """About `words` words around the densest run of matches (or the opening), escaped and marked.
 
     The window stays inside one block of the body (see `_snippet_block`)."""
-    block, before, after = _snippet_block(body, terms)
+    block, before, after = _snippet_block(body, plan)
     text = " ".join(block.split())
     truncated = len(body) > SNIPPET_SCAN_CHARS
-    tokens = _tokens(text)
+    tokens = _analyse(text)
     if not tokens:
         return escape(text[:300])
-    hits = [i for i, (t, _, _) in enumerate(tokens) if t in terms]
+    spans = _spans(tokens, plan)
+    token_at = {s: i for i, (_, s, _) in enumerate(tokens)}
+    hits = [token_at[s] for s, _ in spans]  # every span starts at a token
     width = max(1, words * 2 // 3)  # stop words are not tokens: ~2/3 of words survive analysis
     start_token = 0
     if hits:
@@ -69,7 +189,9 @@ def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
     end_token = min(len(tokens), start_token + width) - 1
     start = 0 if start_token == 0 else tokens[start_token][1]
     end = len(text) if end_token == len(tokens) - 1 else tokens[end_token][2]
-    out = _render(text, tokens, terms, start, end)
+    # A phrase that begins in the window is shown whole.
+    end = max([end, *(e for s, e in spans if start <= s < end)])
+    out = _render(text, spans, start, end)
     if start > 0 or before:
         out = "… " + out
     if end < len(text) or after or truncated:
@@ -77,7 +199,7 @@ def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
     return mark_safe(out)
 
 
-def _snippet_block(body: str, terms: set[str]) -> tuple[str, bool, bool]:
+def _snippet_block(body: str, plan: QueryPlan) -> tuple[str, bool, bool]:
     """(block, blocks before it?, blocks after it?): the block of the body a snippet shows.
 
     Blocks are separated by a blank line. A snippet shows one, so it never runs a heading into the
@@ -87,31 +209,20 @@ def _snippet_block(body: str, terms: set[str]) -> tuple[str, bool, bool]:
     blocks = [b for b in body[:SNIPPET_SCAN_CHARS].split("\n\n") if b.strip()]
     if not blocks:
         return "", False, False
-    counts = [sum(1 for t, _, _ in _tokens(b) if t in terms) for b in blocks] if terms else [0] * len(blocks)
+    counts = [len(match_spans(b, plan)) for b in blocks] if plan else [0] * len(blocks)
     index = max(range(len(blocks)), key=lambda i: (counts[i], -i))
     if counts[index] == 0:
         index = next((i for i, b in enumerate(blocks) if len(b.split()) >= 12), 0)
     return blocks[index], index > 0, index < len(blocks) - 1
 
 
-def _render(text: str, tokens, terms: set[str], start: int, end: int) -> str:
+def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
     parts, pos = [], start
-    for term, s, e in tokens:
-        if s < start or e > end or term not in terms:
+    for s, e in spans:
+        if s < start or e > end:
             continue
         parts.append(escape(text[pos:s]))
         parts.append(f"<mark>{escape(text[s:e])}</mark>")
         pos = e
     parts.append(escape(text[pos:end]))
     return "".join(parts)
-
-
-def positive_terms(q: wq.Query):
-    """Leaf queries not under a NOT."""
-    if isinstance(q, wq.Not):
-        return
-    if q.is_leaf():
-        yield q
-        return
-    for child in q.children():
-        yield from positive_terms(child)

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.extraction.types import BULLET_ITEM, HEADING, NUMBERED_ITEM
-from articles.highlight import highlight
+from articles.highlight import NO_PLAN, QueryPlan, highlight
 
 REFERENCE = re.compile(r"^\s*\[(\d{1,3})\]\s*(.*)$", re.S)
 # "[12]" in escaped, possibly highlighted text ("[<mark>12</mark>]" when the query has "12").
@@ -43,13 +43,13 @@ class Reference:
         return f"ref-{self.number}" if self.number else ""
 
 
-def render_body(article, terms: set[str] | None = None) -> tuple[list[Block], list[Reference]]:
-    """Blocks of the body (highlighting `terms`) and the references, markers and references linked."""
+def render_body(article, plan: QueryPlan = NO_PLAN) -> tuple[list[Block], list[Reference]]:
+    """Blocks of the body (marking where `plan` matches) and the references, markers and references linked."""
     references = [_reference(r) for r in article.references or [] if isinstance(r, str)]
     by_number = {r.number: r for r in references if r.number}
     blocks: list[Block] = []
     for kind, text in article.blocks:
-        html = _link_markers(highlight(text, terms) if terms else escape(text), by_number)
+        html = _link_markers(highlight(text, plan) if plan else escape(text), by_number)
         tag = LIST_TAGS.get(kind)
         if tag:
             if not blocks or blocks[-1].kind != tag:

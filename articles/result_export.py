@@ -32,7 +32,7 @@ from articles.citations import biblatex, csl, ris
 from articles.citations.item import citation_item
 from articles.export import FIELDS, article_record
 from articles.models import Article
-from articles.search import FACETS, Matches, SearchParams
+from articles.search import FACETS, Matches, SearchParams, unknown_filter_values
 
 CHUNK = 500
 HEADER_KEYS = (
@@ -88,7 +88,8 @@ def filters_of(params: SearchParams) -> dict:
 
 def export_header(matches: Matches, reproduce: str) -> dict:
     params = matches.params
-    notice = matches.message
+    # A filter value no article has (a typo) exports an empty file: the header says why.
+    notice = " ".join([matches.message, *(u.notice for u in unknown_filter_values(params))]).strip()
     if not params.q.strip() and not filters_of(params):
         total = Article.objects.count()
         if total != matches.count:  # browsing everything must list everything: say so if the index disagrees

@@ -15,7 +15,7 @@ from django.core.paginator import InvalidPage
 from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 
-from articles.highlight import query_terms, snippet
+from articles.highlight import NO_PLAN, query_plan, snippet
 from articles.models import UNKNOWN_VALUE, Article
 
 FACETS = ("outlet", "author", "stance", "year")
@@ -46,6 +46,11 @@ class SearchParams:
     def filters(self) -> dict[str, list[str]]:
         return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
 
+    def within_dates(self, first: dt.date, last: dt.date) -> None:
+        """Keep the search within first..last (a date page): the reader's own dates only narrow it."""
+        self.date_from = max(d for d in (self.date_from, first) if d)
+        self.date_to = min(d for d in (self.date_to, last) if d)
+
 
 @dataclass
 class FacetValue:
@@ -62,6 +67,20 @@ class Hit:
 
 
 @dataclass
+class UnknownValue:
+    """A filter value no article in the archive has (a typo, a year with no articles), with the
+    nearest value that does exist, if one is close."""
+
+    name: str
+    value: str
+    suggestion: str | None = None
+
+    @property
+    def notice(self) -> str:
+        return f"No article in the archive has {self.name} “{self.value}”."
+
+
+@dataclass
 class SearchResults:
     params: SearchParams
     count: int
@@ -70,6 +89,12 @@ class SearchResults:
     suggestion: str | None = None
     message: str = ""  # shown to the user when the query could not be taken as written
     query_used: str = ""
+    unknown_values: list[UnknownValue] = field(default_factory=list)
+
+    @classmethod
+    def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
+        """No search was run: no count, no hits, no facets."""
+        return cls(params, 0, [], {name: [] for name in FACETS}, None, message, query, list(unknown))
 
     @property
     def num_pages(self) -> int:
@@ -141,7 +166,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
     sqs, count, query, message = _counted_queryset(params, with_facets=with_facets)
     if sqs is None:
-        return SearchResults(params, 0, [], {name: [] for name in FACETS}, None, message, query)
+        return SearchResults.nothing(params, message, query, unknown_filter_values(params))
 
     if params.page < 1 or (params.page - 1) * params.page_size >= max(count, 1):
         raise InvalidPage(f"Page {params.page} does not exist.")
@@ -149,7 +174,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     start = (params.page - 1) * params.page_size
     page = list(sqs[start : start + params.page_size])
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
-    terms = query_terms(query) if query and with_snippets else set()
+    plan = query_plan(query) if query and with_snippets else NO_PLAN
     hits = []
     by_relevance = params.effective_sort == "relevance"
     for result in page:
@@ -157,7 +182,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         if article is None:  # indexed but deleted a moment ago
             continue
         score = float(result.score) if by_relevance and result.score is not None else None  # else a sort key
-        hits.append(Hit(article, snippet(article.body, terms) if with_snippets else "", score))
+        hits.append(Hit(article, snippet(article.body, plan) if with_snippets else "", score))
 
     facets = {}
     if with_facets:
@@ -173,7 +198,45 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     suggestion = None
     if count == 0 and query:
         suggestion = spelling_suggestion(sqs, query)
-    return SearchResults(params, count, hits, facets, suggestion, message, query)
+    unknown = unknown_filter_values(params, facets if with_facets else None)
+    return SearchResults(params, count, hits, facets, suggestion, message, query, unknown)
+
+
+def unknown_filter_values(
+    params: SearchParams, facets: dict[str, list[FacetValue]] | None = None
+) -> list[UnknownValue]:
+    """The filter values that no article in the archive has, each with its nearest real value.
+
+    A filter value that matches nothing correctly gives no results, but the researcher must be able to
+    tell "no outlet named 'Al Jazeeera'" from "no article of Al Jazeera matches". `facets` (the search's
+    own counts) saves asking the index when every chosen value already shows up in them.
+    """
+    chosen = params.filters()
+    if facets is not None:
+        chosen = {
+            name: missing
+            for name, values in chosen.items()
+            if (missing := [v for v in values if v not in {f.value for f in facets.get(name, [])}])
+        }
+    if not chosen:
+        return []
+    counts = base_queryset(SearchParams(), "").facet_counts().get("fields", {})
+    unknown = []
+    for name, values in chosen.items():
+        known = [value for value, _ in counts.get(name, []) if value not in (None, "")]
+        for value in values:
+            if value not in known:
+                unknown.append(UnknownValue(name, value, nearest_value(value, known)))
+    return unknown
+
+
+def nearest_value(value: str, known: list[str]) -> str | None:
+    """The known value closest to `value` (case and surrounding space ignored), or None if none is close."""
+    import difflib
+
+    by_folded = {k.casefold(): k for k in known}
+    found = difflib.get_close_matches(value.strip().casefold(), list(by_folded), n=1, cutoff=0.6)
+    return by_folded[found[0]] if found else None
 
 
 def _counted_queryset(params: SearchParams, *, with_facets: bool):
@@ -181,15 +244,47 @@ def _counted_queryset(params: SearchParams, *, with_facets: bool):
     query = normalize_query(params.q)
     sqs = base_queryset(params, query, with_facets=with_facets)
     try:
-        return sqs, sqs.count(), query, ""
-    except Exception as exc:  # the engine's parser refused the syntax: fall back to the plain words
-        message = f"Your query could not be read as written ({type(exc).__name__}); showing results for its words."
-        query = plain_words(query)
+        return sqs, sqs.count(), query, unknown_fields_notice(query)
+    except Exception:  # noqa: BLE001 - the engine's parser refused the syntax: fall back to the plain words
+        query, message = plain_words(query), unreadable_notice(query)
         sqs = base_queryset(params, query, with_facets=with_facets)
         try:
             return sqs, sqs.count(), query, message
         except Exception:  # even the plain words failed (a filter value the engine cannot take)
             return None, 0, query, "Your query or filters could not be read; nothing was searched."
+
+
+# Query parts a user can write on their own: field:value (quoted, a range or a word), a phrase, a range.
+QUERY_PART = re.compile(r'\w+:(?:"[^"]*"?|\[[^\]]*\]?|\{[^}]*\}?|\S+)|"[^"]*"?|\[[^\]]*\]?|\{[^}]*\}?')
+# Fields a query may name (README, "Query language"), beyond the aliases: the index's own text fields.
+QUERY_FIELDS = {*FIELD_ALIASES.values(), "text", "stance", "year", "tag"}
+
+
+def unreadable_notice(query: str) -> str:
+    """What to tell the user when the engine refused a query: the part it cannot read, if one part alone
+    is refused (a date range with a word in it, say), in their words, never an exception's name."""
+    for part in QUERY_PART.findall(query):
+        try:
+            SearchQuerySet().models(Article).raw_search(part).count()
+        except Exception:  # noqa: BLE001 - this is the part the engine refuses
+            return f"“{part}” could not be read as a search; showing articles with the words of your query instead."
+    return "Your query could not be read as written; showing articles with its words instead."
+
+
+def unknown_fields_notice(query: str) -> str:
+    """`body:Tokayev` is no field search: Whoosh reads it as the words "body" and "Tokayev" (and an internal
+    field such as `published:x` as nothing) and may find nothing. Say so rather than let the count look
+    like an answer."""
+    outside_phrases = re.sub(r'"[^"]*"?', " ", query)
+    named = re.finditer(r"(?<![\w:/])([^\W\d_]\w*):(?=[^\s:/])", outside_phrases)  # not 13:15, http://, "a: b"
+    unknown = sorted({m.group(1) for m in named} - QUERY_FIELDS)
+    if not unknown:
+        return ""
+    names = ", ".join(f"“{name}:”" for name in unknown)
+    what, of = ("is not a field", "it") if len(unknown) == 1 else ("are not fields", "them")
+    return (
+        f"{names} {what} you can search, so these results are not a search of {of}. Fields: title:, author:, outlet:."
+    )
 
 
 @dataclass

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from articles.forms import BadParameter, parse_params
-from articles.highlight import query_terms
+from articles.highlight import query_plan
 from articles.models import UNKNOWN_VALUE, Article, Credit, Person, Source, StanceCategory
 from articles.rendering import render_body
-from articles.search import FACETS, SearchParams, more_like_this, search_articles
+from articles.search import FACETS, SearchParams, SearchResults, more_like_this, normalize_query, search_articles
 
 # How each filter's UNKNOWN_VALUE reads on the pages (the API and URLs carry the value itself).
 UNKNOWN_LABELS = {
@@ -35,17 +36,29 @@ def unknown_url(name: str) -> str:
     return reverse("articles:browse") + "?" + urlencode({name: UNKNOWN_VALUE})
 
 
-def _search_page(request, *, title: str, preset: dict | None = None, intro=None, template="articles/search.html"):
+def _search_page(
+    request, *, title: str, preset: dict | None = None, span=None, intro=None, template="articles/search.html"
+):
+    """A results page. `preset` is the page's own subset ({facet: value}); `span` (first day, last day) the
+    dates a date page covers: the reader's filters and dates narrow within them, never beyond. Exports of
+    the page (result_export.query_of) read both back from `params`."""
     try:
         params = parse_params(request.GET)
         error = ""
-    except BadParameter as exc:
-        params, error = SearchParams(), str(exc)
+    except BadParameter as exc:  # say what is wrong and search nothing: a count of something else misleads
+        params, error = SearchParams(q=request.GET.get("q", "")[:500]), str(exc)
     for name, value in (preset or {}).items():
-        if value not in getattr(params, name):
-            getattr(params, name).append(value)
+        chosen = getattr(params, name)
+        if chosen and chosen != [value] and not error:
+            # Values of a facet are alternatives: outlet=InformNapalm on Al Jazeera's page would list both
+            # outlets under its title. Say so instead; the search page takes any combination.
+            error = f"This page lists {name} “{value}” only; to choose another {name}, use the search page."
+        setattr(params, name, [value])
+    if span:
+        params.within_dates(*span)
+        params.sort = params.sort or "oldest"
     try:
-        results = search_articles(params)
+        results = SearchResults.nothing(params) if error else search_articles(params)
     except InvalidPage:
         raise Http404("No such page of results.") from None
     context = {
@@ -57,9 +70,29 @@ def _search_page(request, *, title: str, preset: dict | None = None, intro=None,
         "chips": _chips(request, params, preset or {}),
         "facet_links": _facet_links(request, results, preset or {}),
         "page_links": _page_links(request, results),
-        "sort_links": _sort_links(request, params),
+        "sort_links": _sort_links(request, params) if results.count else [],
+        "unknown_values": _unknown_values(request, results, preset or {}),
+        "suggestion_url": _query_without(request, "page", q=results.suggestion) if results.suggestion else None,
+        # Article links carry the whole listing (path, filters, sort, page) for the way back, and q to mark.
+        "article_query": urlencode({k: v for k, v in (("q", params.q), ("back", request.get_full_path())) if v}),
     }
     return render(request, template, context)
+
+
+def _unknown_values(request, results, preset):
+    """Filter values no article has, each with a link that swaps in the nearest real value."""
+    out = []
+    for unknown in results.unknown_values:
+        if preset.get(unknown.name) == unknown.value:
+            continue
+        url = None
+        if unknown.suggestion:
+            q = request.GET.copy()
+            q.pop("page", None)
+            q.setlist(unknown.name, [unknown.suggestion if v == unknown.value else v for v in q.getlist(unknown.name)])
+            url = "?" + q.urlencode()
+        out.append({"notice": unknown.notice, "suggestion": unknown.suggestion, "url": url})
+    return out
 
 
 def _query_without(request, name: str, value: str | None = None, **overrides) -> str:
@@ -150,8 +183,8 @@ def search_help(request):
 def detail(request, pk: int):
     article = get_object_or_404(Article.objects.for_listing().defer("raw_bytes"), pk=pk)
     q = request.GET.get("q", "")[:500]
-    terms = query_terms(q) if q.strip() else set()
-    blocks, references = render_body(article, terms)
+    blocks, references = render_body(article, query_plan(normalize_query(q)))
+    back = request.GET.get("back", "")
     context = {
         "title": article.title,
         "article": article,
@@ -160,9 +193,16 @@ def detail(request, pk: int):
         "unknown_urls": {"outlet": unknown_url("outlet"), "author": unknown_url("author")},
         "q": q,
         "related": more_like_this(article),
-        "back_url": reverse("articles:search") + "?" + urlencode({"q": q}) if q else None,
+        "back_url": back
+        if _is_local(request, back)
+        else (reverse("articles:search") + "?" + urlencode({"q": q}) if q else None),
     }
     return render(request, "articles/detail.html", context)
+
+
+def _is_local(request, url: str) -> bool:
+    """A path on this site (never another host, scheme or `//host`), safe to link as the way back."""
+    return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
 
 
 def raw(request, pk: int):
@@ -287,22 +327,19 @@ def dates(request):
     return render(request, "articles/dates.html", context)
 
 
-def _date_page(request, span: str, title: str):
+def _date_page(request, first: dt.date, last: dt.date, title: str):
     """The archive within one year or month (the whole known span must lie inside), oldest first."""
-    request.GET = request.GET.copy()
-    request.GET.setdefault("from", span)
-    request.GET.setdefault("to", span)
-    request.GET.setdefault("sort", "oldest")
-    return _search_page(request, title=title)
+    return _search_page(request, title=title, span=(first, last))
 
 
 def dates_year(request, year: int):
     if not 1000 <= year <= 9999:
         raise Http404
-    return _date_page(request, f"{year:04d}", f"Published in {year}")
+    return _date_page(request, dt.date(year, 1, 1), dt.date(year, 12, 31), f"Published in {year}")
 
 
 def dates_month(request, year: int, month: int):
     if not (1000 <= year <= 9999 and 1 <= month <= 12):
         raise Http404
-    return _date_page(request, f"{year:04d}-{month:02d}", f"Published in {calendar.month_name[month]} {year}")
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return _date_page(request, dt.date(year, month, 1), last, f"Published in {calendar.month_name[month]} {year}")

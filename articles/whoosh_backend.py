@@ -192,13 +192,31 @@ class FoldStopFilter(StopFilter):
                 yield t
 
 
+class WildcardQueryTokenizer(RegexTokenizer):
+    """Words; in queries also words with wildcards (`protest*`, `minist?r`), which the parser needs whole.
+
+    Only in queries: text is split at `*` and `?` like at any punctuation. One tokenizer for both
+    indexed "prisoner?" as the term `prisoner?`, so `prisoner` never found that article and a phrase
+    ending before a question mark never matched (issue 10).
+    """
+
+    def __init__(self):
+        super().__init__(r"\w+")
+        self.query_tokenizer = RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+")
+
+    def __call__(self, value, **kwargs):
+        if kwargs.get("mode") == "query":
+            return self.query_tokenizer(value, **kwargs)
+        return super().__call__(value, **kwargs)
+
+
 def archive_analyzer():
     """Tokenize, lower-case, fold accents, drop English stop words, stem (English).
 
-    Same tokens as RegexTokenizer | LowercaseFilter | CharsetFilter(accent_map) | StopFilter |
+    Same tokens as WildcardQueryTokenizer | LowercaseFilter | CharsetFilter(accent_map) | StopFilter |
     WildcardSafeStemFilter (tests/test_backend.py checks), with the three middle steps fused.
     """
-    return RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+") | FoldStopFilter() | WildcardSafeStemFilter()
+    return WildcardQueryTokenizer() | FoldStopFilter() | WildcardSafeStemFilter()
 
 
 def is_facet_field(field_class) -> bool:
@@ -613,6 +631,14 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int):
         """One pass: the top `limit` documents in Whoosh's order, and every matching document number."""
+        allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
+        if allow is not None and not allow:
+            # A filter that matches no document (a typo, a year with no articles): nothing matches. This
+            # must be decided here: Whoosh's FilterCollector reads an empty allow-set as "no filter"
+            # (`if allow`), which made such a filter a no-op under relevance sort (issue 10).
+            results = Results(searcher, parsed, [])
+            results._total = 0
+            return results, []
         sort_keys = self._segment_sort_keys(searcher, sortedby) if sortedby and not reverse else None
         if sort_keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
             # Browsing everything (the home page): no document is visited, only each segment's sort order
@@ -625,8 +651,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
             # with the matches listed by the matchers directly and the keys read from the cache.
             docs = list(searcher.docs_for_query(parsed))
-            if filter_query is not None:
-                allow = searcher._filter_to_comb(filter_query)
+            if allow is not None:
                 docs = [d for d in docs if d in allow]
             top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
             results = Results(searcher, parsed, top)
@@ -639,8 +664,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             top = TopCollector(limit, usequality=False, replace=0)
         docs_collector = _DocsCollector(top)
         collector = docs_collector
-        if filter_query is not None:
-            collector = FilterCollector(docs_collector, searcher._filter_to_comb(filter_query))
+        if allow is not None:
+            collector = FilterCollector(docs_collector, allow)
         searcher.search_with_collector(parsed, collector)
         results = collector.results()
         results._total = len(docs_collector.docs)
@@ -731,23 +756,21 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         raw = searcher.more_like(docnum, self.content_field_name, text=text, top=limit, numterms=15)
         return self._process_results(raw, result_class=result_class)
 
-    def highlight_terms(self, query_string: str) -> set[str]:
-        """Index terms of the content field a query matches, prefixes and fuzzy terms expanded."""
-        from articles.highlight import positive_terms
+    def highlight_plan(self, query_string: str):
+        """What a query marks in text (articles.highlight.QueryPlan): its phrases, and the index terms of
+        the content and title fields its other leaves match, prefixes and fuzzy terms expanded."""
+        from articles.highlight import plan_for
 
         query_string = force_str(query_string)
         searcher = self.searcher()
         self._use_query(query_string.strip())
-        parsed = self.parser.parse(query_string)
-        terms: set[str] = set()
         # Per segment, as the search itself expands them, so the search's expansions are reused.
         readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
-        for leaf in positive_terms(parsed):
-            for reader in readers:
-                for fieldname, text in leaf.existing_terms(reader, expand=True):
-                    if fieldname in (self.content_field_name, "title"):
-                        terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-        return terms
+
+        def expand(leaf):
+            return {text for reader in readers for _, text in leaf.existing_terms(reader, expand=True)}
+
+        return plan_for(self.parser.parse(query_string), (self.content_field_name, "title"), expand)
 
     def create_spelling_suggestion(self, query_string):
         """Suggest per-word corrections against the index's own vocabulary (None when nothing differs)."""

@@ -192,6 +192,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
+# Accounts exist only for the admin: after login without a safe `?next=` (missing, or pointing at another
+# site, which Django refuses), land on the admin index, not Django's default /accounts/profile/ (a 404).
+LOGIN_REDIRECT_URL = "admin:index"
+
 # Login lockout (articles/lockout.py): 5 failures for one username from one address within 15 minutes
 # lock that pair out for 15 minutes. The counters live in a database cache, so every gunicorn worker
 # (and host) sees the same ones, and each test's transaction rolls them back. Its table is created by

@@ -285,3 +285,12 @@ def test_csrf_enforced_on_login():
     make_user("alice")
     c = Client(enforce_csrf_checks=True)
     assert attempt(c, "alice", PASSWORD).status_code == 403
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/admin/", "javascript:alert(1)", ""])
+def test_login_with_an_unsafe_or_missing_next_lands_on_the_admin(next_url):
+    make_user("curator")
+    c = Client()
+    r = c.post(f"{LOGIN}?next={next_url}", {"username": "curator", "password": PASSWORD, "next": next_url})
+    assert r.status_code == 302 and r["Location"] == "/admin/"  # not Django's /accounts/profile/, a 404 here
+    assert c.get(r["Location"]).status_code == 200

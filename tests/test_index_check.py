@@ -98,3 +98,14 @@ def test_body_only_edit_is_stale_through_content_hash(seeded):
     report = check_index()
     assert report.stale == [article.pk] and report.differences[article.pk] == ["content_hash"]
     assert repair_index(report).clean
+
+
+def test_entries_indexed_by_an_older_analysis_are_stale_until_repaired(seeded, monkeypatch):
+    from articles import index_check
+
+    monkeypatch.setattr(index_check, "ANALYSIS_VERSION", index_check.ANALYSIS_VERSION + 1)
+    report = check_index()
+    assert sorted(report.stale) == sorted(a.pk for a in seeded.values())
+    assert all(report.differences[pk] == ["content_hash"] for pk in report.stale)
+    repair_index(report)
+    assert check_index().clean

@@ -196,3 +196,10 @@ def test_matching_ids_lists_every_match_in_the_search_order(seeded):
     assert matches.ids == paged
     assert matching_ids(SearchParams(q="Tokayev", outlet=["PolitNavigator"])).count == 1
     assert matching_ids(SearchParams(q="zzyzx")).ids == []
+
+
+def test_a_word_before_a_question_mark_or_asterisk_is_found(seeded):
+    # The text "A permanent semi-prisoner?" was indexed as the term `prisoner?`, so the word was unfindable.
+    assert found(q="prisoner") == ["blog"]
+    assert found(q='"semi prisoner"') == ["blog"]
+    assert found(q="prison*") == ["blog"]  # wildcards in queries still work

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 import articles.ingest
 from articles.export import export_string
-from articles.highlight import snippet
+from articles.highlight import QueryPlan, snippet
 from articles.ingest import ingest_bytes, ingest_paths
 from articles.models import FROM_CURATOR, Article
 from tests.conftest import SEEDS
@@ -80,9 +80,9 @@ def test_snippets_stay_inside_one_block(client, seeded):
     assert text.startswith("… Before discussing the impact")  # not "…counter-coup Before discussing…"
     assert "counter-coup Before" not in text
     body = "Events timeline\n\n" + "The long-planned LPG price rise sparked protests in Aktau. " * 3
-    marked = snippet(body, {"aktau"})
+    marked = snippet(body, QueryPlan(terms=frozenset({"aktau"})))
     assert "<mark>Aktau</mark>" in marked and "timeline" not in marked
-    assert snippet("Events timeline\n\nShort.\n\n" + "Words of the article that open it. " * 5, set()).startswith(
+    assert snippet("Events timeline\n\nShort.\n\n" + "Words of the article that open it. " * 5, QueryPlan()).startswith(
         "… Words of the article"
     )  # the opening is text, not the heading
 

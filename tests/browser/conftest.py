@@ -109,3 +109,28 @@ def phone_site(browser, live_server, seeded_committed):
     s.seeds = seeded_committed
     yield s
     context.close()
+
+
+PASSWORD = "a-long-browser-test-password"
+WATCH_CSP = (
+    "window.__csp = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + (e.sample || '')));"
+)
+
+
+@pytest.fixture
+def admin_site(site):
+    """The desktop site, logged in to the admin as a superuser, reporting CSP violations."""
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("curator", "c@example.org", PASSWORD)
+    page = site.page
+    page.add_init_script(WATCH_CSP)
+    site.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill("curator")
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    assert page.url.endswith("/admin/"), page.url
+    return site

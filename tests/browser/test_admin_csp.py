@@ -9,30 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import WATCH_CSP
+
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a-long-browser-test-password"
-WATCH_CSP = (
-    "window.__csp = [];"
-    "document.addEventListener('securitypolicyviolation',"
-    " e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + (e.sample || '')));"
-)
-
-
-@pytest.fixture
-def admin_site(site):
-    from django.contrib.auth.models import User
-
-    User.objects.create_superuser("curator", "c@example.org", PASSWORD)
-    page = site.page
-    page.add_init_script(WATCH_CSP)
-    site.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("curator")
-    page.get_by_label("Password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    assert page.url.endswith("/admin/"), page.url
-    return site
 
 
 def violations(site) -> list[str]:

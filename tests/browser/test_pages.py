@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.test_admin_csp import WATCH_CSP
+from tests.browser.conftest import WATCH_CSP
 from tests.test_views import (
     ALL_TITLES,
     HOSTILE_AUTHOR,
@@ -141,7 +141,7 @@ def test_open_article_highlights_and_back_keeps_the_results(site):
 
     with page.expect_navigation():
         page.get_by_role("link", name=T001, exact=True).click()
-    assert re.search(r"/articles/\d+/\?q=Massimov$", page.url)
+    assert re.search(r"/articles/\d+/\?q=Massimov&back=%2Fsearch%2F%3Fq%3DMassimov%26sort%3Doldest$", page.url)
     assert page.locator("h1").inner_text() == T001
     marks = page.locator(".body mark").all_inner_texts()
     assert marks, "no highlighted words in the article body"
@@ -190,7 +190,7 @@ def test_keyboard_reaches_search_box_and_first_result(site):
     assert style != "none" and width >= 2, (style, width)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert re.search(r"/articles/\d+/\?q=Massimov$", page.url)
+    assert re.search(r"/articles/\d+/\?q=Massimov&back=", page.url)
 
     # the skip link lands in the main content: the next Tab is past the header
     page.go_back()
