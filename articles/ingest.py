@@ -128,8 +128,8 @@ def looks_binary(data: bytes) -> bool:
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Return (text, encoding): BOM, then a declared charset, then strict UTF-8, then detection."""
     for bom, encoding in BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding), encoding
+        if data.startswith(bom):  # the BOM names the encoding: a byte that does not fit is U+FFFD, as in HTML
+            return data.decode(encoding, errors="replace"), encoding
     candidates = [declared] if declared else []
     candidates.append("utf-8")
     for encoding in candidates:
