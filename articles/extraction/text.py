@@ -235,7 +235,7 @@ def _read_date(p: str, out: Extracted) -> bool:
         except ValueError:
             return False
         out.published = PartialDate(year, month, day)
-        if m.group(4):
+        if m.group(4) and int(m.group(4)) < 24 and int(m.group(5)) < 60:  # "25:61" is no time of day
             out.published_time = dt.time(int(m.group(4)), int(m.group(5)))
             _read_zone(p[m.end() :], out)
         return True
