@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 
+from .dates import parse_date
 from .decoding import MAX_BYTES, read_page
 from .html_meta import (
     body_authors,
@@ -39,7 +40,7 @@ from .html_meta import (
     meta_tags,
     strip_site,
 )
-from .html_text import clean_para, clean_text, credits_from_byline, fold, parse_date
+from .html_text import clean_para, clean_text, credits_from_byline, fold
 from .types import Credit, Extracted, PartialDate
 
 MAX_CHARS = 6_000_000  # longer pages are cut: the article is near the top
