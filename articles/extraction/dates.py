@@ -1,11 +1,6 @@
-"""Dates as pages write them: one grammar for both extractors.
-
-Month names (English, French, Spanish, German, Italian, Portuguese), the calendar check and the
-precision a date is known to (`PartialDate`) live here once. Two readers use them:
-
-* `parse_date`: a date anywhere in a value (HTML metadata, <time>, a dateline), ISO forms first;
-* `dateline`: a plain-text header line that is only a date ("06.01.2022 13:15", "6 January 2022").
-
+"""Dates as pages write them, one grammar for both extractors: month names (English, French, Spanish,
+German, Italian, Portuguese), the calendar check and partial dates, read by `parse_date` (a date anywhere
+in an HTML value, ISO forms first) and `dateline` (a plain-text header line that is only a date).
 A date is read as written: never shifted to another zone, never given a day it does not state.
 """
 
@@ -42,7 +37,9 @@ MONTHS = {
 MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 
 
-def partial_date(year: int, month: int | None = None, day: int | None = None, *, plausible: bool = False):
+def partial_date(
+    year: int, month: int | None = None, day: int | None = None, *, plausible: bool = False
+) -> PartialDate | None:
     """The PartialDate if the calendar has it, else None. With `plausible`, only years from 1990 to next
     year: metadata carries junk (copyright years, the Unix epoch) that is no publication date."""
     if plausible and not 1990 <= year <= dt.date.today().year + 1:
@@ -138,9 +135,8 @@ _DATELINE_WORDS = re.compile(
 
 
 def dateline(line: str) -> tuple[PartialDate, dt.time | None, str] | None:
-    """(date, time, what follows the time) of a header line that states a day: a short line with
-    "06.01.2022" (and maybe "13:15"), or a line that is only "6 January 2022" / "Published on: Jan 6, 2022".
-    The text after the time is where the line states its zone. None for anything else."""
+    """(date, time, the rest: where a zone may follow the time) of a header line stating a day: a short line
+    with "06.01.2022" (maybe "13:15"), or one that is only "6 January 2022" / "Published on: Jan 6, 2022"."""
     m = _DATELINE_NUMERIC.search(line)
     if m and len(line) <= 40:
         date = partial_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))

@@ -37,8 +37,6 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}encoding\s*=\s*["']([A-Za-z0-9_.\-]{2,40})""", re.I)
 # WHATWG: in HTML these labels mean windows-1252.
 _WINDOWS_1252_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii", "x-user-defined"}
-
-
 _NUL = "file is binary, not text (it contains NUL characters)"
 
 
@@ -53,8 +51,8 @@ def decode_document(data: bytes, *, html: bool, gzipped: bool, limit: int) -> tu
         raise DecodeError("file is empty")
     if looks_binary(payload):
         raise DecodeError("file is binary, not text")
-    # A NUL past the 8 KB looks_binary reads is binary too (PostgreSQL text cannot hold it either); looked
-    # for before decoding, as no detector can name the encoding of binary bytes.
+    # A NUL past the 8 KB looks_binary reads is binary too (PostgreSQL text cannot hold it); looked for
+    # before decoding, as no detector can name the encoding of binary bytes.
     if b"\x00" in payload and not payload.startswith(WIDE_BOMS):
         raise DecodeError(_NUL)
     text, encoding = decode(payload, html=html)
@@ -156,13 +154,9 @@ def detect(data: bytes) -> str | None:
     return best.encoding if best is not None else None
 
 
-# --- for callers holding a page's bytes outside ingest (benchmarks, the extractor's own tests) ------------
-
-
 def read_page(data: bytes, *, limit: int = MAX_BYTES) -> str | None:
-    """A saved page's text, read leniently: None only when over `limit` (also once gunzipped) or a broken
-    gzip. Gzip is recognised by its magic bytes; binary bytes and NULs are read as they come (the HTML
-    parser drops control characters), unlike `decode_document`, which refuses them."""
+    """A page's text for callers holding its bytes outside ingest (benchmark, tests): gzip is known by its
+    magic; None when over `limit` (also gunzipped) or a broken gzip; binary is read, not refused."""
     try:
         payload = unpack(data, gzipped=data.startswith(GZIP_MAGIC), limit=limit)
     except DecodeError:

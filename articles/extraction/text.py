@@ -199,13 +199,12 @@ def _read_header(paras: list[str], out: Extracted) -> int:
 
 def _read_date(p: str, out: Extracted) -> bool:
     found = dateline(p)
-    if found is None:
-        return False
-    out.published, time, rest = found
-    if time is not None:
-        out.published_time = time
-        _read_zone(rest, out)
-    return True
+    if found is not None:
+        out.published, time, rest = found
+        if time is not None:
+            out.published_time = time
+            _read_zone(rest, out)
+    return found is not None
 
 
 def _read_zone(rest: str, out: Extracted) -> bool:
