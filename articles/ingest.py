@@ -8,17 +8,15 @@ is skipped; otherwise every field is refreshed except those a curator has edited
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import json
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from charset_normalizer import from_bytes
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from articles.extraction.decoding import DecodeError, decode_document
 from articles.extraction.text import extract_text
 from articles.extraction.types import Credit as CreditData
 from articles.extraction.types import Extracted, PartialDate
@@ -71,7 +69,7 @@ class Report:
         return ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
 
 
-# --- reading and decoding ------------------------------------------------------------------------
+# --- reading -------------------------------------------------------------------------------------
 
 
 def max_bytes() -> int:
@@ -87,70 +85,6 @@ def read_bytes(path: Path) -> bytes:
     if size > max_bytes():
         raise IngestError(f"file is {size:,} bytes, over the {max_bytes():,}-byte limit (INGEST_MAX_BYTES)")
     return path.read_bytes()
-
-
-def gunzip_bounded(data: bytes) -> bytes:
-    """Decompress a .gz without trusting its size: stop at the limit (a zip bomb is refused, not expanded)."""
-    limit = max_bytes()
-    try:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out = d.decompress(data, limit + 1)
-        if len(out) > limit or d.unconsumed_tail:
-            raise IngestError(f"decompresses to over the {limit:,}-byte limit (INGEST_MAX_BYTES)")
-        if not d.eof:
-            raise IngestError("not a valid gzip file (truncated)")
-        return out
-    except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
-        raise IngestError(f"not a valid gzip file ({exc})") from None
-
-
-BOMS = [
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-]
-
-
-SINGLE_BYTE_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "cp1251", "koi8_r", "cp1250", "iso8859_2", "cp1254"]
-
-
-def looks_binary(data: bytes) -> bool:
-    """NUL bytes or many control characters in the first 8 KB: an image, a PDF, an executable..."""
-    head = data[:8192]
-    if any(head.startswith(bom) for bom, _ in BOMS[1:]):
-        return False
-    if b"\x00" in head:
-        return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
-    return controls > len(head) * 0.05
-
-
-def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Return (text, encoding): BOM, then a declared charset, then strict UTF-8, then detection."""
-    for bom, encoding in BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding), encoding
-    candidates = [declared] if declared else []
-    candidates.append("utf-8")
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
-    # A few stray high bytes in English text (a "£" in Latin-1) are too little evidence for the
-    # detector, which then guesses multi-byte Asian encodings; weigh single-byte encodings first.
-    high = sum(1 for b in data if b > 127)
-    best = None
-    if high < len(data) * 0.02:
-        rank = {name: i for i, name in enumerate(SINGLE_BYTE_ENCODINGS)}
-        found = list(from_bytes(data, cp_isolation=SINGLE_BYTE_ENCODINGS))
-        # Near-ties go to the commoner encoding (the list's order), not the detector's whim.
-        found.sort(key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), rank.get(m.encoding, 99)))
-        best = found[0] if found else None
-    best = best or from_bytes(data).best()
-    if best is None:
-        raise IngestError("cannot tell the text's encoding")
-    return str(best), best.encoding
 
 
 # --- curated metadata -------------------------------------------------------------------------------
@@ -211,24 +145,18 @@ def extract(name: str, data: bytes) -> tuple[Extracted, str, str, str]:
     lower = name.lower()
     if not lower.endswith(SUPPORTED_SUFFIXES):
         raise IngestError(f"unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)})")
-    payload = gunzip_bounded(data) if lower.endswith(".gz") else data
-    if not payload.strip():
-        raise IngestError("file is empty")
-    if looks_binary(payload):
-        raise IngestError("file is binary, not text")
-    if lower.endswith(TEXT_SUFFIXES):
-        text, encoding = decode(payload)
-        if "\x00" in text:  # past the 8 KB the binary check reads; PostgreSQL text cannot hold it either
-            raise IngestError("file is binary, not text (it contains NUL characters)")
+    is_text = lower.endswith(TEXT_SUFFIXES)
+    try:
+        text, encoding = decode_document(data, html=not is_text, gzipped=lower.endswith(".gz"), limit=max_bytes())
+    except DecodeError as exc:
+        raise IngestError(str(exc)) from None
+    if is_text:
         result, extractor = extract_text(text), "text"
     else:
-        from articles.extraction.html import decode_html, extract_html
+        from articles.extraction.html import extract_html
 
-        text = decode_html(payload)
-        if "\x00" in text:
-            raise IngestError("file is binary, not text (it contains NUL characters)")
-        encoding = "html"
-        result, extractor = extract_html(payload, filename=name), "html"
+        # A page's raw_encoding has always read "html"; recording its charset is a change of its own.
+        result, extractor, encoding = extract_html(text, filename=name), "html", "html"
     if not result.paragraphs:
         raise IngestError("no article text found in the file")
     if not result.title:

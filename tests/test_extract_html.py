@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from articles.extraction.html import decode_html, extract_html
+from articles.extraction.decoding import decode_html
+from articles.extraction.html import extract_html
 from articles.extraction.types import DAY, UNKNOWN, Credit, Extracted
 
 DATA = Path(__file__).resolve().parent / "data" / "html"

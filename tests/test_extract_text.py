@@ -135,6 +135,12 @@ def test_impossible_date_is_not_a_date():
     assert e.published.precision == "unknown"
 
 
+def test_impossible_time_leaves_the_date_without_a_time():
+    e = extract_text("Headline\n\n06.01.2022 25:61 +06:00\n\n" + ("Words of the article go here. " * 20))
+    assert e.published == PartialDate(2022, 1, 6)
+    assert e.published_time is None and e.published_offset is None
+
+
 # --- structure: headings, list items, references ----------------------------------------------------
 def test_headings_and_list_items_are_blocks_of_their_own_kind():
     e = extract("003_1d74b9649cbe830b.txt")

@@ -169,3 +169,20 @@ def test_the_same_new_file_ingested_by_two_processes_at_once(transactional_db, s
     assert errors == []
     assert (outcomes["first"].status, outcomes["second"].status) == ("created", "unchanged")
     assert Article.objects.filter(source_file="race.txt").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("bom-bad-byte.txt", b"\xef\xbb\xbfHeadline of the piece\n\nThe article says \xff once and goes on.\n"),
+        ("utf16-odd.txt", b"\xff\xfe" + "Headline of the piece\n\nThe article goes on.\n".encode("utf-16-le") + b"A"),
+    ],
+    ids=["utf-8-bom", "utf-16-bom"],
+)
+def test_a_text_with_a_bom_and_a_bad_byte_is_read_not_a_traceback(db, search_backend, name, data):
+    """The BOM names the encoding; a stray byte that does not fit becomes U+FFFD (as in HTML), not a crash."""
+    outcome = ingest_bytes(name, data)
+    assert outcome.status == "created", outcome.message
+    article = Article.objects.get(pk=outcome.article_id)
+    assert article.title == "Headline of the piece"
+    assert bytes(article.raw_bytes) == data

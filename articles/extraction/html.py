@@ -2,8 +2,10 @@
 
 Public API (pure Python, no Django):
 
-    extract_html(data: bytes, *, filename: str = "", max_bytes: int = MAX_BYTES) -> Extracted
-    decode_html(data: bytes) -> str
+    extract_html(page: str | bytes, *, filename: str = "", max_bytes: int = MAX_BYTES) -> Extracted
+
+Ingest hands it the page's text, decoded once by decoding.py (which owns gunzip,
+the size limit and the charset); bytes are read there too (decoding.read_page).
 
 Metadata comes from what the page states about itself (JSON-LD, OpenGraph,
 <meta>, Dublin Core, microdata, <time>, byline elements; htmldate and a
@@ -24,10 +26,10 @@ Measured against trafilatura alone by benchmarks/extraction.py.
 
 from __future__ import annotations
 
-import codecs
 import re
-import zlib
 
+from .dates import parse_date
+from .decoding import MAX_BYTES, read_page
 from .html_meta import (
     body_authors,
     body_date,
@@ -38,104 +40,10 @@ from .html_meta import (
     meta_tags,
     strip_site,
 )
-from .html_text import clean_para, clean_text, credits_from_byline, fold, parse_date
+from .html_text import clean_para, clean_text, credits_from_byline, fold
 from .types import Credit, Extracted, PartialDate
 
-# Larger inputs (also after gunzip) are refused: an empty Extracted comes back.
-MAX_BYTES = 8 * 1024 * 1024
 MAX_CHARS = 6_000_000  # longer pages are cut: the article is near the top
-
-_BOMS = [
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-]
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{2,40})""", re.I)
-_XML_ENC = re.compile(rb"""^\s*<\?xml[^>]{0,200}encoding\s*=\s*["']([A-Za-z0-9_.\-]{2,40})""", re.I)
-# WHATWG: these labels mean windows-1252 in HTML.
-_ALIASES = {
-    "iso-8859-1": "cp1252",
-    "latin-1": "cp1252",
-    "latin1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "iso8859-1": "cp1252",
-    "x-user-defined": "cp1252",
-    "utf8": "utf-8",
-}
-
-
-def _codec(label: bytes | str) -> str | None:
-    if isinstance(label, bytes):
-        label = label.decode("ascii", "ignore")
-    label = label.strip().lower()
-    label = _ALIASES.get(label, label)
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    # a page cannot really be UTF-16 if its meta tag was readable as ASCII
-    return "utf-8" if name.startswith("utf-16") or name.startswith("utf-32") else name
-
-
-def _plausible_utf8(data: bytes) -> bool:
-    if not re.search(rb"[\xc2-\xf4][\x80-\xbf]", data):
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def decode_html(data: bytes) -> str:
-    """Bytes -> text: BOM, then declared charset (<meta>, XML), then detection.
-
-    A declared UTF-8 that does not decode is treated as undeclared (pages lie);
-    other declared charsets are trusted. Detection: strict UTF-8 first, then
-    charset-normalizer; last resort UTF-8 with U+FFFD replacement.
-    """
-    if isinstance(data, str):
-        return data
-    data = bytes(data or b"")
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(enc, errors="replace")
-    head = data[:8192]
-    declared = None
-    m = _XML_ENC.search(head) or _META_CHARSET.search(head)
-    if m:
-        declared = _codec(m.group(1))
-    if declared and declared != "utf-8":
-        # A page re-saved as UTF-8 often keeps its old declaration; text that is
-        # valid UTF-8 with real multi-byte sequences is UTF-8 in practice.
-        if _plausible_utf8(data):
-            return data.decode("utf-8")
-        return data.decode(declared, errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:200_000]).best()
-        if best is not None and best.encoding:
-            return data.decode(best.encoding, errors="replace")
-    except Exception:  # detection is best effort
-        pass
-    return data.decode("utf-8", errors="replace")
-
-
-def _gunzip(data: bytes, limit: int) -> bytes | None:
-    """One gzip layer, at most limit bytes out; None when it would expand further."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    out = d.decompress(data, limit)
-    if d.unconsumed_tail or (not d.eof and len(out) >= limit):
-        return None
-    return out
 
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
@@ -423,28 +331,19 @@ def _tree_text(tree) -> list[str]:
     return [x for x in lines if x]
 
 
-def extract_html(data: bytes, *, filename: str = "", max_bytes: int = MAX_BYTES) -> Extracted:
-    """Read one saved web page (bytes, optionally gzip) into an Extracted.
+def extract_html(page: str | bytes, *, filename: str = "", max_bytes: int = MAX_BYTES) -> Extracted:
+    """Read one saved web page (its text, or its bytes, optionally gzip) into an Extracted.
 
-    Never raises. Input over ``max_bytes`` (also once gunzipped; one gzip layer
-    is unpacked when the bytes start with the gzip magic) yields an empty
-    Extracted. ``filename`` is only informative.
+    Never raises. Bytes go through decoding.read_page: over ``max_bytes`` (also
+    once gunzipped; one gzip layer is unpacked when the bytes start with the gzip
+    magic) they yield an empty Extracted. ``filename`` is only informative.
     """
     ex = Extracted()
     try:
-        data = data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
-        if len(data) > max_bytes:
-            return ex
-        if data[:2] == b"\x1f\x8b":
-            try:
-                unpacked = _gunzip(data, max_bytes)
-            except zlib.error:
-                unpacked = data  # not really gzip: read it as it is
-            if unpacked is None:
-                return ex
-            data = unpacked
-        text = decode_html(data)
+        text = page if isinstance(page, str) else read_page(bytes(page or b""), limit=max_bytes)
     except Exception:
+        return ex
+    if text is None:
         return ex
     try:
         tree = _parse(text)

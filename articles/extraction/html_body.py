@@ -16,8 +16,9 @@ import re
 import secrets
 from copy import deepcopy
 
+from .dates import MONTH_NAMES, parse_date
 from .html_score import scored_text
-from .html_text import _MONTHS, clean_para, fold, kind_line, parse_date, split_kind
+from .html_text import clean_para, fold, kind_line, split_kind
 from .types import BULLET_ITEM, HEADING, NUMBERED_ITEM, PARAGRAPH
 
 # Keep the precision run when it has at least this share of the recall run's words.
@@ -106,7 +107,7 @@ _DATE_WORDS = re.compile(
     r"\b(?:\d{1,4}(?:st|nd|rd|th)?|am|pm|a\.m|p\.m|utc|gmt|[ecmp][sd]t|cet|cest|bst|at|on|um|uhr|de|le|el|"
     r"updated|published|posted|last|modified|"
     r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    + "|".join(sorted(_MONTHS, key=len, reverse=True))
+    + MONTH_NAMES
     + r")\b",
     re.I,
 )

@@ -10,7 +10,8 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from .html_text import clean_text, credits_from_byline, fold, parse_date, split_names
+from .dates import parse_date
+from .html_text import clean_text, credits_from_byline, fold, split_names
 from .types import Credit
 
 ARTICLE_TYPES = {

@@ -1,17 +1,15 @@
-"""Small text helpers for the HTML extractor: cleaning, dates, people's names.
+"""Small text helpers for the HTML extractor: cleaning, kinds of line, people's names (dates: dates.py).
 
 Pure Python, no Django, no parsing of HTML (that is html.py / html_meta.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html as _html
 import re
 import unicodedata
 
-from .types import BLOCK_KINDS, PARAGRAPH, Credit, PartialDate
-from .zones import offset_after
+from .types import BLOCK_KINDS, PARAGRAPH, Credit
 
 # Control characters (incl. NUL) other than \t \n \r; they never belong in text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -70,117 +68,6 @@ def fold(s: str) -> str:
     """Lowercase, accents off, only letters/digits: for loose comparisons."""
     s = unicodedata.normalize("NFKD", s.lower())
     return "".join(ch for ch in s if ch.isalnum())
-
-
-# --------------------------------------------------------------------------- dates
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            "jan january janvier enero januar gennaio janeiro janv ene",
-            "feb february fevrier février febrero februar febbraio fevereiro fev févr",
-            "mar march mars marzo märz marz março",
-            "apr april avril abril aprile avr abr",
-            "may mai mayo maggio maio",
-            "jun june juin junio juni giugno junho",
-            "jul july juillet julio juli luglio julho juil",
-            "aug august aout août agosto ago",
-            "sep sept september septembre septiembre settembre setembro set",
-            "oct october octobre octubre oktober ottobre outubro okt out",
-            "nov november novembre noviembre novembro",
-            "dec december decembre décembre diciembre dezember dicembre dezembro dic dez",
-        ]
-    )
-    for m in names.split()
-}
-_ISO = re.compile(
-    r"(?<!\d)((?:19|20)\d\d)([-/.])(\d{1,2})(?:\2(\d{1,2}))?"
-    r"(?:[T ]+(\d{1,2}):(\d\d)(?::(\d\d)(?:[.,]\d{1,9})?)?)?(?!\d)"
-)
-_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d\d)(\d\d)(\d\d)(?:T?(\d\d)(\d\d)(\d\d)?)?(?!\d)")
-_DMY = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)(?!\d)")
-_MONTH_NAME = r"([A-Za-zéûçä]{3,10})\.?"
-_MDY = re.compile(_MONTH_NAME + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)(?!\d)")
-_DMY_NAME = re.compile(
-    r"(?<!\d)(\d{1,2})(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?" + _MONTH_NAME + r"\s+(?:de\s+)?((?:19|20)\d\d)(?!\d)"
-)
-_MY_NAME = re.compile(_MONTH_NAME + r"\s+((?:19|20)\d\d)(?!\d)")
-_TIME12 = re.compile(r"(\d{1,2}):(\d\d)\s*([ap])\.?m\.?", re.I)
-
-
-def _valid(y: int, m: int | None, d: int | None) -> bool:
-    if not 1990 <= y <= dt.date.today().year + 1:
-        return False
-    if m is None:
-        return True
-    if not 1 <= m <= 12:
-        return False
-    if d is None:
-        return True
-    try:
-        dt.date(y, m, d)
-    except ValueError:
-        return False
-    return True
-
-
-def _time(h, mi, s) -> dt.time | None:
-    try:
-        return dt.time(int(h), int(mi), int(s or 0)) if h is not None and mi is not None else None
-    except ValueError:
-        return None
-
-
-def parse_date(value: object, *, allow_text: bool = True) -> tuple[PartialDate, dt.time | None] | None:
-    """Read a date as written (no timezone shifting) with honest precision.
-
-    ISO-like forms first (2019-01-03T07:00:02Z, 2019/01/03, 2019-01, 20190103),
-    then written forms (January 3, 2019 / 3 janvier 2019 / 03.01.2019) when
-    allow_text. None when nothing date-like is found. The time keeps the offset
-    the value states (``+06:00``, ``Z``) as its tzinfo; it is never converted.
-    """
-    s = clean_text(value, limit=300)
-    if not s:
-        return None
-    m = _ISO.search(s)
-    if m:
-        y, mo = int(m.group(1)), int(m.group(3))
-        d = int(m.group(4)) if m.group(4) else None
-        if _valid(y, mo, d):
-            t = _time(m.group(5), m.group(6), m.group(7)) if d else None
-            if t is not None:
-                t = t.replace(tzinfo=offset_after(s[m.end() :]))
-            return PartialDate(y, mo, d), t
-    m = _COMPACT.search(s)
-    if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
-        return PartialDate(int(m.group(1)), int(m.group(2)), int(m.group(3))), _time(m.group(4), m.group(5), m.group(6))
-    if not allow_text:
-        return None
-    t = None
-    m12 = _TIME12.search(s)
-    if m12:
-        h = int(m12.group(1)) % 12 + (12 if m12.group(3).lower() == "p" else 0)
-        t = _time(h, m12.group(2), 0)
-    for rx, order in ((_MDY, "mdy"), (_DMY_NAME, "dmy")):
-        m = rx.search(s)
-        if m:
-            if order == "mdy":
-                mon, d, y = _MONTHS.get(m.group(1).lower()), int(m.group(2)), int(m.group(3))
-            else:
-                d, mon, y = int(m.group(1)), _MONTHS.get(m.group(2).lower()), int(m.group(3))
-            if mon and _valid(y, mon, d):
-                return PartialDate(y, mon, d), t
-    m = _DMY.search(s)
-    if m:
-        d, mon, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if _valid(y, mon, d):
-            return PartialDate(y, mon, d), None
-    m = _MY_NAME.search(s)
-    if m:
-        mon, y = _MONTHS.get(m.group(1).lower()), int(m.group(2))
-        if mon and _valid(y, mon, None):
-            return PartialDate(y, mon, None), None
-    return None
 
 
 # --------------------------------------------------------------------------- people

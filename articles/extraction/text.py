@@ -9,10 +9,10 @@ the verbatim original is stored by ingest regardless.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-from articles.extraction.types import BULLET_ITEM, HEADING, PARAGRAPH, Credit, Extracted, PartialDate
+from articles.extraction.dates import dateline
+from articles.extraction.types import BULLET_ITEM, HEADING, PARAGRAPH, Credit, Extracted
 from articles.extraction.zones import NAMED_ZONE, OFFSET_AFTER_TIME, offset_after
 
 # A paragraph this long is article prose, never header furniture.
@@ -91,35 +91,6 @@ RUBRIC_TAG = re.compile(
 # "Subscribe to X news at A, B, Yandex Zen", "Follow X on Facebook / Twitter": the channels a page names.
 CHANNELS = re.compile(r"^\s*(?:subscribe to|follow)\b.*?\b(?:at|on|in|via)\s+(.+)$", re.I)
 TEASER_END = re.compile(r"(?:\.{3,}|…)\s*$")
-
-DATE_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ ,T]+(\d{1,2}):(\d{2}))?\b")
-MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for m in names
-}
-MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
-DATE_WORDS = re.compile(
-    rf"^\s*(?:(?:published|posted|updated)(?: on)?:?\s*)?"
-    rf"(?:(\d{{1,2}})\s+({MONTH_NAMES})\.?,?\s+(\d{{4}})|({MONTH_NAMES})\.?\s+(\d{{1,2}}),?\s+(\d{{4}}))\s*$",
-    re.IGNORECASE,
-)
 
 # Credits in prose: "prepared by X for the readers of InformNapalm", "Translated by Y, edited by Z".
 PREPARED_BY = re.compile(
@@ -227,31 +198,13 @@ def _read_header(paras: list[str], out: Extracted) -> int:
 
 
 def _read_date(p: str, out: Extracted) -> bool:
-    m = DATE_NUMERIC.search(p)
-    if m and len(p) <= 40:
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        try:
-            dt.date(year, month, day)
-        except ValueError:
-            return False
-        out.published = PartialDate(year, month, day)
-        if m.group(4):
-            out.published_time = dt.time(int(m.group(4)), int(m.group(5)))
-            _read_zone(p[m.end() :], out)
-        return True
-    m = DATE_WORDS.match(p)
-    if m:
-        if m.group(1):
-            day, month, year = int(m.group(1)), MONTHS[m.group(2).lower()], int(m.group(3))
-        else:
-            day, month, year = int(m.group(5)), MONTHS[m.group(4).lower()], int(m.group(6))
-        try:
-            dt.date(year, month, day)
-        except ValueError:
-            return False
-        out.published = PartialDate(year, month, day)
-        return True
-    return False
+    found = dateline(p)
+    if found is not None:
+        out.published, time, rest = found
+        if time is not None:
+            out.published_time = time
+            _read_zone(rest, out)
+    return found is not None
 
 
 def _read_zone(rest: str, out: Extracted) -> bool:
