@@ -1,6 +1,7 @@
 from django.urls import path
 
 from articles import api, views
+from articles.names import views as names
 
 app_name = "articles"
 
@@ -19,6 +20,10 @@ urlpatterns = [
     path("dates/", views.dates, name="dates"),
     path("dates/<int:year>/", views.dates_year, name="dates_year"),  # /dates/2022/
     path("dates/<int:year>/<int:month>/", views.dates_month, name="dates_month"),  # /dates/2022/1/
+    path("entities/", names.entities, name="entities"),
+    path("entities/<slug:slug>/", names.entity, name="entity"),  # /entities/kassym-jomart-tokayev/
     path("api/search", api.search, name="api_search"),
     path("api/articles/<int:pk>", api.article, name="api_article"),
+    path("api/entities", names.api_entities, name="api_entities"),
+    path("api/entities/<slug:slug>", names.api_entity, name="api_entity"),
 ]

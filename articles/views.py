@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from articles.forms import BadParameter, parse_params
 from articles.highlight import highlight, query_terms
 from articles.models import Article, Person, Source, StanceCategory
+from articles.names.directory import article_mentions
 from articles.search import FACETS, SearchParams, more_like_this, search_articles
 
 
@@ -138,6 +139,7 @@ def detail(request, pk: int):
         "paragraphs": paragraphs,
         "q": q,
         "related": more_like_this(article),
+        "mentions": article_mentions(article),
         "citation": citation(request, article),
         "back_url": reverse("articles:search") + "?" + urlencode({"q": q}) if q else None,
     }
