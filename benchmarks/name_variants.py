@@ -20,7 +20,9 @@ Three keyings, side by side in one run:
 - `kzarchive`: `articles.names.variants.spelling_key`, the rules only for name-like tokens.
 
 Also: how many of a set of real name groups (Tokayev/Tokaev/Tokaiev/Toqaev/Токаев...) each keying
-joins, and the keying's speed per token against `fold` alone (uncached, CPU time).
+joins, the keying's speed per token against `fold` alone (uncached, CPU time), and the cost of finding
+mentions of the fixture's entities in an article (what ingest adds per article, and what an entity edit
+costs per article it rescans) against splitting the same text into words.
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ NAME_GROUPS = [
     ("Yuriy", "Yuri", "Юрий"),
     ("Nurtleu", "Нұртілеу"),
 ]
+
+
+def bbc_texts(corpus: Path) -> list[str]:
+    with gzip.open(corpus / "bbc-news" / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [f"{d['title']}\n\n{d['body']}" for d in map(json.loads, fh)]
 
 
 def vocabulary(corpus: Path) -> tuple[Counter, set[str]]:
@@ -158,7 +165,38 @@ def main() -> None:
     full = cpu_per_token(key, types)
     print(
         f"\nspeed (CPU, uncached, {len(types):,} types): fold {base * 1e6:.1f} µs/token, "
-        f"spelling_key {full * 1e6:.1f} µs/token ({full / base:.2f}x fold); cached lookups are ~0.1 µs"
+        f"spelling_key {full * 1e6:.1f} µs/token ({full / base:.2f}x fold)"
+    )
+    mention_speed(args.corpus)
+
+
+def mention_speed(corpus: Path) -> None:
+    """Matching the fixture's entities in every BBC article, against a plain \\w+ split (warm caches)."""
+    from articles.names.mentions import Matcher
+
+    entries = json.loads((REPO / "fixtures" / "entities.json").read_text(encoding="utf-8"))["entities"]
+    names = [(i, n) for i, e in enumerate(entries) for n in [e["name"], *(v["text"] for v in e["variants"])]]
+    matcher = Matcher(names)
+    texts = bbc_texts(corpus)
+    for text in texts:  # warm the key caches, as a running archive's are
+        matcher.count(text)
+    start = time.process_time()
+    for text in texts:
+        re.findall(r"\w+", text)
+    split = (time.process_time() - start) / len(texts)
+    start = time.process_time()
+    found = sum(len(matcher.count(text)) for text in texts)
+    match = (time.process_time() - start) / len(texts)
+    one = Matcher([(0, entries[0]["name"]), *((0, v["text"]) for v in entries[0]["variants"])])
+    start = time.process_time()
+    for text in texts:
+        one.could_mention(text, one.first_keys)
+    scan = (time.process_time() - start) / len(texts)
+    print(
+        f"mentions ({len(entries)} entities, {len(names)} names; {len(texts):,} BBC articles, {found:,} "
+        f"article-entity pairs found): {match * 1e3:.2f} ms/article CPU ({match / split:.1f}x a \\w+ split of "
+        f"the same text); the scan after an entity edit: {scan * 1e3:.2f} ms/article ({scan / split:.1f}x the "
+        f"split), about {scan * 10_000:.0f} s of CPU at 10,000 articles"
     )
 
 

@@ -161,7 +161,7 @@ class Matcher:
 
     def could_mention(self, text: str, keys: set[str]) -> bool:
         """Whether the text holds any of these first keys (a cheap test before `count`)."""
-        return any(spelling_key(m.group()) in keys for m in TOKEN.finditer(text))
+        return any(spelling_key(word) in keys for word in set(TOKEN.findall(text)))
 
 
 def article_text(article) -> str:
