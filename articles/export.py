@@ -1,8 +1,7 @@
-"""One record per article: what researchers take away (export command) and what the API returns."""
+"""One record per article: what researchers take away (exports) and what the API returns."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -16,6 +15,8 @@ FIELDS = [
     "credits",
     "published",
     "date_precision",
+    "published_at",
+    "published_time_zone",
     "date_note",
     "stance",
     "stance_rationale",
@@ -24,6 +25,7 @@ FIELDS = [
     "tags",
     "word_count",
     "body",
+    "block_kinds",
     "references",
     "source_file",
     "sha256",
@@ -42,6 +44,8 @@ def article_record(article: Article) -> dict:
         "credits": [{"name": c.person.name, "role": c.role} for c in article.credits.all()],
         "published": article.published_iso,
         "date_precision": article.date_precision,
+        "published_at": article.published_at,
+        "published_time_zone": article.published_time_zone or None,
         "date_note": article.date_note,
         "stance": article.stance.name if article.stance_id else None,
         "stance_rationale": article.stance_rationale,
@@ -50,6 +54,7 @@ def article_record(article: Article) -> dict:
         "tags": article.tag_names,
         "word_count": article.word_count,
         "body": article.body,
+        "block_kinds": [kind for kind, _ in article.blocks],
         "references": article.references,
         "source_file": article.source_file,
         "sha256": article.sha256,
@@ -68,20 +73,11 @@ def write_jsonl(out, articles) -> None:
         out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
 
 
-def write_csv(out, articles) -> None:
-    """Lists are joined with "; " (authors, tags) or serialised as JSON (credits, references)."""
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for article in articles:
-        row = article_record(article)
-        row["authors"] = "; ".join(row["authors"])
-        row["tags"] = "; ".join(row["tags"])
-        for key in ("credits", "references", "field_sources"):
-            row[key] = json.dumps(row[key], ensure_ascii=False)
-        writer.writerow(row)
-
-
-def export_string(fmt: str, articles=None) -> str:
+def export_string(fmt: str = "jsonl", articles=None) -> str:
+    """Every article as JSON Lines, straight from the database (a fingerprint of its state, for tests and
+    backups). Result sets, in every format, are written by result_export.py."""
+    if fmt != "jsonl":
+        raise ValueError("export_string writes JSON Lines; see result_export.py for other formats")
     buffer = io.StringIO()
-    (write_jsonl if fmt == "jsonl" else write_csv)(buffer, export_queryset() if articles is None else articles)
+    write_jsonl(buffer, export_queryset() if articles is None else articles)
     return buffer.getvalue()

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from articles import api, views
+from articles import api, export_views, views
+from articles.citations import views as citations
 from articles.names import views as names
 
 app_name = "articles"
@@ -9,12 +10,17 @@ urlpatterns = [
     path("", views.browse, name="browse"),  # /
     path("search/", views.search, name="search"),  # /search/?q=tokayev&outlet=Al+Jazeera
     path("search/help/", views.search_help, name="search_help"),
+    path("search/export", export_views.search_export, name="search_export"),  # ?format=csv&q=...
     path("articles/<int:pk>/", views.detail, name="detail"),  # /articles/3/
     path("articles/<int:pk>/raw/", views.raw, name="raw"),  # /articles/3/raw/ (plain text, verbatim)
+    path("articles/<int:pk>/cite.<str:ext>", citations.cite, name="cite"),  # /articles/3/cite.ris
+    path("unapi", citations.unapi, name="unapi"),
     path("outlets/", views.outlets, name="outlets"),
     path("outlets/<slug:slug>/", views.outlet, name="outlet"),  # /outlets/al-jazeera/
-    path("authors/", views.authors, name="authors"),
-    path("authors/<slug:slug>/", views.author, name="author"),  # /authors/sofia-hriniova/
+    path("people/", views.people, name="people"),
+    path("people/<slug:slug>/", views.person, name="person"),  # /people/victria-batarchuk/ (every role)
+    path("authors/", views.author_redirect, name="authors"),  # the people pages' first address
+    path("authors/<slug:slug>/", views.author_redirect, name="author"),
     path("stances/", views.stances, name="stances"),
     path("stances/<slug:slug>/", views.stance, name="stance"),
     path("dates/", views.dates, name="dates"),
@@ -23,6 +29,7 @@ urlpatterns = [
     path("entities/", names.entities, name="entities"),
     path("entities/<slug:slug>/", names.entity, name="entity"),  # /entities/kassym-jomart-tokayev/
     path("api/search", api.search, name="api_search"),
+    path("api/search/export", export_views.api_search_export, name="api_search_export"),
     path("api/articles/<int:pk>", api.article, name="api_article"),
     path("api/entities", names.api_entities, name="api_entities"),
     path("api/entities/<slug:slug>", names.api_entity, name="api_entity"),
