@@ -330,3 +330,7 @@ class StanceCategoryAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+
+
+# The entity (alias) table: articles/names/admin.py
+from articles.names import admin as names_admin  # noqa: E402, F401

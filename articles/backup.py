@@ -4,9 +4,10 @@ The backup is a zip holding two members:
 - `manifest.json`: format and version, when and from what it was made, row counts per model, the SHA-256
   of every article's original bytes (by article id) and the SHA-256 of `data.jsonl`;
 - `data.jsonl`: every row of the archive's models in Django's JSON Lines serialization, parents first:
-  stance categories, outlets, people, tags, articles (all fields: original bytes base64-encoded, field
-  provenance, ingest and update timestamps, tag links), credits. Primary keys are kept, so article URLs
-  survive a restore.
+  stance categories, outlets, people, tags, the entity (alias) table and its variants, articles (all
+  fields: original bytes base64-encoded, field provenance, ingest and update timestamps, tag links),
+  credits. Primary keys are kept, so article URLs survive a restore. Mentions are not backed up: they
+  are computed from the articles and the entity table, and recomputed by the restore.
 
 Restoring checks the manifest, the data file's checksum, the row counts and every original's SHA-256
 (against both the manifest and the article's own `sha256`), all inside one transaction: a damaged backup
@@ -34,14 +35,14 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from articles.models import Article, Credit, Person, Source, StanceCategory, Tag
+from articles.models import Article, Credit, Entity, EntityVariant, Person, Source, StanceCategory, Tag
 
 FORMAT = "kzarchive-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 DATA = "data.jsonl"
 # Parents before children, so every foreign key points at a row already restored.
-MODELS = [StanceCategory, Source, Person, Tag, Article, Credit]
+MODELS = [StanceCategory, Source, Person, Tag, Entity, EntityVariant, Article, Credit]
 CHUNK = 200
 
 
@@ -182,6 +183,9 @@ def restore_backup(path: Path | str, *, replace: bool = False, rebuild_index: bo
                     _wipe()
                 _load(zf, manifest)
                 _reset_sequences()
+                from articles.names.mentions import refresh_all
+
+                refresh_all()
         finally:
             signal_processor.setup()
     if rebuild_index:
@@ -222,7 +226,9 @@ def _load(zf: zipfile.ZipFile, manifest: dict) -> dict:
     if digest.hexdigest() != manifest.get("data_sha256"):
         raise BackupError(f"{DATA} does not match its SHA-256 in the manifest: the backup is damaged")
     counts = {label(m): counts[label(m)] for m in MODELS}
-    if counts != manifest.get("counts"):
+    # Backups made before a model was part of the archive (the entity table) list no count for it.
+    expected = {label(m): (manifest.get("counts") or {}).get(label(m), 0) for m in MODELS}
+    if counts != expected or not manifest.get("counts"):
         raise BackupError(f"row counts {counts} differ from the manifest's {manifest.get('counts')}")
     if seen_articles != set(expected_originals):
         raise BackupError("the manifest's list of originals does not match the articles in the backup")

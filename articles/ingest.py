@@ -127,6 +127,10 @@ class Curated:
                     description=src.get("description", ""),
                     notes=src.get("notes", ""),
                 )
+        # The entity (alias) table from fixtures/entities.json, applied the same way.
+        from articles.names.catalog import load_entities
+
+        load_entities()
 
     def aliases(self) -> dict[str, str]:
         return {alias.casefold(): s["name"] for s in self.sources for alias in [s["name"], *s.get("aliases", [])]}

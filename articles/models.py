@@ -335,3 +335,7 @@ def unique_slug(model: type[models.Model], text: str) -> str:
     while model.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+# The entity (alias) table and mentions live in articles/names/ but belong to this app.
+from articles.names.models import ArticleMention, Entity, EntityVariant  # noqa: E402, F401

@@ -2,6 +2,7 @@ from django.urls import path
 
 from articles import api, export_views, views
 from articles.citations import views as citations
+from articles.names import views as names
 
 app_name = "articles"
 
@@ -25,7 +26,11 @@ urlpatterns = [
     path("dates/", views.dates, name="dates"),
     path("dates/<int:year>/", views.dates_year, name="dates_year"),  # /dates/2022/
     path("dates/<int:year>/<int:month>/", views.dates_month, name="dates_month"),  # /dates/2022/1/
+    path("entities/", names.entities, name="entities"),
+    path("entities/<slug:slug>/", names.entity, name="entity"),  # /entities/kassym-jomart-tokayev/
     path("api/search", api.search, name="api_search"),
     path("api/search/export", export_views.api_search_export, name="api_search_export"),
     path("api/articles/<int:pk>", api.article, name="api_article"),
+    path("api/entities", names.api_entities, name="api_entities"),
+    path("api/entities/<slug:slug>", names.api_entity, name="api_entity"),
 ]

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from articles.forms import BadParameter, parse_params
 from articles.highlight import query_plan
 from articles.models import UNKNOWN_VALUE, Article, Credit, Person, Source, StanceCategory
+from articles.names.directory import article_mentions
 from articles.rendering import render_body
 from articles.search import FACETS, SearchParams, SearchResults, more_like_this, normalize_query, search_articles
 
@@ -193,6 +194,7 @@ def detail(request, pk: int):
         "unknown_urls": {"outlet": unknown_url("outlet"), "author": unknown_url("author")},
         "q": q,
         "related": more_like_this(article),
+        "mentions": article_mentions(article),
         "back_url": back
         if _is_local(request, back)
         else (reverse("articles:search") + "?" + urlencode({"q": q}) if q else None),

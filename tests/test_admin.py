@@ -18,9 +18,9 @@ def curator(transactional_db):
     return client
 
 
-def change_form_data(client, article):
-    """The admin change form's current values, as a browser would post them back."""
-    response = client.get(f"/admin/articles/article/{article.pk}/change/")
+def change_form_data(client, article, url: str | None = None):
+    """The admin change form's current values, as a browser would post them back (an article's, or `url`'s)."""
+    response = client.get(url or f"/admin/articles/article/{article.pk}/change/")
     form = response.context["adminform"].form
     data = {}
     for name in form.fields:

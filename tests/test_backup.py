@@ -18,7 +18,7 @@ from haystack.query import SearchQuerySet
 
 from articles.backup import DATA, MANIFEST, BackupError, restore_backup, write_backup
 from articles.export import export_string
-from articles.models import Article, Credit, Person, Source, StanceCategory, Tag
+from articles.models import Article, Credit, Entity, EntityVariant, Person, Source, StanceCategory, Tag
 from tests.test_concurrency import fresh_archive  # noqa: F401  (fixture)
 
 QUERIES = ["protest", "Kazakhstan", "author:Kurmanov", "Tokayev OR Nazarbayev", "russia*"]
@@ -34,6 +34,9 @@ out = {"export": export_string("jsonl"), "search": {}}
 for q in json.loads(sys.argv[1]):
     out["search"][q] = [int(r.pk) for r in SearchQuerySet().auto_query(q)[:1000]]
 out["check"] = check_index().lines()
+from articles.names.models import ArticleMention, Entity
+out["names"] = sorted([e.name, e.origin, sorted(e.names())] for e in Entity.objects.all())
+out["mentions"] = sorted(ArticleMention.objects.values_list("article_id", "entity__name", "count"))
 a = Article.objects.create(title="After", body="b", source_file="after.txt", raw_bytes=b"", sha256="0")
 a.tags.add(Tag.objects.create(name="brand new tag"))
 out["new_pk"] = a.pk
@@ -53,6 +56,12 @@ def backed_up(seeded_committed, tmp_path):
     article.title = "Curator's title — «кавычки»"
     article.field_sources = {**article.field_sources, "title": "curator"}
     article.save()
+    # A curator's entity, and a variant that changes what an article mentions (seed 002's "KGB").
+    from articles.names.models import Entity, EntityVariant
+
+    knb = Entity.objects.get(name="National Security Committee of Kazakhstan")
+    EntityVariant.objects.create(entity=knb, text="KGB")
+    Entity.objects.filter(pk=knb.pk).update(origin="curator")
     path = tmp_path / "archive-backup.zip"
     call_command("backup_archive", str(path), stdout=io.StringIO())
     return path
@@ -68,6 +77,15 @@ def test_round_trip_into_a_fresh_database(backed_up, fresh_archive):  # noqa: F8
     after = json.loads(fresh_archive.python(AFTER_RESTORE, json.dumps(QUERIES)))
     assert after["export"] == expected_export
     assert after["search"] == expected_search
+    from articles.names.models import ArticleMention, Entity
+
+    assert after["names"] == [
+        list(x) for x in sorted([e.name, e.origin, sorted(e.names())] for e in Entity.objects.all())
+    ]
+    assert after["mentions"] == [
+        list(m) for m in sorted(ArticleMention.objects.values_list("article_id", "entity__name", "count"))
+    ]
+    assert ["National Security Committee of Kazakhstan", "curator"] in [n[:2] for n in after["names"]]
     assert "missing: 0, stale: 0, orphaned: 0" in after["check"]
     # New rows after a restore get new ids (PostgreSQL sequences were moved past the restored ones).
     assert after["new_pk"] > max(json.loads(line)["id"] for line in expected_export.splitlines())
@@ -90,6 +108,8 @@ def test_manifest_lists_counts_and_checksums(backed_up):
         "articles.source": Source.objects.count(),
         "articles.person": Person.objects.count(),
         "articles.tag": Tag.objects.count(),
+        "articles.entity": Entity.objects.count(),
+        "articles.entityvariant": EntityVariant.objects.count(),
         "articles.article": 5,
         "articles.credit": Credit.objects.count(),
     }
@@ -147,3 +167,23 @@ def test_backup_of_an_empty_archive_round_trips(db, search_backend, tmp_path):
     assert set(manifest["counts"].values()) == {0}
     restore_backup(tmp_path / "empty.zip")
     assert not Article.objects.exists()
+
+
+def test_backup_made_before_the_entity_table_still_restores(backed_up, tmp_path):
+    """A backup without entity rows (made before they were archived) restores; mentions are recomputed."""
+    from articles.names.models import ArticleMention
+
+    with zipfile.ZipFile(backed_up) as zf:
+        manifest = json.loads(zf.read(MANIFEST))
+        lines = [line for line in zf.read(DATA).decode().splitlines(keepends=True) if '"articles.entity' not in line]
+    data = "".join(lines).encode()
+    for key in ("articles.entity", "articles.entityvariant"):
+        del manifest["counts"][key]
+    manifest["data_sha256"] = hashlib.sha256(data).hexdigest()
+    old = tmp_path / "old.zip"
+    with zipfile.ZipFile(old, "w") as zf:
+        zf.writestr(MANIFEST, json.dumps(manifest))
+        zf.writestr(DATA, data)
+    restore_backup(old, replace=True, rebuild_index=False)
+    assert Entity.objects.count() == 0 and ArticleMention.objects.count() == 0
+    assert Article.objects.count() == 5
