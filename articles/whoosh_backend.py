@@ -192,13 +192,32 @@ class FoldStopFilter(StopFilter):
                 yield t
 
 
+class WordTokenizer(RegexTokenizer):
+    """Words (`\\w+`) in indexed text; in queries, words with the wildcards `*` and `?` kept in them.
+
+    One pattern for both made a question mark after a word part of it in the index: "Tokayev?" was
+    indexed as "tokayev?", so a search for Tokayev missed it and the highlighter could not mark it.
+    """
+
+    WILDCARD_WORDS = r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+"
+
+    def __init__(self):
+        super().__init__(r"\w+")
+        self.query_tokenizer = RegexTokenizer(self.WILDCARD_WORDS)
+
+    def __call__(self, value, mode="", **kwargs):
+        if mode == "query":
+            return self.query_tokenizer(value, mode=mode, **kwargs)
+        return super().__call__(value, mode=mode, **kwargs)
+
+
 def archive_analyzer():
     """Tokenize, lower-case, fold accents, drop English stop words, stem (English).
 
-    Same tokens as RegexTokenizer | LowercaseFilter | CharsetFilter(accent_map) | StopFilter |
+    Same tokens as WordTokenizer | LowercaseFilter | CharsetFilter(accent_map) | StopFilter |
     WildcardSafeStemFilter (tests/test_backend.py checks), with the three middle steps fused.
     """
-    return RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+") | FoldStopFilter() | WildcardSafeStemFilter()
+    return WordTokenizer() | FoldStopFilter() | WildcardSafeStemFilter()
 
 
 def is_facet_field(field_class) -> bool:

@@ -349,18 +349,21 @@ def test_analyzer_tokens_unchanged():
     from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StopFilter
     from whoosh.support.charset import accent_map
 
-    old = (
-        RegexTokenizer(r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+")
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter()
-        | _OldWildcardSafeStemFilter()
-    )
+    def old(pattern):
+        return (
+            RegexTokenizer(pattern)
+            | LowercaseFilter()
+            | CharsetFilter(accent_map)
+            | StopFilter()
+            | _OldWildcardSafeStemFilter()
+        )
+
     new = archive_analyzer()
     text = (SAMPLE.parent / "text" / "bbc-business-001.txt").read_text(encoding="utf-8")
     text += " Akordá protesting protest* minist?r the running ran runs Tokayev's ?ast"
-    for mode in ("index", "query"):
-        a = [(t.text, t.startchar, t.endchar) for t in old(text, chars=True, mode=mode)]
+    # Queries keep wildcards in words; indexed text is words only (a "?" after a word is not part of it).
+    for mode, pattern in (("index", r"\w+"), ("query", r"\w+(?:[\*\?]\w*)*[\*\?]?|[\*\?]\w+")):
+        a = [(t.text, t.startchar, t.endchar) for t in old(pattern)(text, chars=True, mode=mode)]
         b = [(t.text, t.startchar, t.endchar) for t in new(text, chars=True, mode=mode)]
         assert a == b
 
