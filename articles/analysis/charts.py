@@ -15,6 +15,7 @@ PLOT_LEFT = 48  # room for the y axis labels
 PLOT_TOP = 10
 PLOT_BOTTOM = 34  # room for the x labels
 MAX_X_LABELS = 12
+MAX_SLOT = 80  # a column is at most this wide, so a single period is not drawn as a slab
 
 
 @dataclass
@@ -61,16 +62,18 @@ class ColumnChart:
         return self.baseline + 16
 
 
-def nice_max(value: float) -> float:
-    """A round axis maximum at or above value (1, 2, 2.5, 5 × 10^k)."""
+def nice_ticks(value: float, percent: bool = False) -> list[float]:
+    """Axis ticks from 0 to a round maximum at or above value, at most five steps of 1, 2 or 5 × 10^k
+    (whole numbers for counts: an axis of articles has no 2.5)."""
     if value <= 0:
-        return 1.0
-    exponent = math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        candidate = step * 10**exponent
-        if candidate >= value:
-            return candidate
-    return 10 ** (exponent + 1)
+        return [0.0, 1.0]
+    raw = value / 4
+    exponent = math.floor(math.log10(raw))
+    step = next(m * 10**exponent for m in (1, 2, 5, 10) if m * 10**exponent >= raw)
+    if not percent:
+        step = max(1, round(step)) if step >= 1 else 1
+    n = math.ceil(value / step - 1e-9)
+    return [k * step for k in range(n + 1)]
 
 
 def _format(value: float, percent: bool) -> str:
@@ -90,10 +93,11 @@ def column_chart(
 ) -> ColumnChart:
     """Vertical columns, one per (label, value) in order; None is drawn as no column (not as zero)."""
     plot_height = height - PLOT_TOP - PLOT_BOTTOM
-    top = nice_max(y_max if y_max is not None else max((v or 0 for _, v in points), default=0))
+    ticks = nice_ticks(y_max if y_max is not None else max((v or 0 for _, v in points), default=0), percent)
+    top = ticks[-1]
     chart = ColumnChart(title, description, WIDTH, height, baseline=PLOT_TOP + plot_height)
     n = max(1, len(points))
-    slot = (WIDTH - PLOT_LEFT) / n
+    slot = min((WIDTH - PLOT_LEFT) / n, MAX_SLOT)
     gap = min(2.0, slot * 0.2)
     for i, (label, value) in enumerate(points):
         x = PLOT_LEFT + i * slot
@@ -110,10 +114,11 @@ def column_chart(
                 _format(value, percent),
             )
         )
-    for k in range(5):
-        value = top * k / 4
-        chart.ticks.append(Tick(round(chart.baseline - plot_height * k / 4, 2), _format(value, percent)))
-    every = max(1, math.ceil(n / MAX_X_LABELS))
+    for value in ticks:
+        chart.ticks.append(Tick(round(chart.baseline - plot_height * value / top, 2), _format(value, percent)))
+    # As many x labels as fit without overlapping (about 7 px a character at 11 px).
+    widest = max((len(label) for label, _ in points), default=1) * 7 + 8
+    every = max(1, math.ceil(widest / slot), math.ceil(n / MAX_X_LABELS))
     for i, (label, _) in enumerate(points):
         if i % every == 0:
             chart.x_labels.append(XLabel(round(PLOT_LEFT + (i + 0.5) * slot, 2), label))
@@ -149,7 +154,7 @@ def diverging_chart(rows: list[tuple[str, float]], *, title: str, description: s
     height = max(row_height * len(rows) + 10, 40)
     half = (WIDTH - 2 * 110) / 2  # 110 px each side for the words
     middle = WIDTH / 2
-    top = nice_max(max((abs(v) for _, v in rows), default=0))
+    top = max((abs(v) for _, v in rows), default=0) or 1.0
     chart = DivergingChart(title, description, WIDTH, height, middle, row_height=row_height)
     for i, (label, value) in enumerate(rows):
         w = half * abs(value) / top if top else 0

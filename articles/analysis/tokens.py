@@ -35,7 +35,7 @@ FUNCTION_WORDS = frozenset(
     ourselves out over own per same she should so some such than that the their theirs them themselves
     then there these they this those through thus to too under until up upon very was we were what when
     where whether which while who whom whose why will with would yet you your yours yourself yourselves
-    s t d ll m re ve
+    s t d ll m re ve aren couldn didn doesn don hadn hasn haven isn mustn shouldn wasn weren won wouldn
     """.split()
 )
 STOP_WORDS = frozenset(INDEX_STOP_WORDS) | FUNCTION_WORDS

@@ -13,8 +13,9 @@ from django.utils.safestring import mark_safe
 
 from articles.analysis import charts, tools
 from articles.analysis.api import concordance_link
+from articles.analysis.compare import describe
 from articles.analysis.concordance import SORTS as KWIC_SORTS
-from articles.analysis.params import search_part, with_prefix
+from articles.analysis.params import search_params, search_part, with_prefix
 from articles.analysis.trends import BYS, SPLITS, TooManyPeriods
 from articles.forms import BadParameter
 from articles.models import Source, StanceCategory
@@ -40,6 +41,10 @@ def tool_links(query: QueryDict, current: str = "") -> list[dict]:
 
 def _context(request, tool: str, title: str, **extra) -> dict:
     search = search_part(request.GET)
+    try:
+        searched = describe(search_params(request.GET)) if tool != "compare" else ""
+    except BadParameter:
+        searched = ""
     api = reverse(f"articles:api_analysis_{tool}")
     query = request.GET.urlencode()
     csv_query = request.GET.copy()
@@ -49,6 +54,7 @@ def _context(request, tool: str, title: str, **extra) -> dict:
         "title": title,
         "tool": tool,
         "tools": tool_links(request.GET if tool != "compare" else QueryDict(), tool),
+        "searched": searched,
         "search_url": reverse("articles:search") + ("?" + search.urlencode() if search else ""),
         "json_url": api + ("?" + query if query else ""),
         "csv_url": api + "?" + csv_query.urlencode(),
