@@ -37,6 +37,7 @@ MAX_RANGE_DAYS = 31
 ANAPHORA_PARAGRAPHS = 2  # "that day" refers back at most this many paragraphs
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_SET = frozenset(WEEKDAYS)
 MONTH_KEYS = (
     "january",
     "february",
@@ -83,13 +84,16 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’)\]]*(?:\[\d+\])*\s+(?=[\"“‘(\[A-ZÀ-ÖØ-ÞА-ЯЁ0-9\-–—•])|\n+")
 
 
+_WORD_BEFORE = re.compile(r"(\w+)\W*$")
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: split at . ! ? before a capital, digit, quote or bullet, and at line
     breaks; not after an initial ("N. Nazarbayev", "i. e.") or a common abbreviation."""
     out, start = [], 0
     for m in _BOUNDARY.finditer(text):
         if "\n" not in m.group():  # a line break always ends a sentence
-            before = re.search(r"(\w+)\W*$", text[start : m.start() + 1])
+            before = _WORD_BEFORE.search(text, max(start, m.start() - 40), m.start() + 1)
             word = before.group(1) if before else ""
             if (len(word) == 1 and word.isalpha()) or word.lower() in _ABBREVIATIONS:
                 continue
@@ -132,6 +136,11 @@ def _month_names(language: str) -> dict[str, int]:
 
 
 @functools.lru_cache(maxsize=16)
+def _month_words(language: str) -> frozenset[str]:
+    return frozenset(_month_names(language))
+
+
+@functools.lru_cache(maxsize=16)
 def _patterns(language: str) -> dict[str, re.Pattern]:
     names = sorted(_month_names(language), key=len, reverse=True)
     month = r"(?:" + "|".join(re.escape(n) for n in names) + r")\.?"
@@ -143,30 +152,33 @@ def _patterns(language: str) -> dict[str, re.Pattern]:
         r"(?:the\s+)?(?:(?:early|late)\s+)?(?:morning|afternoon|evening|night|early\s+hours|small\s+hours)\s+of\s+"
     )
     prep = r"(?:(?:on|from|since|until|till|by|between|before|after|through|starting|beginning)\s+)?"
-    lead = rf"(?P<lead>{qual}|{prep})"
     flags = re.IGNORECASE
     return {
+        # What may stand just before a date and belongs to its expression ("on the evening of", "from"):
+        # searched in the few characters before a match, not with it (a leading optional group made
+        # every pattern try it at every word of every sentence).
+        "lead": re.compile(rf"\b(?:{qual}|{prep})\Z", flags),
         # January 3-4 / January 30 - February 2 / from January 6 to 10 (, 2022)
         "range_md": re.compile(
-            rf"\b{lead}(?P<m1>{month})\s+(?P<d1>{day}){dash}(?:(?P<m2>{month})\s+)?(?P<d2>{day})(?:,?\s*(?P<y>{year}))?",
+            rf"\b(?P<m1>{month})\s+(?P<d1>{day}){dash}(?:(?P<m2>{month})\s+)?(?P<d2>{day})(?:,?\s*(?P<y>{year}))?",
             flags,
         ),
         # 3-4 January / from 6 to 10 January (2022) / 30 December - 2 January
         "range_dm": re.compile(
-            rf"\b{lead}(?P<d1>{day})(?:\s+(?:of\s+)?(?P<m1>{month}))?{dash}(?P<d2>{day})\s+(?:of\s+)?(?P<m2>{month})(?:,?\s*(?P<y>{year}))?",
+            rf"\b(?P<d1>{day})(?:\s+(?:of\s+)?(?P<m1>{month}))?{dash}(?P<d2>{day})\s+(?:of\s+)?(?P<m2>{month})(?:,?\s*(?P<y>{year}))?",
             flags,
         ),
         # January 5 / Jan. 5th, 2022
-        "md": re.compile(rf"\b{lead}(?P<m1>{month})\s+(?P<d1>{day})(?:,?\s*(?P<y>{year}))?", flags),
+        "md": re.compile(rf"\b(?P<m1>{month})\s+(?P<d1>{day})(?:,?\s*(?P<y>{year}))?", flags),
         # 5 January / 5th of January 2022
-        "dm": re.compile(rf"\b{lead}(?P<d1>{day})\s+(?:of\s+)?(?P<m1>{month})(?:,?\s*(?P<y>{year}))?", flags),
+        "dm": re.compile(rf"\b(?P<d1>{day})\s+(?:of\s+)?(?P<m1>{month})(?:,?\s*(?P<y>{year}))?", flags),
         # 05.01.2022 (day first) and 2022-01-05
         "numeric": re.compile(
             rf"\b{prep}(?:(?P<d1>[0-3]?\d)\.(?P<m1>[01]?\d)\.(?P<y>{year})|(?P<iy>{year})-(?P<im>[01]\d)-(?P<id>[0-3]\d))\b",
             flags,
         ),
         "weekday": re.compile(
-            rf"\b{lead}(?:(?P<mod>last|next|this|past|coming)\s+)?(?P<w>{'|'.join(WEEKDAYS)})\b(?!s)", flags
+            rf"\b(?:(?P<mod>last|next|this|past|coming)\s+)?(?P<w>{'|'.join(WEEKDAYS)})\b(?!s)", flags
         ),
         "relative": re.compile(
             r"\b(?P<rel>the\s+day\s+before\s+yesterday|yesterday|tomorrow|tonight|today"
@@ -181,6 +193,31 @@ def _patterns(language: str) -> dict[str, re.Pattern]:
     }
 
 
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"\w+")
+_NUMERIC_DATE = re.compile(r"\d\d?\.\d\d?\.\d{4}|\d{4}-\d\d-\d\d")
+_RELATIVE_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight"})
+_PARTS_OF_DAY = frozenset({"morning", "afternoon", "evening"})
+
+
+def _triggers(sentence: str, months: frozenset[str]) -> set[str]:
+    """The kinds of pattern worth running on a sentence, from a cheap look at its words: most sentences
+    name no month, weekday or relative day, and the full patterns are slow to run on every word."""
+    words = set(_WORD.findall(sentence.lower()))
+    kinds = set()
+    if words & months and _DIGIT.search(sentence):
+        kinds |= {"range_md", "range_dm", "md", "dm"}
+    if _NUMERIC_DATE.search(sentence):
+        kinds.add("numeric")
+    if words & _WEEKDAY_SET:
+        kinds.add("weekday")
+    if words & _RELATIVE_WORDS or ("this" in words and words & _PARTS_OF_DAY):
+        kinds.add("relative")
+    if "day" in words:
+        kinds.add("reference")
+    return kinds
+
+
 _YEAR_IN_TEXT = re.compile(r"(?<![\d.])(1[6-9]\d\d|20\d\d)(?!\d)")
 _ORDER = ("range_md", "range_dm", "numeric", "md", "dm", "weekday", "relative", "reference")
 
@@ -189,11 +226,12 @@ _ORDER = ("range_md", "range_dm", "numeric", "md", "dm", "weekday", "relative", 
 class _Found:
     kind: str
     match: re.Match
-    start: int = -1  # where the expression starts when a weekday before it joins it
+    start: int  # where the expression starts: its preposition or qualifier, or a weekday joined to it
+    lead: str = ""
 
-    def __post_init__(self):
-        if self.start < 0:
-            self.start = self.match.start()
+
+_LEAD_KINDS = frozenset({"range_md", "range_dm", "md", "dm", "weekday"})
+_LEAD_WINDOW = 48  # characters searched before a match for its preposition or qualifier
 
 
 def _candidates(sentence: str, language: str) -> list[_Found]:
@@ -201,23 +239,27 @@ def _candidates(sentence: str, language: str) -> list[_Found]:
     taken: list[tuple[int, int]] = []
     found: list[_Found] = []
     patterns = _patterns(language)
+    kinds = _triggers(sentence, _month_words(language))
     for kind in _ORDER:
+        if kind not in kinds:
+            continue
         for m in patterns[kind].finditer(sentence):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            start, lead = m.start(), ""
+            if kind in _LEAD_KINDS:
+                before = patterns["lead"].search(sentence, max(0, m.start() - _LEAD_WINDOW), m.start())
+                if before is not None and not any(before.start() < e and s < m.start() for s, e in taken):
+                    start, lead = before.start(), before.group()
+            if any(start < e and s < m.end() for s, e in taken):
                 continue
             if not _month_case_ok(m, language):
                 continue
             if kind == "relative" and not _relative_ok(sentence, m):
                 continue
-            if (
-                kind.startswith("range")
-                and m.group("conn").lower() == "and"
-                and "between" not in m.group("lead").lower()
-            ):
+            if kind.startswith("range") and m.group("conn").lower() == "and" and "between" not in lead.lower():
                 continue  # "January 5 and 6 people": only "between ... and ..." is a range
-            taken.append((m.start(), m.end()))
-            found.append(_Found(kind, m))
-    found.sort(key=lambda f: f.match.start())
+            taken.append((start, m.end()))
+            found.append(_Found(kind, m, start, lead))
+    found.sort(key=lambda f: f.start)
     return _absorb_weekdays(sentence, found)
 
 
