@@ -158,17 +158,21 @@ def _predicted(seeded) -> list[dict]:
     ]
 
 
+def score(predicted: list[dict], gold: list[dict]) -> tuple[float, float, list[dict]]:
+    """(precision, recall, predictions the list does not support); also used by benchmarks/timeline_accuracy.py."""
+    true_positives = [p for p in predicted if any(_matches(g, p) for g in gold)]
+    found = [g for g in gold if any(_matches(g, p) for p in predicted)]
+    precision = len(true_positives) / len(predicted) if predicted else 0.0
+    return precision, len(found) / len(gold), [p for p in predicted if p not in true_positives]
+
+
 def test_timeline_of_the_seeds_against_the_hand_made_list(seeded):
     gold = GOLD["mentions"]
     predicted = _predicted(seeded)
-    true_positives = [p for p in predicted if any(_matches(g, p) for g in gold)]
-    found = [g for g in gold if any(_matches(g, p) for p in predicted)]
-    precision = len(true_positives) / len(predicted)
-    recall = len(found) / len(gold)
+    precision, recall, unsupported = score(predicted, gold)
     # Stated in README ("Timeline"): precision 1.00, recall 1.00 on 28 hand-listed mentions.
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
     # No mention on a day its text does not support: every predicted mention is in the list.
-    unsupported = [p for p in predicted if p not in true_positives]
     assert unsupported == []
     assert (len(gold), round(precision, 2), round(recall, 2)) == (28, 1.0, 1.0)
 
