@@ -6,8 +6,8 @@
 
 The baseline is what a first try would do: `search_dates(body, settings={"RELATIVE_BASE": the last day
 of the article's known span, "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"]})`, each
-date it returns placed in the sentence where its text occurs (ranges as dateparser reads them). No database: bodies come from the
-text extractor, dates from the list's header, exactly as ingest stores them.
+date it returns placed in the sentence where its text occurs (ranges as dateparser reads them). No
+database: bodies come from the text extractor, dates from the list's header, as ingest stores them.
 """
 
 from __future__ import annotations
