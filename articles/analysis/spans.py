@@ -6,15 +6,31 @@ nothing else here changes. Until then it marks what the highlighter marks today:
 analysed form (lower-cased, accent-folded, stemmed) is one of the query's terms as the engine expands
 them (prefixes, fuzzy terms), without the terms under NOT. A phrase is matched word by word, not as a
 phrase, until the switch.
+
+The words are the highlighter's (tests/test_analysis_spans.py checks the spans are identical), found
+faster: the index analyzer runs once per distinct word form rather than over every body, which made a
+concordance of a common word at 10,000 articles take 13 s instead of about one.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from articles.highlight import _tokens, query_terms
+from articles.analysis.tokens import WORD_RE
+from articles.highlight import query_terms
+from articles.whoosh_backend import archive_analyzer
 
 Span = tuple[int, int]
+_analyzer = archive_analyzer()
+
+
+@functools.lru_cache(maxsize=200_000)
+def indexed_term(word: str) -> str | None:
+    """The term the index holds for one word as written (None for a stop word)."""
+    for token in _analyzer(word, mode="index"):
+        return token.text
+    return None
 
 
 def query_matcher(query: str) -> Callable[[str], list[Span]]:
@@ -24,6 +40,6 @@ def query_matcher(query: str) -> Callable[[str], list[Span]]:
     def spans(text: str) -> list[Span]:
         if not terms:
             return []
-        return [(start, end) for term, start, end in _tokens(text) if term in terms]
+        return [m.span() for m in WORD_RE.finditer(text) if indexed_term(m.group()) in terms]
 
     return spans
