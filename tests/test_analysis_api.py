@@ -144,3 +144,21 @@ def test_a_filter_that_matches_nothing_gives_empty_results_not_everything(client
     assert get_json(client, "/api/analysis/concordance?q=Tokayev&outlet=Nobody")["count"] == 0
     assert get_json(client, "/api/analysis/trends?outlet=Nobody")["rows"] == []
     assert get_json(client, "/api/analysis/timeline?outlet=Nobody")["days"] == []
+
+
+def test_csv_cells_that_would_run_as_formulas_are_quoted(client, seeded, django_capture_on_commit_callbacks):
+    from articles.models import Article
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Article.objects.create(
+            title="Formula",
+            body='=HYPERLINK("http://example.invalid","x") zqxformula on January 8.',
+            source_file="formula.txt",
+            published_date=__import__("datetime").date(2022, 1, 9),
+            date_precision="day",
+        )
+    header, rows, _ = get_csv(client, "/api/analysis/timeline?q=zqxformula&format=csv")
+    sentence = rows[0][header.index("sentence")]
+    assert sentence.startswith("'=HYPERLINK")  # the JSON keeps the text as written
+    assert get_json(client, "/api/analysis/timeline?q=zqxformula")["days"][0]["mentions"][0]["sentence"].startswith("=")
+    assert csv_value(-1.5) == "-1.5" and csv_value("-1.5") == "'-1.5" and csv_value("a=b") == "a=b"

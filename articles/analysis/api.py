@@ -1,7 +1,8 @@
 """JSON and CSV for the analysis tools: /api/analysis/{concordance,trends,compare,timeline}.
 
 Each tool's rows are built once (`*_rows`) and written either as JSON or, with `format=csv`, as CSV with
-the same columns in the same order. The concordance's JSON is paged; its CSV has every line. A partial
+the same columns in the same order (text that a spreadsheet would run as a formula gets a leading
+apostrophe). The concordance's JSON is paged; its CSV has every line. A partial
 result (the analysis limits were reached) says so: `truncated` and `notice` in JSON; in CSV an
 `X-Analysis-Notice` header and a file name ending in `-partial`.
 """
@@ -28,12 +29,21 @@ def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_value(value) -> str:
-    """How a JSON value is written in CSV: null is empty, true/false as in JSON, floats in full."""
+    """How a JSON value is written in CSV: null is empty, true/false as in JSON, numbers in full.
+
+    Text from articles is untrusted: a cell starting with = + - @ would run as a formula when the file
+    is opened in a spreadsheet, so such text gets a leading apostrophe (OWASP's advice). Numbers never do.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
