@@ -6,6 +6,8 @@ from django.core.paginator import InvalidPage
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from articles.citations.formats import FORMATS
+from articles.citations.views import citation_response
 from articles.export import article_record
 from articles.forms import BadParameter, parse_params
 from articles.models import Article
@@ -63,9 +65,15 @@ def search(request):
 
 @require_GET
 def article(request, pk: int):
+    """One article as JSON, or `?format=ris|bib|csl.json` as that citation format."""
+    fmt = request.GET.get("format")
+    if fmt and fmt not in FORMATS:
+        return _error(f"format must be one of {', '.join(FORMATS)}")
     obj = Article.objects.for_listing().defer("raw_bytes").filter(pk=pk).first()
     if obj is None:
         return _error(f"No article with id {pk}.", status=404)
+    if fmt:
+        return citation_response(request, obj, FORMATS[fmt], download=False)
     record = article_record(obj)
     record["permalink"] = request.build_absolute_uri(obj.get_absolute_url())
     return JsonResponse(record, json_dumps_params={"ensure_ascii": False})

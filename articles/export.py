@@ -1,8 +1,7 @@
-"""One record per article: what researchers take away (export command) and what the API returns."""
+"""One record per article: what researchers take away (exports) and what the API returns."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -68,20 +67,11 @@ def write_jsonl(out, articles) -> None:
         out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
 
 
-def write_csv(out, articles) -> None:
-    """Lists are joined with "; " (authors, tags) or serialised as JSON (credits, references)."""
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for article in articles:
-        row = article_record(article)
-        row["authors"] = "; ".join(row["authors"])
-        row["tags"] = "; ".join(row["tags"])
-        for key in ("credits", "references", "field_sources"):
-            row[key] = json.dumps(row[key], ensure_ascii=False)
-        writer.writerow(row)
-
-
-def export_string(fmt: str, articles=None) -> str:
+def export_string(fmt: str = "jsonl", articles=None) -> str:
+    """Every article as JSON Lines, straight from the database (a fingerprint of its state, for tests and
+    backups). Result sets, in every format, are written by result_export.py."""
+    if fmt != "jsonl":
+        raise ValueError("export_string writes JSON Lines; see result_export.py for other formats")
     buffer = io.StringIO()
-    (write_jsonl if fmt == "jsonl" else write_csv)(buffer, export_queryset() if articles is None else articles)
+    write_jsonl(buffer, export_queryset() if articles is None else articles)
     return buffer.getvalue()

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from articles import api, views
+from articles import api, export_views, views
 from articles.analysis import api as analysis_api
 from articles.analysis import views as analysis_views
+from articles.citations import views as citations
 
 app_name = "articles"
 
@@ -10,8 +11,11 @@ urlpatterns = [
     path("", views.browse, name="browse"),  # /
     path("search/", views.search, name="search"),  # /search/?q=tokayev&outlet=Al+Jazeera
     path("search/help/", views.search_help, name="search_help"),
+    path("search/export", export_views.search_export, name="search_export"),  # ?format=csv&q=...
     path("articles/<int:pk>/", views.detail, name="detail"),  # /articles/3/
     path("articles/<int:pk>/raw/", views.raw, name="raw"),  # /articles/3/raw/ (plain text, verbatim)
+    path("articles/<int:pk>/cite.<str:ext>", citations.cite, name="cite"),  # /articles/3/cite.ris
+    path("unapi", citations.unapi, name="unapi"),
     path("outlets/", views.outlets, name="outlets"),
     path("outlets/<slug:slug>/", views.outlet, name="outlet"),  # /outlets/al-jazeera/
     path("authors/", views.authors, name="authors"),
@@ -22,6 +26,7 @@ urlpatterns = [
     path("dates/<int:year>/", views.dates_year, name="dates_year"),  # /dates/2022/
     path("dates/<int:year>/<int:month>/", views.dates_month, name="dates_month"),  # /dates/2022/1/
     path("api/search", api.search, name="api_search"),
+    path("api/search/export", export_views.api_search_export, name="api_search_export"),
     path("api/articles/<int:pk>", api.article, name="api_article"),
     # Analysis of every match of a search (articles/analysis/): pages, and JSON (format=csv for CSV).
     path("analysis/concordance/", analysis_views.concordance, name="analysis_concordance"),

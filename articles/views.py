@@ -138,22 +138,9 @@ def detail(request, pk: int):
         "paragraphs": paragraphs,
         "q": q,
         "related": more_like_this(article),
-        "citation": citation(request, article),
         "back_url": reverse("articles:search") + "?" + urlencode({"q": q}) if q else None,
     }
     return render(request, "articles/detail.html", context)
-
-
-def citation(request, article: Article) -> str:
-    authors = "; ".join(article.author_names) or "Unknown author"
-    outlet = article.source.name if article.source_id else "Unknown outlet"
-    permalink = request.build_absolute_uri(article.get_absolute_url())
-    date = article.published_display if article.published_iso else "n.d."
-    parts = [f"{authors}. “{article.title}.” {outlet}, {date}."]
-    if article.url:
-        parts.append(f"{article.url}.")
-    parts.append(f"kzarchive: {permalink} (file {article.source_file}, SHA-256 {article.sha256[:12]}…).")
-    return " ".join(parts)
 
 
 def raw(request, pk: int):

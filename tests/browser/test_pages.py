@@ -275,7 +275,7 @@ def test_article_prints_without_navigation(site):
     assert page.locator(".back").is_hidden()
     assert page.locator(".body").is_visible()
     assert page.locator(".provenance").is_visible()
-    assert page.locator(".citation").is_visible()
+    assert page.locator(".cite .citation").first.is_visible()
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
 

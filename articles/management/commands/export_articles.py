@@ -1,16 +1,52 @@
-"""python manage.py export_articles --format jsonl|csv: one record per article on stdout."""
+"""python manage.py export_articles --format csv|jsonl|ris|bib|csl.json [--q … --outlet … …]: a result set on stdout.
 
-from django.core.management.base import BaseCommand
+The same code as /search/export (articles/result_export.py): every article the search matches, in its
+order, with the header that says how to reproduce it. Without a query or filters: every article, oldest
+first.
+"""
 
-from articles.export import export_queryset, write_csv, write_jsonl
+from django.core.management.base import BaseCommand, CommandError
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from articles.forms import BadParameter, parse_params
+from articles.result_export import EXPORT_FORMATS, ResultExport, export_header, query_of
+from articles.search import FACETS, SORTS, matching_ids
 
 
 class Command(BaseCommand):
-    help = "Write every article (metadata, body, provenance) to stdout as JSON Lines or CSV, oldest first."
+    help = "Write the articles a search matches (all of them) to stdout as CSV, JSON Lines, RIS, BibLaTeX or CSL-JSON."
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+        parser.add_argument("--format", choices=list(EXPORT_FORMATS), default="jsonl")
+        parser.add_argument("--q", default="", help="query, in the search box's language")
+        for name in FACETS:
+            parser.add_argument(f"--{name}", action="append", default=[], help=f"{name} filter (repeatable)")
+        parser.add_argument("--from", dest="date_from", default="", help="2022, 2022-01 or 2022-01-06")
+        parser.add_argument("--to", dest="date_to", default="", help="2022, 2022-01 or 2022-01-06")
+        parser.add_argument("--sort", choices=SORTS, default="oldest")
+        parser.add_argument("--bom", action="store_true", help="start CSV with a UTF-8 byte order mark (Excel)")
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000", help="where the archive is served, for permalinks"
+        )
 
-    def handle(self, *args, format="jsonl", **options):
-        writer = write_jsonl if format == "jsonl" else write_csv
-        writer(self.stdout, export_queryset().iterator(chunk_size=500))
+    def handle(self, *args, **options):
+        query = QueryDict(mutable=True)
+        query.update(
+            {"q": options["q"], "from": options["date_from"], "to": options["date_to"], "sort": options["sort"]}
+        )
+        for name in FACETS:
+            query.setlist(name, options[name])
+        try:
+            params = parse_params(query)
+        except BadParameter as exc:
+            raise CommandError(str(exc)) from None
+        matches = matching_ids(params)
+        site = options["base_url"].rstrip("/")
+        header = export_header(matches, site + reverse("articles:search") + "?" + urlencode(query_of(params)))
+        if header["notice"]:
+            self.stderr.write(header["notice"])
+        stream = ResultExport(EXPORT_FORMATS[options["format"]], matches, header, site=site, bom=options["bom"])
+        for chunk in stream:
+            self.stdout.write(chunk, ending="")

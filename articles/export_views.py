@@ -1,0 +1,45 @@
+"""/search/export and /api/search/export: a whole result set as a streamed file (see result_export.py)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from articles.forms import BadParameter, parse_params
+from articles.result_export import EXPORT_FORMATS, ResultExport, export_header, query_of
+from articles.search import matching_ids
+
+
+def _export(request, error):
+    fmt = EXPORT_FORMATS.get(request.GET.get("format", ""))
+    if fmt is None:
+        return error(f"format must be one of {', '.join(EXPORT_FORMATS)}")
+    try:
+        params = parse_params(request.GET)
+    except BadParameter as exc:
+        return error(str(exc))
+    matches = matching_ids(params)
+    reproduce = request.build_absolute_uri(reverse("articles:search") + "?" + urlencode(query_of(params)))
+    stream = ResultExport(
+        fmt,
+        matches,
+        export_header(matches, reproduce),
+        site=request.build_absolute_uri("/").rstrip("/"),
+        bom=request.GET.get("bom") == "1",
+    )
+    response = StreamingHttpResponse(stream, content_type=fmt.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stream.filename}"'
+    response["X-Kzarchive-Count"] = str(matches.count)
+    return response
+
+
+@require_GET
+def search_export(request):
+    return _export(request, lambda message: HttpResponse(message, status=400, content_type="text/plain; charset=utf-8"))
+
+
+@require_GET
+def api_search_export(request):
+    return _export(request, lambda message: JsonResponse({"error": message}, status=400))
