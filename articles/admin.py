@@ -21,6 +21,8 @@ PROVENANCE_KEYS = {
     "published_date": "published",
     "date_precision": "published",
     "published_time": "published",
+    "published_time_zone": "published",
+    "published_utc_offset": "published",
     "date_note": "published",
     "stance": "stance",
     "stance_rationale": "stance_rationale",
@@ -109,7 +111,19 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = PROVENANCE_FIELDS
     fieldsets = [
         (None, {"fields": ["title", "source", "url", "language", "description", "tags"]}),
-        ("Date", {"fields": ["published_date", "date_precision", "published_time", "date_note"]}),
+        (
+            "Date",
+            {
+                "fields": [
+                    "published_date",
+                    "date_precision",
+                    "published_time",
+                    "published_time_zone",
+                    "published_utc_offset",
+                    "date_note",
+                ]
+            },
+        ),
         ("Stance", {"fields": ["stance", "stance_rationale"]}),
         ("Text", {"fields": ["body", "references"]}),
         ("Provenance (read-only)", {"fields": PROVENANCE_FIELDS}),

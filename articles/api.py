@@ -45,6 +45,7 @@ def search(request):
                     "authors": hit.article.author_names,
                     "published": hit.article.published_iso,
                     "date_precision": hit.article.date_precision,
+                    "published_at": hit.article.published_at,
                     "stance": hit.article.stance.name if hit.article.stance_id else None,
                     "url": request.build_absolute_uri(hit.article.get_absolute_url()),
                     "original_url": hit.article.url or None,

@@ -45,8 +45,11 @@ def highlight(text: str, terms: set[str]) -> str:
 
 
 def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
-    """About `words` words around the densest run of matches (or the opening), escaped and marked."""
-    text = " ".join(body[:SNIPPET_SCAN_CHARS].split())
+    """About `words` words around the densest run of matches (or the opening), escaped and marked.
+
+    The window stays inside one block of the body (see `_snippet_block`)."""
+    block, before, after = _snippet_block(body, terms)
+    text = " ".join(block.split())
     truncated = len(body) > SNIPPET_SCAN_CHARS
     tokens = _tokens(text)
     if not tokens:
@@ -67,11 +70,28 @@ def snippet(body: str, terms: set[str], words: int = SNIPPET_WORDS) -> str:
     start = 0 if start_token == 0 else tokens[start_token][1]
     end = len(text) if end_token == len(tokens) - 1 else tokens[end_token][2]
     out = _render(text, tokens, terms, start, end)
-    if start > 0:
+    if start > 0 or before:
         out = "… " + out
-    if end < len(text) or truncated:
+    if end < len(text) or after or truncated:
         out += " …"
     return mark_safe(out)
+
+
+def _snippet_block(body: str, terms: set[str]) -> tuple[str, bool, bool]:
+    """(block, blocks before it?, blocks after it?): the block of the body a snippet shows.
+
+    Blocks are separated by a blank line. A snippet shows one, so it never runs a heading into the
+    paragraph under it ("…counter-coup Before discussing…"): the block with the most matches, else the
+    first with more words than a heading.
+    """
+    blocks = [b for b in body[:SNIPPET_SCAN_CHARS].split("\n\n") if b.strip()]
+    if not blocks:
+        return "", False, False
+    counts = [sum(1 for t, _, _ in _tokens(b) if t in terms) for b in blocks] if terms else [0] * len(blocks)
+    index = max(range(len(blocks)), key=lambda i: (counts[i], -i))
+    if counts[index] == 0:
+        index = next((i for i, b in enumerate(blocks) if len(b.split()) >= 12), 0)
+    return blocks[index], index > 0, index < len(blocks) - 1
 
 
 def _render(text: str, tokens, terms: set[str], start: int, end: int) -> str:

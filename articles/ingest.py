@@ -7,6 +7,7 @@ is skipped; otherwise every field is refreshed except those a curator has edited
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -21,6 +22,7 @@ from django.db import IntegrityError, transaction
 from articles.extraction.text import extract_text
 from articles.extraction.types import Credit as CreditData
 from articles.extraction.types import Extracted, PartialDate
+from articles.extraction.zones import zone_offset_minutes
 from articles.models import (
     FROM_CURATOR,
     FROM_METADATA_FILE,
@@ -31,10 +33,11 @@ from articles.models import (
     Source,
     StanceCategory,
     Tag,
+    is_reserved_name,
 )
 
 # Bump when extraction changes, so the next ingest refreshes what it reads off unchanged files.
-EXTRACTOR_VERSION = "text-1/html-1"
+EXTRACTOR_VERSION = "text-2/html-2"
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
@@ -322,6 +325,10 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
         return Outcome(name, UNCHANGED, article_id=article.pk)
 
     extracted, text, encoding, extractor = extract(name, data)
+    # A page calling its site or an author "(unknown)" names nobody: that value means "not known" in filters.
+    if is_reserved_name(extracted.site_name):
+        extracted.site_name = ""
+    extracted.credits = [c for c in extracted.credits if not is_reserved_name(c.name)]
     created = article is None
     article = article or Article(source_file=name)
     article.raw_bytes = data
@@ -339,7 +346,12 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
         sources[field_name] = origin
 
     put("title", extracted.title, FROM_TEXT, lambda v: setattr(article, "title", v))
-    put("body", extracted.body, FROM_TEXT, lambda v: setattr(article, "body", v))
+
+    def set_body(_):
+        article.body = extracted.body
+        article.block_kinds = extracted.block_kinds
+
+    put("body", extracted.body, FROM_TEXT, set_body)
     put("references", extracted.references, FROM_TEXT, lambda v: setattr(article, "references", v))
     if extracted.description:
         put("description", extracted.description, FROM_TEXT, lambda v: setattr(article, "description", v))
@@ -365,11 +377,20 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
     else:
         date, time = parse_partial_date(entry.get("published")), None
         note, origin = entry.get("date_note", ""), FROM_METADATA_FILE if entry.get("published") else FROM_TEXT
+    time = time if date.precision == "day" else None  # a time of day belongs to a known day
+    zone = extracted.published_zone if time else ""
+    offset = None  # minutes east of UTC: the offset the page states, else its named zone's at that date
+    if time is not None and extracted.published_offset is not None:
+        offset = int(extracted.published_offset.total_seconds() // 60)
+    elif time is not None and zone:
+        offset = zone_offset_minutes(zone, dt.datetime.combine(date.as_date(), time))
 
     def set_date(_):
         article.published_date = date.as_date()
         article.date_precision = date.precision
         article.published_time = time
+        article.published_utc_offset = offset
+        article.published_time_zone = zone[:60]
         article.date_note = note
 
     put("published", date, origin, set_date)

@@ -6,8 +6,22 @@ the CSSOM, which CSP allows), so /admin/ keeps `script-src 'self'` too. The one 
 beyond the strict policy is the inline style attribute on the "raw original" box in articles/admin.py:
 it is allowed by its hash only ('unsafe-hashes' + sha256), never by 'unsafe-inline'. If that attribute
 changes, tests/test_security.py fails and tells you the new hash to put in ADMIN_STYLE_ATTRIBUTE_HASHES.
+
+With DEBUG on, Django answers errors with its own technical pages (404 with the URL patterns, 500 with
+the traceback), which carry an inline <style> and <script>. Their error responses get the policy plus
+exactly those blocks' hashes, read from Django's templates, so developers see a working page and the
+browser reports no violations; nothing else is allowed and production (DEBUG off) never sees it.
+The 500 page's click-to-expand handlers (onclick attributes) stay blocked.
 """
 
+import base64
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+
+import django
+from django.conf import settings
 from django.urls import reverse
 
 CSP = (
@@ -23,6 +37,25 @@ ADMIN_CSP = CSP.replace(
 )
 
 
+DEBUG_TEMPLATES = ("technical_404.html", "technical_500.html")
+INLINE_BLOCK = re.compile(r"<(style|script)>(.*?)</\1>", re.S)
+
+
+@cache
+def debug_csp() -> str:
+    """The policy for Django's technical error pages: their static inline blocks allowed by hash."""
+    hashes: dict[str, list[str]] = {"style": [], "script": []}
+    folder = Path(django.__file__).parent / "views" / "templates"
+    for name in DEBUG_TEMPLATES:
+        for tag, body in INLINE_BLOCK.findall((folder / name).read_text(encoding="utf-8")):
+            if "{%" not in body and "{{" not in body:  # a block the template fills in cannot be hashed
+                digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+                hashes[tag].append(f"'sha256-{digest}'")
+    return CSP.replace("style-src 'self';", "style-src 'self' " + " ".join(hashes["style"]) + ";").replace(
+        "script-src 'self';", "script-src 'self' " + " ".join(hashes["script"]) + ";"
+    )
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,6 +63,11 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        policy = ADMIN_CSP if request.path.startswith(self.admin_prefix) else CSP
+        if request.path.startswith(self.admin_prefix):
+            policy = ADMIN_CSP
+        elif settings.DEBUG and response.status_code >= 400:
+            policy = debug_csp()
+        else:
+            policy = CSP
         response.headers.setdefault("Content-Security-Policy", policy)
         return response

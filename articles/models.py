@@ -6,16 +6,32 @@ re-ingest refreshes what the text says without overwriting what a curator decide
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-from articles.extraction.types import DAY, MONTH, UNKNOWN, YEAR, PartialDate
+from articles.extraction.types import BLOCK_KINDS, DAY, MONTH, PARAGRAPH, UNKNOWN, YEAR, PartialDate
+from articles.extraction.zones import format_offset
 
 # Where a value came from.
 FROM_TEXT = "text"  # read off the ingested file by the extractor
 FROM_METADATA_FILE = "metadata file"  # fixtures/curated.json, kept with the repository
 FROM_CURATOR = "curator"  # edited in the admin; never overwritten by ingest
+
+# The facet and filter value for "not known": an article with no outlet, no author, no stance or no
+# date is counted and filtered under it (`?outlet=(unknown)`). No outlet, person or stance category
+# may be named this, so it can never be confused with a real name.
+UNKNOWN_VALUE = "(unknown)"
+
+
+def is_reserved_name(name: str) -> bool:
+    return name.strip().casefold() == UNKNOWN_VALUE
+
+
+def validate_not_reserved(name: str) -> None:
+    if is_reserved_name(name):
+        raise ValidationError(f"“{UNKNOWN_VALUE}” is reserved: filters use it for articles where this is not known.")
 
 
 class SlugFromNameMixin:
@@ -37,7 +53,7 @@ class Source(SlugFromNameMixin, models.Model):
         COMMUNITY = "community", "Volunteer intelligence community"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_not_reserved])
     slug = models.SlugField(max_length=200, unique=True)
     homepage = models.URLField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS_SITE)
@@ -59,7 +75,7 @@ class Source(SlugFromNameMixin, models.Model):
 class Person(SlugFromNameMixin, models.Model):
     """Someone credited on an article (author, translator, editor...)."""
 
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_not_reserved])
     slug = models.SlugField(max_length=200, unique=True)
     notes = models.TextField(blank=True)
 
@@ -71,13 +87,13 @@ class Person(SlugFromNameMixin, models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:author", args=[self.slug])
+        return reverse("articles:person", args=[self.slug])
 
 
 class StanceCategory(SlugFromNameMixin, models.Model):
     """One category of the curators' stance coding scheme."""
 
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_not_reserved])
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(help_text="What an article must do to be coded this way.")
     position = models.PositiveIntegerField(default=0, help_text="Order in lists and facets.")
@@ -136,6 +152,17 @@ class Article(models.Model):
     )
     date_precision = models.CharField(max_length=10, choices=Precision.choices, default=Precision.UNKNOWN)
     published_time = models.TimeField(null=True, blank=True, help_text="Local time the page states, if any.")
+    published_utc_offset = models.SmallIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="UTC offset of the time (minutes)",
+        help_text="Minutes east of UTC, only where the source states its offset or zone (180 for Moscow time).",
+    )
+    published_time_zone = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The zone as the source names it (e.g. 'Moscow time'); blank if it names none.",
+    )
     date_note = models.CharField(max_length=500, blank=True, help_text="How the date was established.")
     stance = models.ForeignKey(
         StanceCategory, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
@@ -146,6 +173,12 @@ class Article(models.Model):
     description = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     body = models.TextField(help_text="The clean article text; paragraphs separated by a blank line.")
+    block_kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Kind of each block of the body, in order: p, h (heading), li / oli (bulleted / numbered "
+        "list item). Empty: all paragraphs. Cleared when an edit changes the number of blocks.",
+    )
     references = models.JSONField(default=list, blank=True, help_text="Footnotes/sources the text lists.")
     word_count = models.PositiveIntegerField(default=0)
 
@@ -174,6 +207,10 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.word_count = len(self.body.split())
+        if self.block_kinds and len(self.block_kinds) != len(self.paragraphs):
+            # The body was edited into a different number of blocks: which one was a heading is no
+            # longer known, and a wrong heading is worse than none.
+            self.block_kinds = []
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -202,6 +239,31 @@ class Article(models.Model):
         return f"{d.day} {d.strftime('%B %Y')}"
 
     @property
+    def published_at(self) -> str | None:
+        """ISO 8601 date and time with the stated offset ("2022-01-06T13:15+03:00"); without an offset
+        when the source states none ("2022-01-06T14:32"); None without a time of day."""
+        if self.published_time is None or self.date_precision != DAY or self.published_date is None:
+            return None
+        t = self.published_time
+        clock = t.strftime("%H:%M:%S" if t.second else "%H:%M")
+        offset = "" if self.published_utc_offset is None else format_offset(self.published_utc_offset, iso=True)
+        return f"{self.published_date.isoformat()}T{clock}{offset}"
+
+    @property
+    def published_time_display(self) -> str:
+        """ "13:15 Moscow time (UTC+03:00)", "14:32 UTC+06:00", "13:15 (time zone not stated)"; "" without a time."""
+        if self.published_at is None:
+            return ""
+        clock = self.published_time.strftime("%H:%M")
+        offset = None if self.published_utc_offset is None else format_offset(self.published_utc_offset)
+        zone = self.published_time_zone
+        if zone and offset and zone != offset:
+            return f"{clock} {zone} ({offset})"
+        if zone or offset:
+            return f"{clock} {zone or offset}"
+        return f"{clock} (time zone not stated)"
+
+    @property
     def year(self) -> int | None:
         return self.partial_date.year
 
@@ -223,6 +285,14 @@ class Article(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.body.split("\n\n") if p.strip()]
+
+    @property
+    def blocks(self) -> list[tuple[str, str]]:
+        """(kind, text) for every block of the body; all paragraphs when no kinds are recorded."""
+        paragraphs = self.paragraphs
+        kinds = self.block_kinds if len(self.block_kinds or []) == len(paragraphs) else []
+        kinds = [k if k in BLOCK_KINDS else PARAGRAPH for k in kinds] or [PARAGRAPH] * len(paragraphs)
+        return list(zip(kinds, paragraphs, strict=True))
 
     @property
     def tag_names(self) -> list[str]:

@@ -141,7 +141,7 @@ def csv_row(record: dict) -> list:
     row = dict(record)
     row["authors"] = "; ".join(row["authors"])
     row["tags"] = "; ".join(row["tags"])
-    for key in ("credits", "references", "field_sources"):
+    for key in ("credits", "block_kinds", "references", "field_sources"):
         row[key] = json.dumps(row[key], ensure_ascii=False)
     return [spreadsheet_safe(row[name]) for name in FIELDS]
 

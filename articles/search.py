@@ -16,7 +16,7 @@ from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 
 from articles.highlight import query_terms, snippet
-from articles.models import Article
+from articles.models import UNKNOWN_VALUE, Article
 
 FACETS = ("outlet", "author", "stance", "year")
 SORTS = ("relevance", "newest", "oldest")
@@ -167,6 +167,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
             values = [FacetValue(v, c, v in chosen) for v, c in counts.get(name, []) if v not in (None, "")]
             if name == "year":
                 values.sort(key=lambda f: f.value, reverse=True)
+            values.sort(key=lambda f: f.value == UNKNOWN_VALUE)  # "not known" last, whatever its count
             facets[name] = values
 
     suggestion = None

@@ -2,7 +2,7 @@
 
 from haystack import indexes
 
-from articles.models import Article
+from articles.models import UNKNOWN_VALUE, Article
 
 
 class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
@@ -53,6 +53,21 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_tag(self, obj):
         return obj.tag_names
+
+    # The exact (facet and filter) companions hold UNKNOWN_VALUE where nothing is known, so "no outlet",
+    # "no author", "not coded" and "undated" are values researchers can count and filter like any other.
+    # The searchable fields above stay empty for them: `outlet:unknown` is not a query for missing outlets.
+    def prepare_outlet_exact(self, obj):
+        return self.prepare_outlet(obj) or UNKNOWN_VALUE
+
+    def prepare_author_exact(self, obj):
+        return self.prepare_author(obj) or [UNKNOWN_VALUE]
+
+    def prepare_stance_exact(self, obj):
+        return self.prepare_stance(obj) or UNKNOWN_VALUE
+
+    def prepare_year_exact(self, obj):
+        return self.prepare_year(obj) or UNKNOWN_VALUE
 
     def prepare_published(self, obj):
         return obj.published_date

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import calendar
 
-from django.core.paginator import InvalidPage
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from articles.forms import BadParameter, parse_params
-from articles.highlight import highlight, query_terms
-from articles.models import Article, Person, Source, StanceCategory
+from articles.highlight import query_terms
+from articles.models import UNKNOWN_VALUE, Article, Credit, Person, Source, StanceCategory
+from articles.rendering import render_body
 from articles.search import FACETS, SearchParams, more_like_this, search_articles
+
+# How each filter's UNKNOWN_VALUE reads on the pages (the API and URLs carry the value itself).
+UNKNOWN_LABELS = {
+    "outlet": "Unknown outlet",
+    "author": "No author named",
+    "stance": "Not coded",
+    "year": "Date unknown",
+}
+
+
+def facet_label(name: str, value: str) -> str:
+    return UNKNOWN_LABELS.get(name, value) if value == UNKNOWN_VALUE else value
+
+
+def unknown_url(name: str) -> str:
+    """The archive filtered to articles where `name` (outlet, author, stance, year) is not known."""
+    return reverse("articles:browse") + "?" + urlencode({name: UNKNOWN_VALUE})
 
 
 def _search_page(request, *, title: str, preset: dict | None = None, intro=None, template="articles/search.html"):
@@ -62,7 +80,8 @@ def _chips(request, params, preset):
         for value in getattr(params, name):
             if preset.get(name) == value:
                 continue
-            chips.append({"label": f"{name}: {value}", "url": _query_without(request, name, value)})
+            label = f"{name}: {facet_label(name, value)}"
+            chips.append({"label": label, "url": _query_without(request, name, value)})
     for key, label in (("from", "from"), ("to", "to")):
         if request.GET.get(key):
             chips.append({"label": f"{label}: {request.GET[key]}", "url": _query_without(request, key)})
@@ -83,7 +102,8 @@ def _facet_links(request, results, preset):
                 q.pop("page", None)
                 q.appendlist(name, fv.value)
                 url = "?" + q.urlencode()
-            links.append({"value": fv.value, "count": fv.count, "selected": fv.selected, "url": url})
+            label = facet_label(name, fv.value)
+            links.append({"value": fv.value, "label": label, "count": fv.count, "selected": fv.selected, "url": url})
         out[name] = links
     return out
 
@@ -131,11 +151,13 @@ def detail(request, pk: int):
     article = get_object_or_404(Article.objects.for_listing().defer("raw_bytes"), pk=pk)
     q = request.GET.get("q", "")[:500]
     terms = query_terms(q) if q.strip() else set()
-    paragraphs = [highlight(p, terms) for p in article.paragraphs] if terms else article.paragraphs
+    blocks, references = render_body(article, terms)
     context = {
         "title": article.title,
         "article": article,
-        "paragraphs": paragraphs,
+        "blocks": blocks,
+        "references": references,
+        "unknown_urls": {"outlet": unknown_url("outlet"), "author": unknown_url("author")},
         "q": q,
         "related": more_like_this(article),
         "back_url": reverse("articles:search") + "?" + urlencode({"q": q}) if q else None,
@@ -150,9 +172,20 @@ def raw(request, pk: int):
     return response
 
 
+def _index(request, title: str, items, unknown: dict | None = None, intro: str = ""):
+    context = {"title": title, "items": items, "unknown": unknown if unknown and unknown["n"] else None, "intro": intro}
+    return render(request, "articles/index_list.html", context)
+
+
 def outlets(request):
     items = Source.objects.annotate(n=Count("articles")).filter(n__gt=0).order_by("name")
-    return render(request, "articles/index_list.html", {"title": "Outlets", "items": items, "kind": "outlet"})
+    unknown = {
+        "name": UNKNOWN_LABELS["outlet"],
+        "n": Article.objects.filter(source=None).count(),
+        "url": unknown_url("outlet"),
+        "description": "Articles whose outlet neither the text nor the curators name.",
+    }
+    return _index(request, "Outlets", items, unknown)
 
 
 def outlet(request, slug: str):
@@ -160,19 +193,65 @@ def outlet(request, slug: str):
     return _search_page(request, title=source.name, preset={"outlet": source.name}, intro=source)
 
 
-def authors(request):
-    items = Person.objects.filter(credits__role="author").annotate(n=Count("credits")).order_by("name")
-    return render(request, "articles/index_list.html", {"title": "Authors", "items": items, "kind": "author"})
+def people(request):
+    """Everyone credited on an article, with their roles: authors, translators, editors..."""
+    roles = dict(Credit.Role.choices)
+    counts: dict[int, list[str]] = {}
+    for row in Credit.objects.values("person", "role").annotate(n=Count("id")).order_by("person", "role"):
+        counts.setdefault(row["person"], []).append(f"{roles.get(row['role'], row['role']).lower()} {row['n']}")
+    items = list(Person.objects.annotate(n=Count("credits")).filter(n__gt=0).order_by("name"))
+    for person in items:
+        person.roles = ", ".join(counts.get(person.pk, []))
+    unknown = {
+        "name": UNKNOWN_LABELS["author"],
+        "n": Article.objects.exclude(credits__role=Credit.Role.AUTHOR).count(),
+        "url": unknown_url("author"),
+        "description": "Articles whose text names no author and for which the curators know none.",
+    }
+    intro = "Everyone credited on an article, with the number of credits in each role."
+    return _index(request, "People", items, unknown, intro)
 
 
-def author(request, slug: str):
+CREDITS_PER_PAGE = 50
+
+
+def person(request, slug: str):
+    """One person's credits, every role (a translator's page lists her translations), newest first."""
     person = get_object_or_404(Person, slug=slug)
-    return _search_page(request, title=person.name, preset={"author": person.name}, intro=person)
+    credits = (
+        Credit.objects.filter(person=person)
+        .select_related("article__source")
+        .defer("article__raw_bytes", "article__raw_text", "article__body")
+        .order_by("-article__published_date", "article__title", "role")
+    )
+    roles = [
+        {"role": Credit.Role(row["role"]).label if row["role"] in Credit.Role.values else row["role"], "n": row["n"]}
+        for row in credits.order_by().values("role").annotate(n=Count("id")).order_by("role")
+    ]
+    try:
+        page = Paginator(credits, CREDITS_PER_PAGE).page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404("No such page of credits.") from None
+    is_author = any(c["role"] == Credit.Role.AUTHOR.label for c in roles)
+    search_url = reverse("articles:browse") + "?" + urlencode({"author": person.name}) if is_author else ""
+    context = {"title": person.name, "person": person, "roles": roles, "page": page, "search_url": search_url}
+    return render(request, "articles/person.html", context)
+
+
+def author_redirect(request, slug: str | None = None):
+    """/authors/ and /authors/<slug>/ were the first names of the people pages; links to them keep working."""
+    return redirect(reverse("articles:person", args=[slug]) if slug else reverse("articles:people"), permanent=True)
 
 
 def stances(request):
     items = StanceCategory.objects.annotate(n=Count("articles")).order_by("position", "name")
-    return render(request, "articles/index_list.html", {"title": "Stances", "items": items, "kind": "stance"})
+    unknown = {
+        "name": UNKNOWN_LABELS["stance"],
+        "n": Article.objects.filter(stance=None).count(),
+        "url": unknown_url("stance"),
+        "description": "Articles the curators have not coded yet.",
+    }
+    return _index(request, "Stances", items, unknown)
 
 
 def stance(request, slug: str):
@@ -199,7 +278,12 @@ def dates(request):
         else:
             year["months"][row["m"]] = year["months"].get(row["m"], 0) + row["n"]
     undated = Article.objects.filter(published_date=None).count()
-    context = {"title": "By date", "years": list(years.values()), "undated": undated}
+    context = {
+        "title": "By date",
+        "years": list(years.values()),
+        "undated": undated,
+        "undated_url": unknown_url("year"),
+    }
     return render(request, "articles/dates.html", context)
 
 

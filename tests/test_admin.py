@@ -117,3 +117,16 @@ def test_upload_needs_add_permission(db):
     client = Client()
     client.force_login(user)
     assert client.get("/admin/articles/article/upload/").status_code == 403
+
+
+def test_curator_can_correct_the_stated_zone_and_ingest_keeps_it(seeded_committed, curator):
+    article = seeded_committed["000_9c5419554aa1a0fb.txt"]
+    data = change_form_data(curator, article)
+    assert (data["published_time_zone"], data["published_utc_offset"]) == ("Moscow time", 180)
+    data["published_time_zone"] = "Moscow time (MSK)"
+    response = curator.post(f"/admin/articles/article/{article.pk}/change/", data)
+    assert response.status_code == 302, response.content[:2000]
+    call_command("ingest", str(SEEDS), "--quiet")
+    article.refresh_from_db()
+    assert article.field_sources["published"] == FROM_CURATOR
+    assert (article.published_time_zone, article.published_at) == ("Moscow time (MSK)", "2022-01-06T13:15+03:00")

@@ -112,15 +112,19 @@ def test_charts_are_svg_with_a_title_beside_a_table(client, seeded, url):
     assert "<table" in page.html
 
 
-def test_concordance_lines_link_to_the_passage(client, seeded):
-    page = get_page(client, "/analysis/concordance/?q=Peskov")
+@pytest.mark.parametrize("q", ["Peskov", "CSTO"])  # CSTO: in 003's list items and headings too
+def test_concordance_lines_link_to_the_passage(client, seeded, q):
+    page = get_page(client, f"/analysis/concordance/?q={q}&page_size=500")
     hrefs = [h for h in page.links() if h.startswith("/articles/")]
     assert hrefs
-    article_url, _, anchor = hrefs[0].partition("#")
-    assert re.fullmatch(r"p\d+", anchor)
-    detail = client.get(article_url).content.decode()
-    paragraph = re.search(rf'<p id="{anchor}">(.*?)</p>', detail, re.S).group(1)
-    assert "<mark>Peskov</mark>" in paragraph
+    details = {}
+    for href in hrefs:
+        article_url, _, anchor = href.partition("#")
+        assert re.fullmatch(r"p\d+", anchor)
+        detail = details.setdefault(article_url, client.get(article_url).content.decode())
+        element = re.search(rf'<(p|li|h2) id="{anchor}">(.*?)</\1>', detail, re.S)
+        assert element is not None, href
+        assert f"<mark>{q}</mark>" in element.group(2), href
 
 
 def test_trends_page_lists_what_it_does_not_place(client, seeded):

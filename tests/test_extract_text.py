@@ -47,8 +47,13 @@ def test_politnavigator_seed():
     assert e.credits == [Credit("Ainur Kurmanov", "author")]
     assert e.published == PartialDate(2022, 1, 6)
     assert e.published_time == dt.time(13, 15)
+    assert e.published_zone == "Moscow time"  # "(Moscow time), Moscow" under the dateline
+    assert e.published_offset is None  # the page names a zone, not an offset (ingest looks it up)
     assert e.site_name == "PolitNavigator"
-    assert e.tags == ["Author column", "Armed forces", "Zen", "Kazakhstan", "Policy", "Russia", "middle Asia"]
+    # "Author column" (the rubric) and "Zen" (Yandex Zen, a channel the page's subscribe line names) are
+    # site furniture, not subjects.
+    assert e.tags == ["Armed forces", "Kazakhstan", "Policy", "Russia", "middle Asia"]
+    assert {"Author column", "Zen"} <= set(e.removed)
     assert e.paragraphs[0].startswith("Events in Kazakhstan are now unfolding around the establishment of control")
     assert e.paragraphs[0].endswith("complete calm is still far from complete.")
     assert e.paragraphs[1].startswith("As is known, on the evening of January 5")  # the repeated teaser is gone
@@ -128,3 +133,88 @@ def test_dates_in_words_and_bylines():
 def test_impossible_date_is_not_a_date():
     e = extract_text("Headline\n\n31.02.2022\n\n" + ("Words of the article go here. " * 20))
     assert e.published.precision == "unknown"
+
+
+# --- structure: headings, list items, references ----------------------------------------------------
+def test_headings_and_list_items_are_blocks_of_their_own_kind():
+    e = extract("003_1d74b9649cbe830b.txt")
+    blocks = list(zip(e.kinds, e.paragraphs, strict=True))
+    assert ("h", "Events timeline") in blocks and ("h", "Conclusions") in blocks
+    items = [text for kind, text in blocks if kind == "li"]
+    assert len(items) == 12
+    assert items[0].startswith("The long-planned LPG price rise")  # the bullet is structure, not text
+    assert not any(p.startswith("- ") for p in e.paragraphs)
+    aj = extract("001_85c1c91c220d666a.txt")
+    headings = [text for kind, text in zip(aj.kinds, aj.paragraphs, strict=True) if kind == "h"]
+    assert headings == [
+        "From a gas price spike to the coup and counter-coup",
+        "A Kazakh Compromise and a Russian Victory",
+    ]
+    # a question standing alone is text, not a heading
+    assert "So what happened on January 5 that precipitated this sudden decision by Tokayev?" in aj.paragraphs
+    assert all(k == "p" for k in extract("004_0023f067e5c2ca8b.txt").kinds)
+
+
+PROSE = "The protests spread from the western oil towns to Almaty within two days, and the government fell. " * 3
+
+
+def test_a_paragraph_after_the_references_stays_in_the_body():
+    text = (
+        "A headline about the unrest\n\nBy Jane Doe\n\n"
+        f"{PROSE}[1]\n\n"
+        "Second paragraph cites another source [2] and goes on for a while about what it said.\n\n"
+        "[1] https://example.org/one\n[2] https://example.org/two\n"
+        "Postscript: after this article was written, the government announced new elections.\n"
+        "Share\n"
+        "Leave a comment\n"
+        "Your email address will not be published.\n"
+    )
+    e = extract_text(text)
+    assert e.references == ["[1] https://example.org/one", "[2] https://example.org/two"]
+    assert e.paragraphs[-1] == "Postscript: after this article was written, the government announced new elections."
+    assert "Share" not in e.paragraphs and "Leave a comment" not in e.body
+
+
+def test_a_reference_wrapped_onto_a_second_line_stays_one_reference():
+    text = (
+        f"Headline of the piece\n\n{PROSE}\n\n"
+        "[1] Ministry of Energy, statement on gas prices,\n"
+        "https://example.org/statement\n"
+        "[2] https://example.org/two\n"
+    )
+    e = extract_text(text)
+    assert e.references == [
+        "[1] Ministry of Energy, statement on gas prices, https://example.org/statement",
+        "[2] https://example.org/two",
+    ]
+    assert "https://example.org/statement" not in e.body
+
+
+# --- times and their zones ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("stamp", "zone", "offset_hours"),
+    [
+        ("06.01.2022 14:32 +06:00", "", 6),
+        ("06.01.2022 14:32 UTC+6", "", 6),
+        ("06.01.2022 14:32 GMT", "", 0),
+        ("06.01.2022 14:32 (Moscow time)", "Moscow time", None),
+        ("06.01.2022 14:32 (UTC+6)", "", 6),
+        ("06.01.2022 14:32\n(UTC+6)", "", 6),  # on the line under the dateline
+        ("06.01.2022 14:32\n-3 comments", "", None),  # a line that is more than a zone says none
+        ("06.01.2022 14:32", "", None),  # no zone stated: none invented
+    ],
+)
+def test_the_zone_a_dateline_states_is_kept(stamp, zone, offset_hours):
+    e = extract_text(f"Headline of the piece\n\n{stamp}\n\n{PROSE}")
+    assert e.published == PartialDate(2022, 1, 6) and e.published_time == dt.time(14, 32)
+    assert e.published_zone == zone
+    assert e.published_offset == (None if offset_hours is None else dt.timedelta(hours=offset_hours))
+
+
+def test_tags_that_are_channels_or_rubrics_go():
+    text = (
+        "Headline of the piece\n\nOpinion column, Economy, Telegram, Gas prices\n\n"
+        f"{PROSE}\n\nFollow the Daily on Telegram / Facebook\n"
+    )
+    e = extract_text(text)
+    assert e.tags == ["Economy", "Gas prices"]

@@ -339,7 +339,7 @@ def test_end_to_end_through_command_pages_and_api(
         api = timed_get(client, "/api/search", {"q": query, "page_size": 100})
         assert "results" in assert_inert_json(api, f"/api/search?q={query}")
     assert_inert_html(timed_get(client, "/", {"page_size": 100}), "/")
-    for list_url in ["/outlets/", "/authors/", "/stances/", "/dates/"]:
+    for list_url in ["/outlets/", "/people/", "/stances/", "/dates/"]:
         assert_inert_html(timed_get(client, list_url), list_url)
     for article in hostile:
         where = f"{article.source_file!r}"

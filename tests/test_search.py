@@ -89,11 +89,13 @@ def test_facets_are_real_names_with_counts(seeded):
         ("InformNapalm", 1),
         ("PolitNavigator", 1),
         ("Ramon Giralt (personal blog)", 1),
+        ("(unknown)", 1),  # 004 names no outlet: counted, and last
     ]
     assert [(f.value, f.count) for f in facets["author"]] == [
         ("Ainur Kurmanov", 1),
         ("Ramon Giralt", 1),
         ("Sofia Hriniova", 1),
+        ("(unknown)", 2),  # 001 and 004 name no author
     ]
     assert [(f.value, f.count) for f in facets["stance"]] == [
         ("Analytical, no clear side", 2),
@@ -106,7 +108,7 @@ def test_facets_are_real_names_with_counts(seeded):
 def test_facets_follow_query_and_filters(seeded):
     results = search_articles(SearchParams(q="Lukashenko", stance=["Critical of Russia's role"]))
     assert sorted(FILES[h.article.source_file] for h in results.hits) == ["informnapalm", "unnamed"]
-    assert [(f.value, f.count) for f in results.facets["outlet"]] == [("InformNapalm", 1)]
+    assert [(f.value, f.count) for f in results.facets["outlet"]] == [("InformNapalm", 1), ("(unknown)", 1)]
     assert [(f.value, f.count) for f in results.facets["stance"]] == [("Critical of Russia's role", 2)]
 
 

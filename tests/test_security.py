@@ -154,7 +154,8 @@ PUBLIC_PAGES = [
     "/search/?q=%22unclosed",
     "/search/help/",
     "/outlets/",
-    "/authors/",
+    "/people/",
+    "/people/victria-batarchuk/",
     "/stances/",
     "/dates/",
     "/dates/2022/",
@@ -298,6 +299,8 @@ def test_gunicorn_debug0_serves_collected_static(prod_data_dir):
         status, headers, css = _get(base + "/static/css/kzarchive.css")
         assert status == 200 and b"{" in css
         assert _get(base + "/static/css/missing.css")[0] == 404
+        status, headers, icon = _get(base + "/favicon.ico")  # whitenoise's WHITENOISE_ROOT, at the site root
+        assert status == 200 and icon[:4] == b"\x00\x00\x01\x00", status
     finally:
         proc.terminate()
         proc.wait(timeout=10)

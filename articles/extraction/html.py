@@ -344,7 +344,9 @@ def extract_metadata(tree, ex: Extracted) -> dict:
     ex.credits = _authors(tree, meta, ld)
     got = _published(tree, meta, ld, ex.url)
     if got:
-        ex.published, ex.published_time = got
+        ex.published, time = got
+        if time is not None:  # the offset the page states travels as tzinfo; the time stays as written
+            ex.published_time, ex.published_offset = time.replace(tzinfo=None), time.utcoffset()
     site = (
         first(meta, "og:site_name")
         or ld.get("publisher", "")
@@ -389,7 +391,7 @@ def extract_metadata(tree, ex: Extracted) -> dict:
 def extract_body(tree, ex: Extracted, ld_body: str = "") -> None:
     from .html_body import main_text
 
-    ex.paragraphs, removed = main_text(tree, ex.title)
+    ex.paragraphs, ex.kinds, removed = main_text(tree, ex.title)
     ex.removed.extend(removed)
     # Pages that render their text with JavaScript often still state it in
     # JSON-LD articleBody: use it when the page itself yielded much less.
@@ -399,7 +401,7 @@ def extract_body(tree, ex: Extracted, ld_body: str = "") -> None:
         n_ex = sum(len(p.split()) for p in ex.paragraphs)
         if n_ld >= 50 and n_ex < 0.5 * n_ld:
             ex.removed.extend(ex.paragraphs)
-            ex.paragraphs = ld_paras
+            ex.paragraphs, ex.kinds = ld_paras, []
 
 
 def _fallback_text(text: str) -> list[str]:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+from copy import deepcopy
 
 from .html_score import scored_text
-from .html_text import _MONTHS, clean_para, fold, parse_date
+from .html_text import _MONTHS, clean_para, fold, kind_line, parse_date, split_kind
+from .types import BULLET_ITEM, HEADING, NUMBERED_ITEM, PARAGRAPH
 
 # Keep the precision run when it has at least this share of the recall run's words.
 PRECISION_SHARE = 0.6
@@ -120,16 +123,17 @@ def _is_dateline(line: str) -> bool:
 
 
 def _words(s: str) -> int:
-    return len(s.split())
+    return len(split_kind(s)[1].split())
 
 
 def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
-    """Drop chrome lines; returns (kept, removed)."""
+    """Drop chrome lines; returns (kept, removed). Kept lines keep their kind mark (see kind_line)."""
     kept: list[str] = []
     removed: list[str] = []
     ft = fold(title) if title else ""
-    gallery = sum(1 for ln in lines if _GALLERY.match(ln))
-    for i, line in enumerate(lines):
+    gallery = sum(1 for ln in lines if _GALLERY.match(split_kind(ln)[1]))
+    for i, marked in enumerate(lines):
+        kind, line = split_kind(marked)
         if line.startswith("|") or line.endswith("|"):  # table-row framing from trafilatura
             line = line.strip("| \t")
         if not line:
@@ -153,7 +157,7 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
         if len(line) < 160 and _CHROME.match(line.lstrip("-–•* ").strip()):
             removed.append(line)
             continue
-        kept.append(line)
+        kept.append(kind_line(kind, line))
     return kept, removed
 
 
@@ -169,12 +173,45 @@ def _run(tree, **kw) -> list[str]:
         include_links=False,
         **kw,
     )
-    text = (getattr(doc, "text", "") or "") if doc is not None else ""
-    return [p for p in (clean_para(x) for x in text.split("\n")) if p]
+    if doc is None:
+        return []
+    if getattr(doc, "body", None) is None:
+        text = getattr(doc, "text", "") or ""
+        return [p for p in (clean_para(x) for x in text.split("\n")) if p]
+    return _kinded_lines(doc.body)
 
 
-def main_text(tree, title: str = "") -> tuple[list[str], list[str]]:
-    """(paragraphs, removed) for a parsed page. The tree may be modified."""
+def _kinded_lines(body) -> list[str]:
+    """trafilatura's plain text of its result tree, with headings and list items marked (kind_line).
+
+    trafilatura's text output says neither: its tree does (<head>, <list rend="ol"><item>). Each such
+    element gets a one-off token at the start of its text before the tree is turned into text the usual
+    way, so the lines are exactly trafilatura's, and the token says which were headings and items.
+    """
+    from trafilatura.xml import xmltotxt
+
+    body = deepcopy(body)
+    token = f"kz{secrets.token_hex(8)}"
+    for el in body.iter("head", "item"):
+        if el.tag == "head":
+            kind = HEADING
+        else:
+            parent = el.getparent()
+            kind = NUMBERED_ITEM if parent is not None and parent.get("rend") == "ol" else BULLET_ITEM
+        el.text = f"{token}{kind}{token} {el.text or ''}"
+    marked = re.compile(rf"^\s*(?:- )?{token}(\w+){token}\s*")
+    lines = []
+    for raw in xmltotxt(body, include_formatting=False).split("\n"):
+        m = marked.match(raw)
+        kind, text = (m.group(1), raw[m.end() :]) if m else (PARAGRAPH, raw)
+        text = clean_para(re.sub(rf"{token}\w+{token}\s*", "", text))
+        if text:
+            lines.append(kind_line(kind, text))
+    return lines
+
+
+def main_text(tree, title: str = "") -> tuple[list[str], list[str], list[str]]:
+    """(paragraphs, their kinds, removed) for a parsed page. The tree may be modified."""
     prune_hidden(tree)
     p_words = sum(len(t.split()) for t in tree.xpath("//p//text()"))
     try:
@@ -188,7 +225,9 @@ def main_text(tree, title: str = "") -> tuple[list[str], list[str]]:
         scored = scored_text(tree)
         if sum(_words(x) for x in scored) > 2 * n:
             lines = scored
-    return clean_lines(_restore_repeats(tree, lines), title)
+    kept, removed = clean_lines(_restore_repeats(tree, lines), title)
+    blocks = [split_kind(line) for line in kept]
+    return [text for _, text in blocks], [kind for kind, _ in blocks], removed
 
 
 def _trafilatura_text(tree, p_words: int) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .html_text import clean_para
+from .html_text import clean_para, kind_line
+from .types import BULLET_ITEM, HEADING, NUMBERED_ITEM, PARAGRAPH
 
 _POSITIVE = re.compile(r"article|body|content|entry|main|post|story|text|blog|prose|column", re.I)
 _NEGATIVE = re.compile(
@@ -21,6 +22,16 @@ _NEGATIVE = re.compile(
 )
 _PARA_TAGS = ("p", "pre", "blockquote", "td")
 _BLOCK_TAGS = {"p", "pre", "blockquote", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "figcaption", "td", "th"}
+_HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+
+
+def _kind(el) -> str:
+    if el.tag in _HEADINGS:
+        return HEADING
+    if el.tag == "li":
+        parent = el.getparent()
+        return NUMBERED_ITEM if parent is not None and parent.tag == "ol" else BULLET_ITEM
+    return PARAGRAPH
 
 
 def _class_weight(el) -> int:
@@ -43,7 +54,8 @@ def _link_density(el, text_len: int) -> float:
 
 
 def scored_text(tree, limit_nodes: int = 5000) -> list[str]:
-    """Paragraphs of the best-scoring container, or [] when nothing reads like prose."""
+    """Paragraphs of the best-scoring container (headings and list items marked, see kind_line), or []
+    when nothing reads like prose."""
     scores: dict = {}
     seen = 0
     for el in tree.iter(*_PARA_TAGS):
@@ -93,7 +105,7 @@ def scored_text(tree, limit_nodes: int = 5000) -> list[str]:
         if part.tag in _BLOCK_TAGS:
             t = clean_para(part.text_content())
             if t:
-                out.append(t)
+                out.append(kind_line(_kind(part), t))
             continue
         for el in part.iter():
             if not isinstance(el.tag, str) or el.tag not in _BLOCK_TAGS:
@@ -109,5 +121,5 @@ def scored_text(tree, limit_nodes: int = 5000) -> list[str]:
                 continue
             t = clean_para(el.text_content())
             if t:
-                out.append(t)
+                out.append(kind_line(_kind(el), t))
     return out

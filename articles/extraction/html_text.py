@@ -10,7 +10,8 @@ import html as _html
 import re
 import unicodedata
 
-from .types import Credit, PartialDate
+from .types import BLOCK_KINDS, PARAGRAPH, Credit, PartialDate
+from .zones import offset_after
 
 # Control characters (incl. NUL) other than \t \n \r; they never belong in text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -42,6 +43,23 @@ def clean_para(s: str) -> str:
     """One paragraph of body text: control chars out, inner whitespace collapsed."""
     s = _CONTROL.sub("", s)
     return " ".join(s.split())
+
+
+# A heading or list item travels through the body cleanup as one line "<mark>kind<mark> text", so the
+# line filters need no second list beside them. U+E000 is a private-use character: no text reads
+# "\ue000h\ue000" by chance.
+KIND_MARK = "\ue000"
+_KINDED = re.compile(f"^{KIND_MARK}({'|'.join(BLOCK_KINDS)}){KIND_MARK} ")
+
+
+def kind_line(kind: str, text: str) -> str:
+    return text if kind == PARAGRAPH else f"{KIND_MARK}{kind}{KIND_MARK} {text}"
+
+
+def split_kind(line: str) -> tuple[str, str]:
+    """(kind, text) of a line made by kind_line."""
+    m = _KINDED.match(line)
+    return (m.group(1), line[m.end() :]) if m else (PARAGRAPH, line)
 
 
 def words(s: str) -> list[str]:
@@ -77,7 +95,7 @@ _MONTHS = {
 }
 _ISO = re.compile(
     r"(?<!\d)((?:19|20)\d\d)([-/.])(\d{1,2})(?:\2(\d{1,2}))?"
-    r"(?:[T ]+(\d{1,2}):(\d\d)(?::(\d\d))?)?(?!\d)"
+    r"(?:[T ]+(\d{1,2}):(\d\d)(?::(\d\d)(?:[.,]\d{1,9})?)?)?(?!\d)"
 )
 _COMPACT = re.compile(r"(?<!\d)((?:19|20)\d\d)(\d\d)(\d\d)(?:T?(\d\d)(\d\d)(\d\d)?)?(?!\d)")
 _DMY = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)(?!\d)")
@@ -118,7 +136,8 @@ def parse_date(value: object, *, allow_text: bool = True) -> tuple[PartialDate, 
 
     ISO-like forms first (2019-01-03T07:00:02Z, 2019/01/03, 2019-01, 20190103),
     then written forms (January 3, 2019 / 3 janvier 2019 / 03.01.2019) when
-    allow_text. None when nothing date-like is found.
+    allow_text. None when nothing date-like is found. The time keeps the offset
+    the value states (``+06:00``, ``Z``) as its tzinfo; it is never converted.
     """
     s = clean_text(value, limit=300)
     if not s:
@@ -129,6 +148,8 @@ def parse_date(value: object, *, allow_text: bool = True) -> tuple[PartialDate, 
         d = int(m.group(4)) if m.group(4) else None
         if _valid(y, mo, d):
             t = _time(m.group(5), m.group(6), m.group(7)) if d else None
+            if t is not None:
+                t = t.replace(tzinfo=offset_after(s[m.end() :]))
             return PartialDate(y, mo, d), t
     m = _COMPACT.search(s)
     if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):

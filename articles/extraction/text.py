@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from articles.extraction.types import Credit, Extracted, PartialDate
+from articles.extraction.types import BULLET_ITEM, HEADING, PARAGRAPH, Credit, Extracted, PartialDate
+from articles.extraction.zones import NAMED_ZONE, OFFSET_AFTER_TIME, offset_after
 
 # A paragraph this long is article prose, never header furniture.
 PROSE_WORDS = 25
@@ -74,6 +75,21 @@ CLOSING_BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 REFERENCE = re.compile(r"^\s*\[(\d{1,3})\]\s*(\S.*)$")
+# A line that goes on with the reference above it: a bare address or a lower-case continuation.
+REFERENCE_CONTINUED = re.compile(r"^(?:https?://|www\.|[a-z])")
+# Ends like a sentence (closing quotes and brackets allowed after the stop).
+SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*$")
+# A bulleted list item: its marker is list structure, not text.
+BULLET = re.compile(r"^[-–—•*·▪]\s+(?=\S)")
+# A heading: a short line that ends without a stop, standing above the text it heads.
+HEADING_MAX_WORDS = 12
+HEADING_END = re.compile(r"[.!?…,;:\"'”’»)\]]$")
+# Tags that name a kind of piece rather than its subject ("Author column", "Blogs", "Op-ed").
+RUBRIC_TAG = re.compile(
+    r"^(?:(?:author|guest|editor|opinion)(?:'?s)?\s+)?(?:columns?|blogs?|op-?eds?|editorials?)$", re.I
+)
+# "Subscribe to X news at A, B, Yandex Zen", "Follow X on Facebook / Twitter": the channels a page names.
+CHANNELS = re.compile(r"^\s*(?:subscribe to|follow)\b.*?\b(?:at|on|in|via)\s+(.+)$", re.I)
 TEASER_END = re.compile(r"(?:\.{3,}|…)\s*$")
 
 DATE_NUMERIC = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ ,T]+(\d{1,2}):(\d{2}))?\b")
@@ -132,24 +148,35 @@ def extract_text(text: str) -> Extracted:
     paras = [ln.strip() for ln in lines if ln.strip()]
 
     body_start = _read_header(paras, out)
-    footer_start = next(
-        (i for i in range(body_start, len(paras)) if FOOTER_START.match(paras[i]) or REFERENCE.match(paras[i])),
-        len(paras),
-    )
+    footer_start = next((i for i in range(body_start, len(paras)) if FOOTER_START.match(paras[i])), len(paras))
     _read_footer(paras[footer_start:], out)
 
     body: list[str] = []
+    references: list[str] = []
+    after_reference = False
     for p in paras[body_start:footer_start]:
+        if m := REFERENCE.match(p):
+            references.append(f"[{m.group(1)}] {m.group(2).strip()}")
+            after_reference = True
+            continue
+        if after_reference and REFERENCE_CONTINUED.match(p):
+            references[-1] += " " + p  # a long reference wrapped onto the next line
+            continue
+        after_reference = False
         if CLOSING_BOILERPLATE.match(p):
             _read_credit_line(p, out)
             out.removed.append(p)
         elif _names_site(p, out) or CHROME_RE.match(p):
             out.removed.append(p)
+        elif references and not SENTENCE.search(p) and not _is_prose(p):
+            out.removed.append(p)  # after the references: a menu, a tag line, a button, not article text
         else:
             body.append(p)
+    out.references = references + out.references
     body = _drop_teasers(body, out)
     body = _drop_signature(body, out)
-    out.paragraphs = _drop_captions(body, out)
+    out.paragraphs, out.kinds = _structure(_drop_captions(body, out))
+    out.tags = _drop_furniture_tags(out.tags, paras, out)
 
     if not out.title:
         out.title = next((m.group(1) for p in paras if (m := TITLE_IN_COMMENTS.match(p))), "")
@@ -174,7 +201,7 @@ def _read_header(paras: list[str], out: Extracted) -> int:
             _read_credit_line(p, out)
             out.removed.append(p)
             continue
-        if _names_site(p, out) or CHROME_RE.match(p):
+        if _read_zone_line(p, out) or _names_site(p, out) or CHROME_RE.match(p):
             out.removed.append(p)
             continue
         if _read_date(p, out):
@@ -210,6 +237,7 @@ def _read_date(p: str, out: Extracted) -> bool:
         out.published = PartialDate(year, month, day)
         if m.group(4):
             out.published_time = dt.time(int(m.group(4)), int(m.group(5)))
+            _read_zone(p[m.end() :], out)
         return True
     m = DATE_WORDS.match(p)
     if m:
@@ -223,6 +251,28 @@ def _read_date(p: str, out: Extracted) -> bool:
             return False
         out.published = PartialDate(year, month, day)
         return True
+    return False
+
+
+def _read_zone(rest: str, out: Extracted) -> bool:
+    """The zone stated right after a time ("+03:00", "UTC+3", "(Moscow time)"); True if one was."""
+    offset = offset_after(rest.strip().lstrip("("))
+    if offset is not None:
+        out.published_offset = offset.utcoffset(None)
+        return True
+    m = NAMED_ZONE.match(rest.strip())
+    if m:
+        out.published_zone = m.group(1)
+        return True
+    return False
+
+
+def _read_zone_line(p: str, out: Extracted) -> bool:
+    """A dateline's zone printed on the next line: "(Moscow time), Moscow" under "06.01.2022 13:15"."""
+    if out.published_time is None or out.published_zone or out.published_offset is not None or len(p) > 40:
+        return False
+    if OFFSET_AFTER_TIME.fullmatch(p.strip(" ()")) or NAMED_ZONE.match(p):  # a line that states only that
+        return _read_zone(p, out)
     return False
 
 
@@ -262,6 +312,51 @@ def _names_site(p: str, out: Extracted) -> bool:
                 out.site_name = m.group(1).strip()
             return rx is not SITE_NAMED[1] or len(p.split()) < 30
     return False
+
+
+def _structure(body: list[str]) -> tuple[list[str], list[str]]:
+    """(texts, kinds): list items lose their bullet; short unpunctuated lines heading more text are headings."""
+    texts, kinds = [], []
+    for i, p in enumerate(body):
+        if m := BULLET.match(p):
+            texts.append(p[m.end() :])
+            kinds.append(BULLET_ITEM)
+        elif i + 1 < len(body) and _is_heading(p):
+            texts.append(p)
+            kinds.append(HEADING)
+        else:
+            texts.append(p)
+            kinds.append(PARAGRAPH)
+    return texts, kinds
+
+
+def _is_heading(p: str) -> bool:
+    return (
+        len(p.split()) <= HEADING_MAX_WORDS
+        and len(p) <= 120
+        and p[:1].isupper()
+        and not HEADING_END.search(p)
+        and not CHROME_RE.match(p)
+    )
+
+
+def _drop_furniture_tags(tags: list[str], paras: list[str], out: Extracted) -> list[str]:
+    """Tags that are site furniture: the piece's rubric ("Author column") and the channels the page itself
+    names as where to follow it ("Zen" of "Subscribe ... at Yandex Zen, Telegram")."""
+    channels = set()
+    for p in paras:
+        if m := CHANNELS.match(p):
+            for name in re.split(r"\s*(?:,|/|\band\b|\bи\b)\s*", m.group(1)):
+                words = name.split()
+                if words:
+                    channels.update({" ".join(words).casefold(), words[-1].casefold()})
+    kept = []
+    for tag in tags:
+        if RUBRIC_TAG.match(tag) or tag.casefold() in channels:
+            out.removed.append(tag)
+        else:
+            kept.append(tag)
+    return kept
 
 
 def _drop_teasers(body: list[str], out: Extracted) -> list[str]:

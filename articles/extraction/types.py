@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 # Precision of a publication date. An archive never claims a day it does not know.
 DAY, MONTH, YEAR, UNKNOWN = "day", "month", "year", "unknown"
 
+# Kinds of block in a body (blocks are separated by a blank line): a paragraph, a heading, an item of
+# a bulleted list, an item of a numbered list. The text of a block never carries its list marker.
+PARAGRAPH, HEADING, BULLET_ITEM, NUMBERED_ITEM = "p", "h", "li", "oli"
+BLOCK_KINDS = (PARAGRAPH, HEADING, BULLET_ITEM, NUMBERED_ITEM)
+
 
 @dataclass(frozen=True)
 class PartialDate:
@@ -70,13 +75,19 @@ class Extracted:
     title: str = ""
     credits: list[Credit] = field(default_factory=list)
     published: PartialDate = field(default_factory=PartialDate)
+    # The time as the page prints it (naive: never converted), and what the page states about its zone:
+    # an offset ("+06:00") and/or a named zone as written ("Moscow time"). Unstated stays None / "".
     published_time: dt.time | None = None
+    published_offset: dt.timedelta | None = None
+    published_zone: str = ""
     site_name: str = ""
     url: str = ""
     language: str = ""
     description: str = ""
     tags: list[str] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
+    # One of BLOCK_KINDS per paragraph; empty means every block is a paragraph.
+    kinds: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     # Text the extractor found and deliberately dropped (chrome), for auditing.
     removed: list[str] = field(default_factory=list)
@@ -88,3 +99,9 @@ class Extracted:
     @property
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+    @property
+    def block_kinds(self) -> list[str]:
+        """A kind for every paragraph ([] when all are plain paragraphs: nothing worth storing)."""
+        kinds = self.kinds if len(self.kinds) == len(self.paragraphs) else []
+        return kinds if any(k != PARAGRAPH for k in kinds) else []
