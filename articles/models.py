@@ -219,14 +219,7 @@ class Article(models.Model):
     # --- derived views of the data -------------------------------------------------------------
     @property
     def partial_date(self) -> PartialDate:
-        d = self.published_date
-        if d is None or self.date_precision == UNKNOWN:
-            return PartialDate()
-        if self.date_precision == YEAR:
-            return PartialDate(d.year)
-        if self.date_precision == MONTH:
-            return PartialDate(d.year, d.month)
-        return PartialDate(d.year, d.month, d.day)
+        return stored_partial_date(self.published_date, self.date_precision)
 
     @property
     def published_iso(self) -> str | None:
@@ -327,6 +320,17 @@ class Credit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()})"
+
+
+def stored_partial_date(d, precision: str) -> PartialDate:
+    """The date as known, from the stored first day of its span and its precision."""
+    if d is None or precision == UNKNOWN:
+        return PartialDate()
+    if precision == YEAR:
+        return PartialDate(d.year)
+    if precision == MONTH:
+        return PartialDate(d.year, d.month)
+    return PartialDate(d.year, d.month, d.day)
 
 
 def unique_slug(model: type[models.Model], text: str) -> str:

@@ -30,6 +30,14 @@ class Block:
     kind: str  # "p", "h", or a list: "ul" / "ol" (its items in `items`)
     html: SafeString | str = ""
     items: list[SafeString] = field(default_factory=list)
+    # 1-based place of the block (of each list item) among the body's paragraphs: the page's #p<n>
+    # anchors, which concordance and timeline lines link to (articles/analysis/corpus.paragraph_at).
+    number: int = 0
+    item_numbers: list[int] = field(default_factory=list)
+
+    @property
+    def numbered_items(self) -> list[tuple[int, SafeString]]:
+        return list(zip(self.item_numbers, self.items, strict=True))
 
 
 @dataclass
@@ -48,15 +56,16 @@ def render_body(article, plan: QueryPlan = NO_PLAN) -> tuple[list[Block], list[R
     references = [_reference(r) for r in article.references or [] if isinstance(r, str)]
     by_number = {r.number: r for r in references if r.number}
     blocks: list[Block] = []
-    for kind, text in article.blocks:
+    for number, (kind, text) in enumerate(article.blocks, start=1):
         html = _link_markers(highlight(text, plan) if plan else escape(text), by_number)
         tag = LIST_TAGS.get(kind)
         if tag:
             if not blocks or blocks[-1].kind != tag:
-                blocks.append(Block(tag))
+                blocks.append(Block(tag, number=number))
             blocks[-1].items.append(html)
+            blocks[-1].item_numbers.append(number)
         else:
-            blocks.append(Block("h" if kind == HEADING else "p", html))
+            blocks.append(Block("h" if kind == HEADING else "p", html, number=number))
     return blocks, references
 
 

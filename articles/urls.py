@@ -1,6 +1,8 @@
 from django.urls import path
 
 from articles import api, export_views, views
+from articles.analysis import api as analysis_api
+from articles.analysis import views as analysis_views
 from articles.citations import views as citations
 from articles.names import views as names
 
@@ -33,4 +35,13 @@ urlpatterns = [
     path("api/articles/<int:pk>", api.article, name="api_article"),
     path("api/entities", names.api_entities, name="api_entities"),
     path("api/entities/<slug:slug>", names.api_entity, name="api_entity"),
+    # Analysis of every match of a search (articles/analysis/): pages, and JSON (format=csv for CSV).
+    path("analysis/concordance/", analysis_views.concordance, name="analysis_concordance"),
+    path("analysis/trends/", analysis_views.trends, name="analysis_trends"),
+    path("analysis/compare/", analysis_views.compare, name="analysis_compare"),
+    path("analysis/timeline/", analysis_views.timeline, name="analysis_timeline"),
+    path("api/analysis/concordance", analysis_api.concordance, name="api_analysis_concordance"),
+    path("api/analysis/trends", analysis_api.trends, name="api_analysis_trends"),
+    path("api/analysis/compare", analysis_api.compare, name="api_analysis_compare"),
+    path("api/analysis/timeline", analysis_api.timeline, name="api_analysis_timeline"),
 ]

@@ -174,6 +174,10 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 # --- Ingest -----------------------------------------------------------------------------------
 # Largest file ingest accepts; a news article is rarely above 1 MB, even as a saved page.
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))
+# Analysis tools (articles/analysis/): how much text one request may read before it stops with a notice.
+ANALYSIS_MAX_ARTICLES = int(os.environ.get("ANALYSIS_MAX_ARTICLES", "5000"))
+ANALYSIS_MAX_CHARS = int(os.environ.get("ANALYSIS_MAX_CHARS", "40000000"))
+ANALYSIS_MAX_LINES = int(os.environ.get("ANALYSIS_MAX_LINES", "20000"))
 CURATED_METADATA_FILE = BASE_DIR / "fixtures" / "curated.json"
 
 # --- Security -----------------------------------------------------------------------------------

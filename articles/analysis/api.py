@@ -1,0 +1,347 @@
+"""JSON and CSV for the analysis tools: /api/analysis/{concordance,trends,compare,timeline}.
+
+Each tool's rows are built once (`*_rows`) and written either as JSON or, with `format=csv`, as CSV with
+the same columns in the same order (text that a spreadsheet would run as a formula gets a leading
+apostrophe). The concordance's JSON is paged; its CSV has every line. A partial
+result (the analysis limits were reached) says so: `truncated` and `notice` in JSON; in CSV an
+`X-Analysis-Notice` header and a file name ending in `-partial`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from articles.analysis import tools
+from articles.analysis.concordance import Concordance
+from articles.analysis.params import search_part
+from articles.analysis.trends import TooManyPeriods
+from articles.forms import BadParameter
+
+
+def _error(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_value(value) -> str:
+    """How a JSON value is written in CSV: null is empty, true/false as in JSON, numbers in full.
+
+    Text from articles is untrusted: a cell starting with = + - @ would run as a formula when the file
+    is opened in a spreadsheet, so such text gets a leading apostrophe (OWASP's advice). Numbers never do.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return str(value)
+
+
+def csv_response(rows: list[dict], columns: list[str], name: str, notice: str = "") -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_value(row[c]) for c in columns])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    filename = f"kzarchive-{name}{'-partial' if notice else ''}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if notice:
+        response["X-Analysis-Notice"] = notice.encode("ascii", "replace").decode()
+    return response
+
+
+def _json(payload: dict) -> JsonResponse:
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+def article_url(request, article_id: int, q: str = "", paragraph: int | None = None) -> str:
+    url = reverse("articles:detail", args=[article_id])
+    if q:
+        url += "?" + urlencode({"q": q})
+    if paragraph:
+        url += f"#p{paragraph}"
+    return request.build_absolute_uri(url)
+
+
+# --- concordance ------------------------------------------------------------------------------------------
+
+CONCORDANCE_COLUMNS = [
+    "article",
+    "title",
+    "outlet",
+    "published",
+    "left",
+    "match",
+    "right",
+    "offset",
+    "paragraph",
+    "url",
+]
+
+
+def concordance_rows(request, result: Concordance, lines) -> list[dict]:
+    return [
+        {
+            "article": ln.article.id,
+            "title": ln.article.title,
+            "outlet": ln.article.outlet,
+            "published": ln.article.published_iso,
+            "left": ln.left,
+            "match": ln.match,
+            "right": ln.right,
+            "offset": ln.offset,
+            "paragraph": ln.paragraph,
+            "url": article_url(request, ln.article.id, result.keyword_query, ln.paragraph),
+        }
+        for ln in lines
+    ]
+
+
+@require_GET
+def concordance(request):
+    try:
+        run = tools.run_concordance(request.GET)
+    except BadParameter as exc:
+        return _error(str(exc))
+    result = run.result
+    lines = result.sorted_lines(run.sort)
+    if request.GET.get("format") == "csv":
+        return csv_response(concordance_rows(request, result, lines), CONCORDANCE_COLUMNS, "concordance", result.notice)
+    num_pages = max(1, math.ceil(len(lines) / run.page_size))
+    if run.page > num_pages:
+        return _error(f"Page {run.page} does not exist (there are {num_pages}).")
+    page_lines = lines[(run.page - 1) * run.page_size : run.page * run.page_size]
+    return _json(
+        {
+            "query": run.params.q,
+            "kw": run.kw or None,
+            "context": result.context,
+            "sort": run.sort or "search",
+            "count": result.count,
+            "page": run.page,
+            "page_size": run.page_size,
+            "num_pages": num_pages,
+            "matching_articles": result.reading.matches,
+            "articles_read": result.reading.read,
+            "truncated": result.truncated,
+            "notice": result.notice or None,
+            "message": result.reading.message or None,
+            "lines": concordance_rows(request, result, page_lines),
+        }
+    )
+
+
+# --- trends -------------------------------------------------------------------------------------------------
+
+TRENDS_COLUMNS = ["period", "start", "split", "articles", "occurrences", "all_articles", "share"]
+
+
+def trends_rows(result) -> list[dict]:
+    return [
+        {
+            "period": row.period,
+            "start": row.start.isoformat(),
+            "split": row.split,
+            "articles": row.articles,
+            "occurrences": row.occurrences,
+            "all_articles": row.all_articles,
+            "share": row.share,
+        }
+        for row in result.rows
+    ]
+
+
+@require_GET
+def trends(request):
+    try:
+        result = tools.run_trends(request.GET)
+    except (BadParameter, TooManyPeriods) as exc:
+        return _error(str(exc))
+    rows = trends_rows(result)
+    if request.GET.get("format") == "csv":
+        return csv_response(rows, TRENDS_COLUMNS, "trends", result.notice)
+    return _json(
+        {
+            "query": result.params.q,
+            "by": result.by,
+            "split": result.split,
+            "count": result.matches,
+            "occurrences_counted": result.occurrences_counted,
+            "truncated": bool(result.notice),
+            "notice": result.notice or None,
+            "message": result.message or None,
+            "periods": [label for label, _ in result.periods],
+            "rows": rows,
+            "not_placed": [
+                {
+                    "article": f.id,
+                    "title": f.title,
+                    "published": f.published_iso,
+                    "date_precision": f.date_precision,
+                }
+                for f in result.not_placed
+            ],
+        }
+    )
+
+
+# --- compare ------------------------------------------------------------------------------------------------
+
+COMPARE_COLUMNS = ["side", "word", "a", "b", "g2", "log_ratio", "log_odds_z", "stop", "concordance"]
+
+
+def concordance_link(request, word_set, term: str, absolute: bool = True) -> str:
+    """The concordance of one word (or pair, as a phrase) inside one side's search."""
+    query = search_part(word_set.query)
+    query["kw"] = f'"{term}"' if " " in term else term
+    url = reverse("articles:analysis_concordance") + "?" + query.urlencode()
+    return request.build_absolute_uri(url) if absolute else url
+
+
+def compare_rows(request, run) -> list[dict]:
+    rows = []
+    for side, word_set in (("A", run.a_set), ("B", run.b_set)):
+        for k in run.result.top(side, run.rank, run.top, run.show_stop):
+            rows.append(
+                {
+                    "side": side,
+                    "word": k.term,
+                    "a": k.a,
+                    "b": k.b,
+                    "g2": round(k.g2, 4),
+                    "log_ratio": round(k.log_ratio, 4),
+                    "log_odds_z": round(k.log_odds_z, 4),
+                    "stop": k.stop,
+                    "concordance": concordance_link(request, word_set, k.term),
+                }
+            )
+    return rows
+
+
+def _set_info(word_set, query) -> dict:
+    return {
+        "description": word_set.description,
+        "params": {key: query.getlist(key) for key in query},
+        "matches": word_set.reading.matches,
+        "read": word_set.reading.read,
+        "words": word_set.total,
+        "truncated": word_set.reading.truncated,
+        "message": word_set.reading.message or None,
+    }
+
+
+@require_GET
+def compare(request):
+    try:
+        run = tools.run_compare(request.GET)
+    except BadParameter as exc:
+        return _error(str(exc))
+    rows = compare_rows(request, run)
+    if request.GET.get("format") == "csv":
+        return csv_response(rows, COMPARE_COLUMNS, "compare", run.notice)
+    result = run.result
+    return _json(
+        {
+            "a": _set_info(result.a, run.a_set.query),
+            "b": _set_info(result.b, run.b_set.query),
+            "shared_articles": result.shared_articles,
+            "ngram": result.ngram,
+            "alpha0": result.alpha0,
+            "min_count": result.min_count,
+            "rank": run.rank,
+            "top": run.top,
+            "stop_words_shown": run.show_stop,
+            "truncated": bool(run.notice),
+            "notice": run.notice or None,
+            "words": rows,
+        }
+    )
+
+
+# --- timeline -----------------------------------------------------------------------------------------------
+
+TIMELINE_COLUMNS = [
+    "date",
+    "article",
+    "title",
+    "outlet",
+    "stance",
+    "published",
+    "expression",
+    "via",
+    "sentence",
+    "offset",
+    "url",
+]
+
+
+def _mention(request, item, q: str) -> dict:
+    m, a = item.mention, item.article
+    return {
+        "article": a.id,
+        "title": a.title,
+        "outlet": a.outlet,
+        "stance": a.stance,
+        "published": a.published_iso,
+        "expression": m.expression,
+        "via": m.via or None,
+        "sentence": m.sentence,
+        "offset": m.start,
+        "url": article_url(request, a.id, q, item.paragraph),
+    }
+
+
+def timeline_rows(request, result) -> list[dict]:
+    return [
+        {"date": day.date.isoformat(), **_mention(request, item, result.params.q)}
+        for day in result.days
+        for item in day.mentions
+    ]
+
+
+@require_GET
+def timeline(request):
+    try:
+        result = tools.run_timeline(request.GET)
+    except BadParameter as exc:
+        return _error(str(exc))
+    notice = result.reading.notice
+    if request.GET.get("format") == "csv":
+        return csv_response(timeline_rows(request, result), TIMELINE_COLUMNS, "timeline", notice)
+    q = result.params.q
+    return _json(
+        {
+            "query": q,
+            "count": result.count,
+            "matching_articles": result.reading.matches,
+            "articles_read": result.reading.read,
+            "truncated": result.reading.truncated,
+            "notice": notice or None,
+            "message": result.reading.message or None,
+            "days": [
+                {"date": day.date.isoformat(), "mentions": [_mention(request, item, q) for item in day.mentions]}
+                for day in result.days
+            ],
+            "not_placed": [
+                {
+                    "article": item.article.id,
+                    "outlet": item.article.outlet,
+                    "expression": item.mention.expression,
+                    "sentence": item.mention.sentence,
+                    "reason": item.mention.reason,
+                }
+                for item in result.not_placed
+            ],
+        }
+    )
