@@ -14,12 +14,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, quiet=False, **options):
         def show(outcome):
-            if outcome.status == FAILED:
-                self.stderr.write(f"FAILED {outcome.name}: {outcome.message}")
+            if outcome.status == FAILED or outcome.index_error:
+                self.stderr.write(outcome.line())
             elif not quiet:
-                self.stdout.write(f"{outcome.status:9} {outcome.name}")
+                self.stdout.write(outcome.line())
 
         report = ingest_paths(paths, on_outcome=show)
         self.stdout.write(report.summary())
+        problems = []
         if report.failed:
-            raise CommandError(f"{report.failed} file(s) failed; the others were ingested.")
+            problems.append(f"{report.failed} file(s) failed; the others were ingested.")
+        if report.queued:
+            problems.append(
+                f"{report.queued} file(s) are stored but not yet searchable (the index could not be written); "
+                "run `manage.py process_index_queue` once it is writable."
+            )
+        if problems:
+            raise CommandError(" ".join(problems))
