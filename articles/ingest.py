@@ -66,6 +66,7 @@ class Outcome:
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
+    not_done: int = 0  # files not read because the run was stopped (Ctrl-C)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -252,24 +253,38 @@ def iter_files(path: Path):
         yield path, path.name
 
 
-def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None) -> Report:
+def list_inputs(paths) -> list[tuple[Path, str] | Outcome]:
+    """Every file the paths name, in order, listed before any is read (so a run knows its total); a path
+    that does not exist is its FAILED outcome."""
+    inputs: list[tuple[Path, str] | Outcome] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            inputs.append(Outcome(str(raw), FAILED, "no such file or folder"))
+        else:
+            inputs.extend(iter_files(path))
+    return inputs
+
+
+def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None, on_total=None, stop=None) -> Report:
+    """Ingest files and folders one file (one transaction) at a time. `on_total(n)` hears the number of
+    files first; `stop()` is asked before each file, and a true answer ends the run there
+    (`report.not_done` files left unread)."""
     curated = curated or Curated.load()
     with transaction.atomic():
         curated.ensure_catalog()
     report = Report()
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            outcome = Outcome(str(raw), FAILED, "no such file or folder")
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-            continue
-        for file, name in iter_files(path):
-            outcome = ingest_path(file, name=name, curated=curated)
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+    inputs = list_inputs(paths)
+    if on_total:
+        on_total(len(inputs))
+    for position, item in enumerate(inputs):
+        if stop is not None and stop():
+            report.not_done = len(inputs) - position
+            break
+        outcome = item if isinstance(item, Outcome) else ingest_path(item[0], name=item[1], curated=curated)
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
     return report
 
 
