@@ -52,6 +52,15 @@ class Outcome:
     status: str
     message: str = ""
     article_id: int | None = None
+    index_error: str = ""  # stored, but its index write failed: queued for indexing (articles/index_queue.py)
+
+    def line(self) -> str:
+        """What ingest prints for this file: one line, whatever happened."""
+        if self.status == FAILED:
+            return f"FAILED {self.name}: {self.message}"
+        if self.index_error:
+            return f"{self.status:9} {self.name}: queued for indexing ({self.index_error})"
+        return f"{self.status:9} {self.name}"
 
 
 @dataclass
@@ -66,8 +75,13 @@ class Report:
     def failed(self) -> int:
         return self.count(FAILED)
 
+    @property
+    def queued(self) -> int:
+        return sum(1 for o in self.outcomes if o.index_error)
+
     def summary(self) -> str:
-        return ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
+        text = ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
+        return text + (f" ({self.queued} queued for indexing)" if self.queued else "")
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -198,13 +212,24 @@ def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> O
 
     try:
         try:
-            return attempt()
+            outcome = attempt()
         except IntegrityError:
             # Another process created this file's article (or its outlet, a person) after we looked and
             # before we inserted: everything here rolled back; look again, now seeing its rows.
-            return attempt()
+            outcome = attempt()
     except IngestError as exc:
         return Outcome(name, FAILED, str(exc))
+    if outcome.status != UNCHANGED:
+        outcome.index_error = index_error(outcome.article_id)
+    return outcome
+
+
+def index_error(article_id: int | None) -> str:
+    """Why this article's index write failed after its commit, or "" (indexed, or not attempted yet)."""
+    from articles.models import PendingIndexUpdate
+
+    row = PendingIndexUpdate.objects.filter(article_id=article_id, attempts__gt=0).order_by("-pk").first()
+    return row.last_error if row else ""
 
 
 def ingest_path(path: Path, *, name: str | None = None, curated: Curated | None = None) -> Outcome:

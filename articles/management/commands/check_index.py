@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import rebuild_status
+from articles import index_queue, rebuild_status
 from articles.index_check import check_index, repair_index
 
 
@@ -24,11 +24,13 @@ class Command(BaseCommand):
         report = check_index(using)
         for line in report.lines():
             self.stdout.write(line)
+        self.stdout.write(index_queue.state().line())
         if repair and not report.clean:
             self.stdout.write("Repairing...")
             report = repair_index(report, using)
             for line in report.lines():
                 self.stdout.write(line)
+            self.stdout.write(index_queue.state().line())
         if not report.clean:
             raise CommandError(
                 "search index and database differ" + ("" if repair else " (run with --repair)"), returncode=1

@@ -22,10 +22,10 @@ class Command(BaseCommand):
         bar = progress.for_command(self, {**options, "quiet": quiet}, "ingest", None, "files")
 
         def show(outcome):
-            if outcome.status == FAILED:
-                bar.note(f"FAILED {outcome.name}: {outcome.message}", self.stderr)
+            if outcome.status == FAILED or outcome.index_error:
+                bar.note(outcome.line(), self.stderr)
             elif verbose:
-                bar.note(f"{outcome.status:9} {outcome.name}", self.stdout)
+                bar.note(outcome.line(), self.stdout)
             bar.advance()
 
         with bar, progress.stop_on_ctrl_c(bar.note, "the file being ingested") as ctrl_c:
@@ -38,5 +38,13 @@ class Command(BaseCommand):
                 "run the same command again to finish (files already in are reported unchanged).",
                 returncode=130,
             )
+        problems = []
         if report.failed:
-            raise CommandError(f"{report.failed} file(s) failed; the others were ingested.")
+            problems.append(f"{report.failed} file(s) failed; the others were ingested.")
+        if report.queued:
+            problems.append(
+                f"{report.queued} file(s) are stored but not yet searchable (the index could not be written); "
+                "run `manage.py process_index_queue` once it is writable."
+            )
+        if problems:
+            raise CommandError(" ".join(problems))
