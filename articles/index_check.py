@@ -184,8 +184,10 @@ def repair_index(report: IndexReport | None = None, using: str = "default") -> I
     Articles go through `articles.signals.reindex_articles`, the same path as every edit: it reads each
     article from the database as it is now, and removes the entry of one deleted since the check.
     """
+    from articles import index_queue
     from articles.signals import reindex_articles
 
+    index_queue.process_queue()  # what is queued first, so its rows are settled too
     report = report or check_index(using)
     backend, _ = _connection(using)
     todo = report.missing + report.stale + [pk for pk in map(_article_id, report.orphaned) if pk is not None]

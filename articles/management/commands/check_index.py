@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles import index_queue, rebuild_status
 from articles.index_check import check_index, repair_index
 
 
@@ -17,14 +18,19 @@ class Command(BaseCommand):
         parser.add_argument("--using", default="default", help="Haystack connection (default: default).")
 
     def handle(self, *args, repair=False, using="default", **options):
+        running = rebuild_status.current_line(using)
+        if running:  # the index compared below is the one from before it
+            self.stdout.write(running)
         report = check_index(using)
         for line in report.lines():
             self.stdout.write(line)
+        self.stdout.write(index_queue.state().line())
         if repair and not report.clean:
             self.stdout.write("Repairing...")
             report = repair_index(report, using)
             for line in report.lines():
                 self.stdout.write(line)
+            self.stdout.write(index_queue.state().line())
         if not report.clean:
             raise CommandError(
                 "search index and database differ" + ("" if repair else " (run with --repair)"), returncode=1
