@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -265,3 +266,59 @@ def test_an_interrupted_rebuild_and_the_admin_notice(db, client, search_backend,
         assert "rebuild interrupted at 41,200" in client.get("/admin/").content.decode()
     assert rebuild_status.current_line() is None
     assert b'id="index-status"' not in client.get("/admin/").content
+
+
+# --- the other long commands ---------------------------------------------------------------------------------
+
+
+def progress_lines(err: str, what: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith(f"{what}: ")]
+
+
+def test_export_articles_keeps_stdout_clean(archive):
+    archive.python(FILL, "0", "300")
+    archive.manage("rebuild_index", "--noinput", "--quiet")
+    done = archive.manage("export_articles", "--format", "jsonl")
+    records = [json.loads(line) for line in done.stdout.splitlines()]  # every line of stdout is the file's
+    assert records[0]["kzarchive_export"]["count"] == 300
+    assert len(records) == 301 and {r["title"] for r in records[1:]} == {f"Report {i}" for i in range(300)}
+    lines = progress_lines(done.stderr, "export_articles")
+    assert lines and FINAL.fullmatch(lines[-1]) and lines[-1].startswith("export_articles: 300 / 300 articles in ")
+    assert all(LINE.fullmatch(line) for line in lines[:-1]), lines
+    quiet = archive.manage("export_articles", "--format", "csv", "--quiet")
+    assert quiet.stderr == "" and len(quiet.stdout.splitlines()) == 10 + 1 + 300  # header, column names, rows
+
+
+def test_check_index_and_repair_show_their_progress(seeded_committed):
+    Article.objects.filter(pk=min(a.pk for a in seeded_committed.values())).update(title="Changed behind the index")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("check_index", "--repair", stdout=out, stderr=err)
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("check_index: 5 / 5 articles in ")
+    assert lines[1].startswith("check_index --repair: 1 / 1 entries in ")
+    assert lines[2].startswith("check_index: 5 / 5 articles in ")
+    assert "index is in step with the database." in out.getvalue()
+    err = io.StringIO()
+    call_command("check_index", "--quiet", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""
+
+
+def test_backup_and_restore_show_their_progress(seeded_committed, tmp_path):
+    target = tmp_path / "archive.zip"
+    err = io.StringIO()
+    call_command("backup_archive", str(target), stdout=io.StringIO(), stderr=err)
+    rows = sum(json.loads(zipfile.ZipFile(target).read("manifest.json"))["counts"].values())
+    lines = progress_lines(err.getvalue(), "backup_archive")
+    assert lines[-1].startswith(f"backup_archive: {rows:,} / {rows:,} rows in "), lines
+    assert all(LINE.fullmatch(line) for line in lines[:-1]), lines
+    out, err = io.StringIO(), io.StringIO()
+    call_command("restore_archive", str(target), "--replace", stdout=out, stderr=err)
+    lines = err.getvalue().splitlines()
+    restore = progress_lines(err.getvalue(), "restore_archive")
+    assert restore[-1].startswith(f"restore_archive: {rows:,} / {rows:,} rows in "), lines
+    # then the index rebuild's own progress, after the rows
+    assert lines.index(restore[-1]) < lines.index(
+        next(x for x in lines if x.startswith("rebuild_index: 5 / 5 articles"))
+    )
+    assert out.getvalue().startswith(f"Restored {target}")
+    assert "rebuild_index" not in out.getvalue()  # the rebuild's own stdout lines are not the restore's
