@@ -7,7 +7,9 @@ What differs from `haystack.backends.whoosh_backend` (3.4.0) and why:
 - The parser knows `OR`, `NOT`, `-word`, `word~` fuzzy and `title:`/`author:`/`outlet:` fields.
 - Writes take an exclusive file lock and wait for Whoosh's own lock instead of failing with LockError,
   so any number of processes can index and delete without losing an update.
-- One long-lived searcher is reused until the index changes; narrowing is a filter, not a second search.
+- One long-lived searcher is reused until the index changes (any commit, or a rebuild into a new folder,
+  noticed on the next use); it holds every file of its generation open, so merges in other processes
+  cannot pull files from under it (articles/whoosh_snapshot.py). Narrowing is a filter, not a second search.
 - One pass per query: the exact total and the facet counts come from the same collection as the page
   (haystack asks twice, once for the count and once for the page: the second is served from the first),
   and facet values are read once per index segment, not once per query.
@@ -52,6 +54,9 @@ from whoosh.sorting import FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
 from whoosh.writing import SegmentWriter
 
+from articles import whoosh_snapshot
+from articles.whoosh_snapshot import reading
+
 MLT_TEXT_CHARS = 50_000
 
 
@@ -76,30 +81,7 @@ _write_lock_depth = threading.local()
 WRITE_LOCK_TIMEOUT = 300  # seconds a writer waits for another process's commit
 
 
-def _cache_missing_length_columns() -> None:
-    """Whoosh 2.7.4's W3PerDocReader remembers a field's length column only when the column exists: for
-    unscored fields (ids, exact facet values) it stats the missing file again for every posting it
-    writes or merges (about 120 stats per article here). Remember the absence too. A reader only ever
-    sees a finished segment, whose files do not change, so the answer cannot go stale."""
-    from whoosh.codec import whoosh3
-
-    cls = whoosh3.W3PerDocReader
-    if getattr(cls, "_kz_caches_missing", False):
-        return
-
-    def _cached_reader(self, fieldname, column):
-        readers = self._readers
-        if fieldname in readers:
-            return readers[fieldname]
-        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
-        readers[fieldname] = reader
-        return reader
-
-    cls._cached_reader = _cached_reader
-    cls._kz_caches_missing = True
-
-
-_cache_missing_length_columns()
+whoosh_snapshot.install()  # segment readers open all their files at once (articles/whoosh_snapshot.py)
 
 # Bulk writes (rebuild_index, update_index, large ingests): articles per batch, and the writer's pool
 # memory for a batch of at least BULK_DOCS documents (Whoosh's default is 128 MB).
@@ -273,6 +255,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self.parser = make_parser(self.content_field_name, self.schema)
         self._searcher = None
         self._searcher_lock = threading.Lock()
+        self._snapshots = whoosh_snapshot.Snapshots()
         self._local = threading.local()
         # Per segment (segment id, kind, field or sort spec): facet values, sort keys, sort order, live
         # facet counts. A segment's files never change, so only its deletions can make an entry stale.
@@ -498,6 +481,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     def delete_index(self):
         super().delete_index()
+        self._snapshots.drop()
         self._searcher = None
         self._leaves = []
         self._per_segment = {}
@@ -505,19 +489,23 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     # --- reading -----------------------------------------------------------------------------------
     def searcher(self):
-        """A searcher kept open across queries and refreshed only when a commit changed the index."""
+        """The searcher of the newest generation, kept open across queries and reopened (on this call)
+        when a commit or a rebuild changed the index."""
         if not self.setup_complete:
             self.setup()
-        with self._searcher_lock:
-            if self._searcher is None:
-                self.index = retry_vanished(self.index.refresh)
-                self._searcher = self.index.searcher()
-                self._on_new_searcher(self._searcher)
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._on_new_searcher(self._searcher)
-            self._local.leaves = self._leaves
-            return self._searcher
+        self._local.reading = True  # from here on, a failure is the index's, not the query's
+        if not self.use_file_storage:
+            with self._searcher_lock:
+                if self._searcher is None or not self._searcher.up_to_date():
+                    self.index = self.index.refresh()
+                    self._searcher = self.index.searcher()
+                    self._on_new_searcher(self._searcher)
+                self._local.leaves = self._leaves
+                return self._searcher
+        searcher = self._snapshots.current(self.index, self.path, on_new=self._on_new_searcher)
+        self._searcher = searcher
+        self._local.leaves = self._leaves
+        return searcher
 
     def _on_new_searcher(self, searcher):
         """Share expansions per segment and forget what was cached for segments that are gone."""
@@ -700,6 +688,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         results._total = len(docs_collector.docs)
         return results, docs_collector.docs
 
+    @reading
     def search(
         self,
         query_string,
@@ -721,11 +710,13 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         query_string = force_str(query_string).strip()
         if not query_string:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
-        searcher = self.searcher()
-        self._use_query(query_string)
+        # Parse everything the user wrote before touching the index: a refused query is not damage.
         parsed = wq.Every() if query_string == "*" else self.parser.parse(query_string)
         if parsed is None or parsed is wq.NullQuery:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+        narrow_parsed = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
+        searcher = self.searcher()
+        self._use_query(query_string)
 
         # Each key keeps its own direction (newest first, then title A-Z), unlike the stock backend.
         sortedby, reverse = None, False
@@ -746,7 +737,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if last is not None and last[0] == key and last[1] >= needed:
             results, docs = last[2], last[3]
         else:
-            clauses = [self.parser.parse(nq) for nq in narrow]
+            clauses = list(narrow_parsed)
             clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
             filter_query = wq.And(clauses) if clauses else None
             limit = max(needed, TOP_PREFETCH)
@@ -767,6 +758,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         out["facets"] = self._facet_counts(searcher, docs, facet_names) if facet_names else {}
         return out
 
+    @reading
     def more_like_this(self, model_instance, additional_query_string=None, result_class=None, **kwargs):
         """Articles sharing the key terms of this one (its text is re-rendered; the index stores none)."""
         from haystack import connections
@@ -785,12 +777,14 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         raw = searcher.more_like(docnum, self.content_field_name, text=text, top=limit, numterms=15)
         return self._process_results(raw, result_class=result_class)
 
+    @reading
     def highlight_plan(self, query_string: str):
         """What a query marks in text (articles.highlight.QueryPlan): its phrases, and the index terms of
         the content and title fields its other leaves match, prefixes and fuzzy terms expanded."""
         from articles.highlight import plan_for
 
         query_string = force_str(query_string)
+        parsed = self.parser.parse(query_string)
         searcher = self.searcher()
         self._use_query(query_string.strip())
         # Per segment, as the search itself expands them, so the search's expansions are reused.
@@ -799,8 +793,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         def expand(leaf):
             return {text for reader in readers for _, text in leaf.existing_terms(reader, expand=True)}
 
-        return plan_for(self.parser.parse(query_string), (self.content_field_name, "title"), expand)
+        return plan_for(parsed, (self.content_field_name, "title"), expand)
 
+    @reading
     def create_spelling_suggestion(self, query_string):
         """Suggest per-word corrections against the index's own vocabulary (None when nothing differs)."""
         words = [w for w in force_str(query_string).split() if w.isalpha() and w.upper() not in {"AND", "OR", "NOT"}]
