@@ -16,6 +16,7 @@ from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 
 from articles.highlight import NO_PLAN, query_plan, snippet
+from articles.index_state import SearchUnavailable
 from articles.models import UNKNOWN_VALUE, Article
 
 FACETS = ("outlet", "author", "stance", "year")
@@ -268,11 +269,15 @@ def _counted_queryset(params: SearchParams, *, with_facets: bool):
     sqs = base_queryset(params, query, with_facets=with_facets)
     try:
         return sqs, sqs.count(), query, unknown_fields_notice(query)
+    except SearchUnavailable:  # the index cannot answer: say so (503), never "your query could not be read"
+        raise
     except Exception:  # noqa: BLE001 - the engine's parser refused the syntax: fall back to the plain words
         query, message = plain_words(query), unreadable_notice(query)
         sqs = base_queryset(params, query, with_facets=with_facets)
         try:
             return sqs, sqs.count(), query, message
+        except SearchUnavailable:
+            raise
         except Exception:  # even the plain words failed (a filter value the engine cannot take)
             return None, 0, query, "Your query or filters could not be read; nothing was searched."
 
@@ -289,6 +294,8 @@ def unreadable_notice(query: str) -> str:
     for part in QUERY_PART.findall(query):
         try:
             SearchQuerySet().models(Article).raw_search(part).count()
+        except SearchUnavailable:
+            raise
         except Exception:  # noqa: BLE001 - this is the part the engine refuses
             return f"“{part}” could not be read as a search; showing articles with the words of your query instead."
     return "Your query could not be read as written; showing articles with its words instead."

@@ -7,14 +7,19 @@ the command shows it is under way.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -47,6 +52,29 @@ def test_plain_lines_every_tenth_and_a_final_line():
     assert numbers(out.getvalue()) == list(range(100, 1_000, 100))
     final = FINAL.fullmatch(lines[-1])
     assert final and final.group("done") == final.group("total") == "1,000", lines[-1]
+
+
+def test_a_bar_on_a_terminal():
+    main, secondary = os.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    with os.fdopen(secondary, "w") as terminal:
+        with Progress("rebuild_index", 40, unit="articles", stream=terminal) as progress:
+            for _ in range(40):
+                progress.advance()
+            progress.note("a message above the bar")
+    os.set_blocking(main, False)
+    shown = os.read(main, 100_000).decode()
+    os.close(main)
+    assert "\r" in shown and "a message above the bar" in shown
+    assert re.search(r"rebuild_index: 100%\|.+\| 40/40 \[\d\d:\d\d<00:00, +[\d.]+ articles/s\]", shown), shown
+
+
+def test_a_stalled_rebuild_says_its_estimate_is_old():
+    now = time.time()
+    status = {"kind": "rebuild", "pid": os.getpid(), "started": now - 100, "updated": now - 40}
+    line = rebuild_status.describe({**status, "done": 41_200, "total": 100_000, "rate": 212.0}, now=now)
+    assert line.startswith("rebuild in progress: 41,200 / 100,000, about 5 min left to read, then the commit (")
+    assert line.endswith("; no article read for the last 40 s")
 
 
 def test_unknown_total_and_quiet():
@@ -201,13 +229,15 @@ def test_a_running_rebuild_is_visible_from_another_process(archive):
         proc.kill()
     assert proc.returncode == 0, err
     m = re.fullmatch(
-        r"rebuild in progress: ([\d,]+) / 600, (about \d+ min|less than a minute) left "
-        r"\(started \d\d:\d\d:\d\d UTC, [\d,]+ articles/s\)",
+        r"rebuild in progress: ([\d,]+) / 600, (about \d+ min|less than a minute) left to read, then the commit "
+        r"\(started \d\d:\d\d:\d\d UTC, [\d,]+ articles/s\)(; no article read for the last [\d,]+ s)?",
         line,
     )
     assert m, line
     assert status["total"] == 600 and 20 <= int(m.group(1).replace(",", "")) < 600
-    assert check == line  # check_index says so first: the index it compares is the one from before
+    assert (
+        check.split(";")[0] == line.split(";")[0]
+    )  # check_index says so first: the index it compares is the one from before
     assert out.splitlines()[-1].startswith("Rebuilt the search index: 600 articles in ")
     progress = [line for line in err.splitlines() if line.startswith("rebuild_index: ")]
     assert numbers(err) == list(range(60, 600, 60)), progress
@@ -265,3 +295,59 @@ def test_an_interrupted_rebuild_and_the_admin_notice(db, client, search_backend,
         assert "rebuild interrupted at 41,200" in client.get("/admin/").content.decode()
     assert rebuild_status.current_line() is None
     assert b'id="index-status"' not in client.get("/admin/").content
+
+
+# --- the other long commands ---------------------------------------------------------------------------------
+
+
+def progress_lines(err: str, what: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith(f"{what}: ")]
+
+
+def test_export_articles_keeps_stdout_clean(archive):
+    archive.python(FILL, "0", "300")
+    archive.manage("rebuild_index", "--noinput", "--quiet")
+    done = archive.manage("export_articles", "--format", "jsonl")
+    records = [json.loads(line) for line in done.stdout.splitlines()]  # every line of stdout is the file's
+    assert records[0]["kzarchive_export"]["count"] == 300
+    assert len(records) == 301 and {r["title"] for r in records[1:]} == {f"Report {i}" for i in range(300)}
+    lines = progress_lines(done.stderr, "export_articles")
+    assert lines and FINAL.fullmatch(lines[-1]) and lines[-1].startswith("export_articles: 300 / 300 articles in ")
+    assert all(LINE.fullmatch(line) for line in lines[:-1]), lines
+    quiet = archive.manage("export_articles", "--format", "csv", "--quiet")
+    assert quiet.stderr == "" and len(quiet.stdout.splitlines()) == 10 + 1 + 300  # header, column names, rows
+
+
+def test_check_index_and_repair_show_their_progress(seeded_committed):
+    Article.objects.filter(pk=min(a.pk for a in seeded_committed.values())).update(title="Changed behind the index")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("check_index", "--repair", stdout=out, stderr=err)
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("check_index: 5 / 5 articles in ")
+    assert lines[1].startswith("check_index --repair: 1 / 1 entries in ")
+    assert lines[2].startswith("check_index: 5 / 5 articles in ")
+    assert "index is in step with the database." in out.getvalue()
+    err = io.StringIO()
+    call_command("check_index", "--quiet", stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""
+
+
+def test_backup_and_restore_show_their_progress(seeded_committed, tmp_path):
+    target = tmp_path / "archive.zip"
+    err = io.StringIO()
+    call_command("backup_archive", str(target), stdout=io.StringIO(), stderr=err)
+    rows = sum(json.loads(zipfile.ZipFile(target).read("manifest.json"))["counts"].values())
+    lines = progress_lines(err.getvalue(), "backup_archive")
+    assert lines[-1].startswith(f"backup_archive: {rows:,} / {rows:,} rows in "), lines
+    assert all(LINE.fullmatch(line) for line in lines[:-1]), lines
+    out, err = io.StringIO(), io.StringIO()
+    call_command("restore_archive", str(target), "--replace", stdout=out, stderr=err)
+    lines = err.getvalue().splitlines()
+    restore = progress_lines(err.getvalue(), "restore_archive")
+    assert restore[-1].startswith(f"restore_archive: {rows:,} / {rows:,} rows in "), lines
+    # then the index rebuild's own progress, after the rows
+    assert lines.index(restore[-1]) < lines.index(
+        next(x for x in lines if x.startswith("rebuild_index: 5 / 5 articles"))
+    )
+    assert out.getvalue().startswith(f"Restored {target}")
+    assert "rebuild_index" not in out.getvalue()  # the rebuild's own stdout lines are not the restore's
