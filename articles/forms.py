@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from articles.query_bounds import BadParameter
 from articles.search import FACETS, MAX_PAGE_SIZE, SORTS, SearchParams
 
-
-class BadParameter(ValueError):
-    pass
+__all__ = ["BadParameter", "parse_params"]
 
 
 def _int(value: str, name: str, default: int) -> int:
