@@ -52,11 +52,21 @@ class Outcome:
     status: str
     message: str = ""
     article_id: int | None = None
+    index_error: str = ""  # stored, but its index write failed: queued for indexing (articles/index_queue.py)
+
+    def line(self) -> str:
+        """What ingest prints for this file: one line, whatever happened."""
+        if self.status == FAILED:
+            return f"FAILED {self.name}: {self.message}"
+        if self.index_error:
+            return f"{self.status:9} {self.name}: queued for indexing ({self.index_error})"
+        return f"{self.status:9} {self.name}"
 
 
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
+    not_done: int = 0  # files not read because the run was stopped (Ctrl-C)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -65,8 +75,13 @@ class Report:
     def failed(self) -> int:
         return self.count(FAILED)
 
+    @property
+    def queued(self) -> int:
+        return sum(1 for o in self.outcomes if o.index_error)
+
     def summary(self) -> str:
-        return ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
+        text = ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
+        return text + (f" ({self.queued} queued for indexing)" if self.queued else "")
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -197,13 +212,24 @@ def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> O
 
     try:
         try:
-            return attempt()
+            outcome = attempt()
         except IntegrityError:
             # Another process created this file's article (or its outlet, a person) after we looked and
             # before we inserted: everything here rolled back; look again, now seeing its rows.
-            return attempt()
+            outcome = attempt()
     except IngestError as exc:
         return Outcome(name, FAILED, str(exc))
+    if outcome.status != UNCHANGED:
+        outcome.index_error = index_error(outcome.article_id)
+    return outcome
+
+
+def index_error(article_id: int | None) -> str:
+    """Why this article's index write failed after its commit, or "" (indexed, or not attempted yet)."""
+    from articles.models import PendingIndexUpdate
+
+    row = PendingIndexUpdate.objects.filter(article_id=article_id, attempts__gt=0).order_by("-pk").first()
+    return row.last_error if row else ""
 
 
 def ingest_path(path: Path, *, name: str | None = None, curated: Curated | None = None) -> Outcome:
@@ -227,24 +253,38 @@ def iter_files(path: Path):
         yield path, path.name
 
 
-def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None) -> Report:
+def list_inputs(paths) -> list[tuple[Path, str] | Outcome]:
+    """Every file the paths name, in order, listed before any is read (so a run knows its total); a path
+    that does not exist is its FAILED outcome."""
+    inputs: list[tuple[Path, str] | Outcome] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            inputs.append(Outcome(str(raw), FAILED, "no such file or folder"))
+        else:
+            inputs.extend(iter_files(path))
+    return inputs
+
+
+def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None, on_total=None, stop=None) -> Report:
+    """Ingest files and folders one file (one transaction) at a time. `on_total(n)` hears the number of
+    files first; `stop()` is asked before each file, and a true answer ends the run there
+    (`report.not_done` files left unread)."""
     curated = curated or Curated.load()
     with transaction.atomic():
         curated.ensure_catalog()
     report = Report()
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            outcome = Outcome(str(raw), FAILED, "no such file or folder")
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-            continue
-        for file, name in iter_files(path):
-            outcome = ingest_path(file, name=name, curated=curated)
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+    inputs = list_inputs(paths)
+    if on_total:
+        on_total(len(inputs))
+    for position, item in enumerate(inputs):
+        if stop is not None and stop():
+            report.not_done = len(inputs) - position
+            break
+        outcome = item if isinstance(item, Outcome) else ingest_path(item[0], name=item[1], curated=curated)
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
     return report
 
 
