@@ -32,6 +32,9 @@ def search(request):
         {
             "query": params.q,
             "count": results.count,
+            # False when the search stopped early (time budget, expansion limit): count is then a lower
+            # bound and `message` says why.
+            "count_exact": results.count_exact,
             "page": params.page,
             "page_size": params.page_size,
             "num_pages": results.num_pages,

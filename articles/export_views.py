@@ -18,9 +18,9 @@ def _export(request, error):
         return error(f"format must be one of {', '.join(EXPORT_FORMATS)}")
     try:
         params = parse_params(request.GET)
-    except BadParameter as exc:
+        matches = matching_ids(params)
+    except BadParameter as exc:  # IncompleteSearch too: an export holds every match or is refused
         return error(str(exc))
-    matches = matching_ids(params)
     reproduce = request.build_absolute_uri(reverse("articles:search") + "?" + urlencode(query_of(params)))
     stream = ResultExport(
         fmt,

@@ -171,6 +171,11 @@ HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 # Only one model is indexed; the per-query registered-models filter costs a full scoring pass.
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 
+# Bounds on one search's cost (articles/query_bounds.py): words that prefixes, wildcards and fuzzy terms
+# may expand to, in all, and seconds to collect matches before answering with what was found.
+SEARCH_MAX_EXPANSIONS = int(os.environ.get("SEARCH_MAX_EXPANSIONS", "1000"))
+SEARCH_TIME_BUDGET = float(os.environ.get("SEARCH_TIME_BUDGET", "1.0"))
+
 # --- Ingest -----------------------------------------------------------------------------------
 # Largest file ingest accepts; a news article is rarely above 1 MB, even as a saved page.
 INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))

@@ -42,9 +42,9 @@ class Command(BaseCommand):
             query.setlist(name, options[name])
         try:
             params = parse_params(query)
-        except BadParameter as exc:
+            matches = matching_ids(params)
+        except BadParameter as exc:  # IncompleteSearch too: an export holds every match or is refused
             raise CommandError(str(exc)) from None
-        matches = matching_ids(params)
         site = options["base_url"].rstrip("/")
         header = export_header(matches, site + reverse("articles:search") + "?" + urlencode(query_of(params)))
         if header["notice"]:
