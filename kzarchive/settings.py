@@ -206,22 +206,15 @@ if not DEBUG:
 LOGIN_REDIRECT_URL = "admin:index"
 
 # Login lockout (articles/lockout.py): 5 failures for one username from one address within 15 minutes
-# lock that pair out for 15 minutes. The counters live in a database cache, so every gunicorn worker
-# (and host) sees the same ones, and each test's transaction rolls them back. Its table is created by
-# `migrate` (articles/migrations/0002_roles.py runs createcachetable).
+# lock that pair out for 15 minutes. The counters are rows of the database (LoginAttempts), so every
+# gunicorn worker (and host) sees the same ones, and each test's transaction rolls them back.
 LOGIN_LOCKOUT_FAILURES = int(os.environ.get("LOGIN_LOCKOUT_FAILURES", "5"))
 LOGIN_LOCKOUT_WINDOW = int(os.environ.get("LOGIN_LOCKOUT_WINDOW", str(15 * 60)))
 LOGIN_LOCKOUT_DURATION = int(os.environ.get("LOGIN_LOCKOUT_DURATION", str(15 * 60)))
-LOGIN_LOCKOUT_CACHE = "lockout"
 # Behind a reverse proxy REMOTE_ADDR is the proxy's; name the header it sets (e.g. HTTP_X_REAL_IP).
 LOGIN_LOCKOUT_IP_HEADER = os.environ.get("LOGIN_LOCKOUT_IP_HEADER", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "lockout": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "kzarchive_lockout_cache",
-        "TIMEOUT": LOGIN_LOCKOUT_DURATION,
-    },
 }
 
 LOGGING = {
