@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE := kzarchive.settings
 
-.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names clean
+.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names bench-index-writes clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
@@ -35,12 +35,14 @@ run: index
 # The whole suite on SQLite (browser tests included), then again on a throwaway PostgreSQL cluster
 # (tests/run_postgres.py; skipped with a notice when PostgreSQL is not installed, a failure under CI's
 # KZARCHIVE_REQUIRE_POSTGRES=1). Browser tests run once, on SQLite: they test pages, not the database.
-# The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
+# haystack's own Whoosh backend tests (tests/haystack_contract, ~15 s) run against our engine with their own
+# settings and models. The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
+	$(PY) -m pytest -p no:randomly --ds tests.haystack_contract.settings tests/haystack_contract
 	$(PY) tests/run_postgres.py -n 2 -m "not browser"
 
 test-fast: install
@@ -68,6 +70,9 @@ bench-scale: install
 
 bench-export: install
 	$(PY) benchmarks/export.py --articles 10000
+
+bench-index-writes: install
+	$(PY) benchmarks/index_writes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
