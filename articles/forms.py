@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from articles.search import FACETS, MAX_PAGE_SIZE, SORTS, SearchParams
+from articles.search import FACETS, MAX_PAGE_SIZE, SORTS, SPELLINGS, SearchParams
 
 
 class BadParameter(ValueError):
@@ -48,12 +48,16 @@ def parse_params(query) -> SearchParams:
     sort = query.get("sort", "")
     if sort and sort not in SORTS:
         raise BadParameter(f"sort must be one of {', '.join(SORTS)}")
+    spelling = query.get("spelling", "") or "variants"
+    if spelling not in SPELLINGS:
+        raise BadParameter(f"spelling must be one of {', '.join(SPELLINGS)}")
     page_size = _int(query.get("page_size"), "page_size", 20)
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise BadParameter(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
     params = SearchParams(
         q=query.get("q", "")[:500],
         sort=sort,
+        spelling=spelling,
         page=_int(query.get("page"), "page", 1),
         page_size=page_size,
         date_from=_date(query.get("from", ""), "from"),
