@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils.html import format_html
 
 from articles.ingest import FAILED, Curated, ingest_bytes
-from articles.models import FROM_CURATOR, Article, Credit, Person, Source, StanceCategory, Tag
+from articles.models import FROM_CURATOR, Article, Credit, PendingIndexUpdate, Person, Source, StanceCategory, Tag
 
 # Admin form fields -> the provenance key ingest checks before overwriting.
 PROVENANCE_KEYS = {
@@ -223,7 +223,10 @@ class ArticleAdmin(admin.ModelAdmin):
                     continue
                 outcome = ingest_bytes(upload.name, upload.read(), curated=curated)
                 level = messages.ERROR if outcome.status == FAILED else messages.SUCCESS
-                self.message_user(request, f"{outcome.name}: {outcome.status}. {outcome.message}".strip(), level)
+                text = f"{outcome.name}: {outcome.status}. {outcome.message}".strip()
+                if outcome.index_error:  # stored, not yet searchable: listed under Pending index updates
+                    level, text = messages.WARNING, f"{text} Queued for indexing: {outcome.index_error}"
+                self.message_user(request, text, level)
             return redirect("admin:articles_article_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -330,6 +333,24 @@ class StanceCategoryAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+
+
+@admin.register(PendingIndexUpdate)
+class PendingIndexUpdateAdmin(admin.ModelAdmin):
+    """Saves and deletes not yet in the search index (articles/index_queue.py): shown, never edited here;
+    `manage.py process_index_queue` retries them."""
+
+    list_display = ["article_id", "created", "attempts", "last_attempt", "last_error"]
+    list_filter = ["attempts"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # The entity (alias) table: articles/names/admin.py

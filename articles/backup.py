@@ -74,8 +74,9 @@ def _querysets():
         yield model, qs
 
 
-def write_backup(path: Path | str) -> dict:
-    """Write the archive to `path` (a zip); return the manifest."""
+def write_backup(path: Path | str, progress=None) -> dict:
+    """Write the archive to `path` (a zip); return the manifest. `progress` hears the number of rows,
+    then each row written. Nothing is left at `path` unless the whole backup was written."""
     path = Path(path)
     tmp = path.with_name(path.name + ".partial")
     counts: Counter = Counter()
@@ -84,12 +85,16 @@ def write_backup(path: Path | str) -> dict:
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf, _snapshot():
             with zf.open(DATA, "w", force_zip64=True) as raw:
+                if progress is not None:
+                    progress.set_total(sum(model._default_manager.count() for model in MODELS))
                 for model, qs in _querysets():
                     for obj in _chunked(qs) if model is Article else qs.iterator(chunk_size=CHUNK):
                         line = serializers.serialize("jsonl", [obj], cls=ExactJSONEncoder).encode("utf-8")
                         raw.write(line)
                         digest.update(line)
                         counts[label(model)] += 1
+                        if progress is not None:
+                            progress.advance()
                         if model is Article:
                             originals[str(obj.pk)] = hashlib.sha256(bytes(obj.raw_bytes)).hexdigest()
             manifest = {
@@ -159,8 +164,13 @@ def _wipe() -> None:
         model._default_manager.all().delete()
 
 
-def restore_backup(path: Path | str, *, replace: bool = False, rebuild_index: bool = True) -> dict:
-    """Restore a backup into this archive; return the manifest. Refuses a non-empty archive unless replace."""
+def restore_backup(
+    path: Path | str, *, replace: bool = False, rebuild_index: bool = True, progress=None, index_stderr=None
+) -> dict:
+    """Restore a backup into this archive; return the manifest. Refuses a non-empty archive unless replace.
+
+    `progress` hears the number of rows in the backup, then each row restored; `index_stderr`, if given,
+    shows the index rebuild's own progress."""
     from django.apps import apps
 
     from articles.index_check import check_index
@@ -181,7 +191,9 @@ def restore_backup(path: Path | str, *, replace: bool = False, rebuild_index: bo
                     if not replace:
                         raise BackupError("the archive is not empty: restore into an empty database, or use --replace")
                     _wipe()
-                _load(zf, manifest)
+                _load(zf, manifest, progress)
+                if progress is not None:
+                    progress.close()  # every row is in; the mentions and the index follow
                 _reset_sequences()
                 from articles.names.mentions import refresh_all
 
@@ -189,14 +201,14 @@ def restore_backup(path: Path | str, *, replace: bool = False, rebuild_index: bo
         finally:
             signal_processor.setup()
     if rebuild_index:
-        rebuild_search_index()
+        rebuild_search_index(index_stderr)
         report = check_index()
         if not report.clean:
             raise BackupError("index rebuilt but does not match the database:\n" + "\n".join(report.lines()))
     return manifest
 
 
-def _load(zf: zipfile.ZipFile, manifest: dict) -> dict:
+def _load(zf: zipfile.ZipFile, manifest: dict, progress=None) -> dict:
     expected_originals = manifest.get("originals_sha256", {})
     counts: Counter = Counter()
     digest = hashlib.sha256()
@@ -205,6 +217,8 @@ def _load(zf: zipfile.ZipFile, manifest: dict) -> dict:
         raw = zf.open(DATA)
     except KeyError:
         raise BackupError(f"not a kzarchive backup: no {DATA}")
+    if progress is not None:
+        progress.set_total(sum((manifest.get("counts") or {}).values()))
     with raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
         for lineno, line in enumerate(text, 1):
             digest.update(line.encode("utf-8"))
@@ -223,6 +237,8 @@ def _load(zf: zipfile.ZipFile, manifest: dict) -> dict:
                 seen_articles.add(str(instance.pk))
             obj.save()
             counts[label(model)] += 1
+            if progress is not None:
+                progress.advance()
     if digest.hexdigest() != manifest.get("data_sha256"):
         raise BackupError(f"{DATA} does not match its SHA-256 in the manifest: the backup is damaged")
     counts = {label(m): counts[label(m)] for m in MODELS}
@@ -259,8 +275,12 @@ def _reset_sequences() -> None:
                 cursor.execute(sql)
 
 
-def rebuild_search_index() -> None:
-    """Index every article again: the rebuild_index command (one bulk writer, replacing the old index)."""
+def rebuild_search_index(stderr=None) -> None:
+    """Index every article again: the rebuild_index command (one bulk writer, replacing the old index),
+    showing its progress on `stderr` if given."""
     from django.core.management import call_command
 
-    call_command("rebuild_index", interactive=False, verbosity=0)
+    if stderr is None:
+        call_command("rebuild_index", interactive=False, verbosity=0)
+    else:
+        call_command("rebuild_index", interactive=False, stdout=io.StringIO(), stderr=stderr)

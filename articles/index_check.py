@@ -139,8 +139,9 @@ def _differences(expected: dict, actual: dict) -> list[str]:
     return sorted(n for n in names if expected.get(n) != actual.get(n))
 
 
-def check_index(using: str = "default") -> IndexReport:
-    """Compare the database's articles with the index's entries; nothing is changed."""
+def check_index(using: str = "default", progress=None) -> IndexReport:
+    """Compare the database's articles with the index's entries; nothing is changed. `progress`
+    (articles.progress.Progress) hears the number of articles, then each chunk compared."""
     from articles.models import Article
 
     backend, index = _connection(using)
@@ -152,6 +153,8 @@ def check_index(using: str = "default") -> IndexReport:
     seen: set[str] = set()
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     report.in_database = len(ids)
+    if progress is not None:
+        progress.set_total(len(ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         for article in index.index_queryset(using=using).filter(pk__in=chunk).order_by("pk"):
@@ -172,26 +175,43 @@ def check_index(using: str = "default") -> IndexReport:
             if diff:
                 report.stale.append(article.pk)
                 report.differences[article.pk] = diff
+        if progress is not None:
+            progress.advance(len(chunk))
     report.orphaned = sorted(set(indexed) - seen, key=lambda k: (_article_id(k) is None, _article_id(k) or 0, k))
     report.missing.sort()
     report.stale.sort()
     return report
 
 
-def repair_index(report: IndexReport | None = None, using: str = "default") -> IndexReport:
-    """Reindex missing and stale articles, remove orphaned entries; return a fresh check.
+def repair_index(
+    report: IndexReport | None = None, using: str = "default", *, progress=None, stop=None, recheck: bool = True
+) -> IndexReport | None:
+    """Reindex missing and stale articles, remove orphaned entries; return a fresh check (None without
+    `recheck`: the caller checks).
 
     Articles go through `articles.signals.reindex_articles`, the same path as every edit: it reads each
-    article from the database as it is now, and removes the entry of one deleted since the check.
+    article from the database as it is now, and removes the entry of one deleted since the check. Each
+    chunk is committed as it goes; `stop()` is asked between chunks (what is done stays done), and
+    `progress` hears the number of entries to repair, then each chunk.
     """
+    from articles import index_queue
     from articles.signals import reindex_articles
 
+    index_queue.process_queue()  # what is queued first, so its rows are settled too
     report = report or check_index(using)
     backend, _ = _connection(using)
     todo = report.missing + report.stale + [pk for pk in map(_article_id, report.orphaned) if pk is not None]
+    others = [identifier for identifier in report.orphaned if _article_id(identifier) is None]
+    if progress is not None:
+        progress.set_total(len(todo) + len(others))
     for start in range(0, len(todo), CHUNK):
+        if stop is not None and stop():
+            return None
         reindex_articles(todo[start : start + CHUNK])
-    for identifier in report.orphaned:
-        if _article_id(identifier) is None:  # not an article's entry at all
-            backend.remove(identifier)
-    return check_index(using)
+        if progress is not None:
+            progress.advance(len(todo[start : start + CHUNK]))
+    for identifier in others:  # not an article's entry at all
+        backend.remove(identifier)
+        if progress is not None:
+            progress.advance(1)
+    return check_index(using) if recheck else None

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from articles import index_queue
 from articles.extraction.decoding import DecodeError, decode_document
 from articles.extraction.text import extract_text
 from articles.extraction.types import Credit as CreditData
@@ -40,6 +42,9 @@ TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+logger = logging.getLogger(__name__)
+INDEX_BATCH = 100  # files stored before their index updates are written, in one index commit
+MERGE_AFTER_BATCHES = 4  # an ingest that wrote this many batches merges the index's segments at its end
 
 
 class IngestError(Exception):
@@ -52,11 +57,21 @@ class Outcome:
     status: str
     message: str = ""
     article_id: int | None = None
+    index_error: str = ""  # stored, but its index write failed: queued for indexing (articles/index_queue.py)
+
+    def line(self) -> str:
+        """What ingest prints for this file: one line, whatever happened."""
+        if self.status == FAILED:
+            return f"FAILED {self.name}: {self.message}"
+        if self.index_error:
+            return f"{self.status:9} {self.name}: queued for indexing ({self.index_error})"
+        return f"{self.status:9} {self.name}"
 
 
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
+    not_done: int = 0  # files not read because the run was stopped (Ctrl-C)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -65,8 +80,13 @@ class Report:
     def failed(self) -> int:
         return self.count(FAILED)
 
+    @property
+    def queued(self) -> int:
+        return sum(1 for o in self.outcomes if o.index_error)
+
     def summary(self) -> str:
-        return ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
+        text = ", ".join(f"{self.count(s)} {s}" for s in (CREATED, UPDATED, UNCHANGED, FAILED))
+        return text + (f" ({self.queued} queued for indexing)" if self.queued else "")
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -197,13 +217,24 @@ def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> O
 
     try:
         try:
-            return attempt()
+            outcome = attempt()
         except IntegrityError:
             # Another process created this file's article (or its outlet, a person) after we looked and
             # before we inserted: everything here rolled back; look again, now seeing its rows.
-            return attempt()
+            outcome = attempt()
     except IngestError as exc:
         return Outcome(name, FAILED, str(exc))
+    if outcome.status != UNCHANGED and not index_queue.batching():  # a batch reports when it flushes
+        outcome.index_error = index_error(outcome.article_id)
+    return outcome
+
+
+def index_error(article_id: int | None) -> str:
+    """Why this article's index write failed after its commit, or "" (indexed, or not attempted yet)."""
+    from articles.models import PendingIndexUpdate
+
+    row = PendingIndexUpdate.objects.filter(article_id=article_id, attempts__gt=0).order_by("-pk").first()
+    return row.last_error if row else ""
 
 
 def ingest_path(path: Path, *, name: str | None = None, curated: Curated | None = None) -> Outcome:
@@ -227,25 +258,79 @@ def iter_files(path: Path):
         yield path, path.name
 
 
-def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None) -> Report:
+def list_inputs(paths) -> list[tuple[Path, str] | Outcome]:
+    """Every file the paths name, in order, listed before any is read (so a run knows its total); a path
+    that does not exist is its FAILED outcome."""
+    inputs: list[tuple[Path, str] | Outcome] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            inputs.append(Outcome(str(raw), FAILED, "no such file or folder"))
+        else:
+            inputs.extend(iter_files(path))
+    return inputs
+
+
+def ingest_paths(
+    paths, *, curated: Curated | None = None, on_outcome=None, on_total=None, stop=None, on_queued=None
+) -> Report:
+    """Ingest files and folders one file (one transaction) at a time. `on_total(n)` hears the number of
+    files first; `stop()` is asked before each file, and a true answer ends the run there
+    (`report.not_done` files left unread).
+
+    The index is written once per INDEX_BATCH stored files, not once per file (each file's update is
+    queued in its own transaction, articles/index_queue.py). When a batch's index write fails, each of
+    its files gets `index_error` and is passed to `on_queued`: stored, queued for indexing."""
     curated = curated or Curated.load()
     with transaction.atomic():
         curated.ensure_catalog()
     report = Report()
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            outcome = Outcome(str(raw), FAILED, "no such file or folder")
+    inputs = list_inputs(paths)
+    if on_total:
+        on_total(len(inputs))
+    held: list[Outcome] = []  # stored, their index write still to come
+
+    batches = [0]
+
+    def settle(batch) -> None:
+        batches[0] += bool(held)
+        failed = batch.flush().failed
+        for outcome in held:
+            outcome.index_error = failed.get(outcome.article_id, "")
+            if outcome.index_error and on_queued:
+                on_queued(outcome)
+        held.clear()
+
+    with index_queue.batched() as batch:
+        for position, item in enumerate(inputs):
+            if stop is not None and stop():
+                report.not_done = len(inputs) - position
+                break
+            outcome = item if isinstance(item, Outcome) else ingest_path(item[0], name=item[1], curated=curated)
             report.outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
-            continue
-        for file, name in iter_files(path):
-            outcome = ingest_path(file, name=name, curated=curated)
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+            if outcome.status in (CREATED, UPDATED):
+                held.append(outcome)
+                if len(held) >= INDEX_BATCH:
+                    settle(batch)
+        settle(batch)
+    if batches[0] >= MERGE_AFTER_BATCHES:
+        merge_index()
     return report
+
+
+def merge_index() -> None:
+    """The merges saves leave out (whoosh_backend.SAVE_MERGE_MAX_DOCS), after a large ingest: its batches
+    left a segment each, which every search would otherwise visit until the nightly merge_index."""
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    if hasattr(backend, "merge_segments"):
+        try:
+            backend.merge_segments()
+        except OSError as exc:  # an unwritable index: its failures were reported per file already
+            logger.warning("merging the index after ingest failed: %s", exc)
 
 
 def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:

@@ -341,5 +341,27 @@ def unique_slug(model: type[models.Model], text: str) -> str:
     return slug
 
 
+class PendingIndexUpdate(models.Model):
+    """An article whose index entry must be brought in step with the database (a transactional outbox).
+
+    Written in the same transaction as the change (articles/signals.py), so a committed change always
+    leaves either an up-to-date index entry or a row here; deleted only once the index write succeeded
+    (articles/index_queue.py). Not a foreign key: a deleted article's row must outlive it.
+    """
+
+    article_id = models.BigIntegerField(db_index=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "pending index update"
+
+    def __str__(self) -> str:
+        return f"article {self.article_id}"
+
+
 # The entity (alias) table and mentions live in articles/names/ but belong to this app.
 from articles.names.models import ArticleMention, Entity, EntityVariant  # noqa: E402, F401

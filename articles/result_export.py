@@ -171,6 +171,7 @@ class ResultExport:
 
     def __post_init__(self):
         self.missing: list[int] = []
+        self.written = 0  # articles rendered so far (for progress)
         self.accessed = timezone.localdate()
 
     @property
@@ -187,6 +188,7 @@ class ResultExport:
         batch: list[str] = []
         for article in articles:
             batch.append(render(article))
+            self.written += 1
             if len(batch) == CHUNK:
                 yield "".join(batch)
                 batch = []

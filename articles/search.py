@@ -11,11 +11,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.core.paginator import InvalidPage
+from django.core.paginator import InvalidPage, Page, Paginator
 from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 
 from articles.highlight import NO_PLAN, query_plan, snippet
+from articles.index_state import SearchUnavailable
 from articles.models import UNKNOWN_VALUE, Article
 
 # `mention`: the canonical names of the entities an article names (articles/names/), not a field of
@@ -96,6 +97,7 @@ class SearchResults:
     message: str = ""  # shown to the user when the query could not be taken as written
     query_used: str = ""
     unknown_values: list[UnknownValue] = field(default_factory=list)
+    page: Page | None = None  # None when no search was run
     # Other spellings and names of the query's words found in this page's results (Tokayev, Токаев).
     also_matched: list[str] = field(default_factory=list)
 
@@ -106,15 +108,41 @@ class SearchResults:
 
     @property
     def num_pages(self) -> int:
-        return max(1, -(-self.count // self.params.page_size))
+        return self.page.paginator.num_pages if self.page else 1
 
     @property
     def has_next(self) -> bool:
-        return self.params.page < self.num_pages
+        return bool(self.page and self.page.has_next())
 
     @property
     def has_previous(self) -> bool:
-        return self.params.page > 1
+        return bool(self.page and self.page.has_previous())
+
+
+class ResultsWindow:
+    """A counted search as Django's Paginator sees it: its length is the count already run (no second count).
+
+    A slice asks the engine for a whole page from its start and is cut afterwards: haystack's Whoosh
+    backend turns offsets into (page number, page length) by integer division, so a short last page
+    (100:103 becomes page 34 of length 3, results 99-101) would come from the wrong place."""
+
+    def __init__(self, sqs: SearchQuerySet, count: int, page_size: int):
+        self.sqs, self.count, self.page_size = sqs, count, page_size
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: slice) -> list:
+        start, stop, _ = index.indices(self.count)
+        return list(self.sqs[start : start + self.page_size])[: max(stop - start, 0)]
+
+
+def page_of(sqs: SearchQuerySet, count: int, params: SearchParams) -> Page:
+    """The requested page (page 1 of nothing exists); InvalidPage for one before the first or past the last."""
+    try:
+        return Paginator(ResultsWindow(sqs, count, params.page_size), params.page_size).page(params.page)
+    except InvalidPage:
+        raise InvalidPage(f"Page {params.page} does not exist.") from None
 
 
 def normalize_query(q: str) -> str:
@@ -178,11 +206,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     if sqs is None:
         return SearchResults.nothing(params, message, query, unknown_filter_values(params))
 
-    if params.page < 1 or (params.page - 1) * params.page_size >= max(count, 1):
-        raise InvalidPage(f"Page {params.page} does not exist.")
-
-    start = (params.page - 1) * params.page_size
-    page = list(sqs[start : start + params.page_size])
+    page = page_of(sqs, count, params)
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
     plan = query_plan(query, params.spelling) if query and with_snippets else NO_PLAN
     hits = []
@@ -210,7 +234,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         suggestion = spelling_suggestion(sqs, query)
     unknown = unknown_filter_values(params, facets if with_facets else None)
     also = also_matched(query, plan, [h.article for h in hits]) if plan.keys or plan.key_phrases else []
-    return SearchResults(params, count, hits, facets, suggestion, message, query, unknown, also)
+    return SearchResults(params, count, hits, facets, suggestion, message, query, unknown, page, also)
 
 
 ALSO_MATCHED_MAX = 12
@@ -288,11 +312,15 @@ def _counted_queryset(params: SearchParams, *, with_facets: bool):
     sqs = base_queryset(params, query, with_facets=with_facets)
     try:
         return sqs, sqs.count(), query, unknown_fields_notice(query)
+    except SearchUnavailable:  # the index cannot answer: say so (503), never "your query could not be read"
+        raise
     except Exception:  # noqa: BLE001 - the engine's parser refused the syntax: fall back to the plain words
         query, message = plain_words(query), unreadable_notice(query)
         sqs = base_queryset(params, query, with_facets=with_facets)
         try:
             return sqs, sqs.count(), query, message
+        except SearchUnavailable:
+            raise
         except Exception:  # even the plain words failed (a filter value the engine cannot take)
             return None, 0, query, "Your query or filters could not be read; nothing was searched."
 
@@ -309,6 +337,8 @@ def unreadable_notice(query: str) -> str:
     for part in QUERY_PART.findall(query):
         try:
             SearchQuerySet().models(Article).raw_search(part).count()
+        except SearchUnavailable:
+            raise
         except Exception:  # noqa: BLE001 - this is the part the engine refuses
             return f"“{part}” could not be read as a search; showing articles with the words of your query instead."
     return "Your query could not be read as written; showing articles with its words instead."

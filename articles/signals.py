@@ -1,7 +1,9 @@
 """Keep the search index in step with the database, after the transaction commits.
 
 Indexing on commit (not on save) means an article's credits and tags, saved after the article row,
-are in the index too, and a rolled-back ingest leaves no trace in it.
+are in the index too, and a rolled-back ingest leaves no trace in it. Each change also writes an outbox
+row in its own transaction (articles/index_queue.py), so an index write that fails after the commit is
+kept and retried, not lost.
 """
 
 import contextlib
@@ -10,6 +12,7 @@ from django.db import transaction
 from django.db.models import signals
 from haystack import signals as haystack_signals
 
+from articles import index_queue
 from articles.models import Article, Credit, Person, Source, StanceCategory
 
 
@@ -40,27 +43,41 @@ def reindex_articles(ids) -> None:
 
 
 class PendingReindex:
-    """One on-commit callback per transaction, collecting every article id touched in it."""
+    """One on-commit callback per transaction: the articles it touched, indexed after the commit.
+
+    Each article's outbox row (articles/index_queue.py) is written once per transaction, when first
+    touched, and again after a savepoint it was written in may have rolled back.
+    """
 
     def __init__(self):
-        self.ids: set[int] = set()
+        self.recorded: dict[int, tuple] = {}  # article id -> savepoints open when its row was written
         self.done = False
+
+    def record(self, ids, savepoints: tuple) -> None:
+        new = [i for i in ids if i not in self.recorded or self.recorded[i] != savepoints[: len(self.recorded[i])]]
+        if new:
+            index_queue.record(new)
+            self.recorded.update(dict.fromkeys(new, savepoints))
 
     def __call__(self):
         self.done = True
-        reindex_articles(self.ids)
+        index_queue.after_commit(self.recorded)
 
 
 def _schedule(ids) -> None:
+    ids = {int(i) for i in ids if i is not None}
+    if not ids:
+        return
     connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        reindex_articles(ids)
+    if not connection.in_atomic_block:  # autocommit: the change is committed already
+        index_queue.record(ids)
+        index_queue.after_commit(ids)
         return
     pending = next((f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex) and not f.done), None)
     if pending is None:
         pending = PendingReindex()
         transaction.on_commit(pending)
-    pending.ids.update(ids)
+    pending.record(ids, tuple(connection.savepoint_ids))
 
 
 class ArticleSignalProcessor(haystack_signals.BaseSignalProcessor):

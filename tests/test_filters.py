@@ -229,6 +229,16 @@ def test_a_date_range_that_ends_before_it_starts_is_an_error_not_zero(client, se
     assert page.context["error"] and 'id="result-count"' not in page.content.decode()
 
 
+@pytest.mark.parametrize("bad", ["2022-00", "2022-13"])
+def test_a_month_that_does_not_exist_is_refused_as_the_end_of_a_range_too(client, seeded, bad):
+    # `to` took its last day from the month after: to=2022-00 searched up to 31 December 2021, to=2022-13
+    # up to 31 January 2023, silently. `from` refused both all along.
+    data = client.get(f"/api/search?to={bad}").json()
+    assert data == {"error": f"to must be a date like 2022, 2022-01 or 2022-01-06, not '{bad}'"}
+    page = client.get(f"/search/?q=Tokayev&to={bad}")
+    assert "to must be a date like" in page.context["error"] and 'id="result-count"' not in page.content.decode()
+
+
 def test_a_bad_parameter_on_a_page_searches_nothing_rather_than_everything(client, seeded):
     page = client.get("/search/?q=Tokayev&outlet=InformNapalm&sort=sideways")
     html = page.content.decode()

@@ -83,7 +83,9 @@ def test_command_exit_codes_and_output(seeded, capsys):
 
     call_command("check_index", "--repair")
     out = capsys.readouterr().out
-    assert "Repairing" in out and out.rstrip().endswith("index is in step with the database.")
+    assert "Repairing" in out and out.rstrip().endswith(
+        "index is in step with the database.\nno index updates pending."
+    )
     call_command("check_index")
 
 

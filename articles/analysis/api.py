@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -118,10 +118,9 @@ def concordance(request):
     lines = result.sorted_lines(run.sort)
     if request.GET.get("format") == "csv":
         return csv_response(concordance_rows(request, result, lines), CONCORDANCE_COLUMNS, "concordance", result.notice)
-    num_pages = max(1, math.ceil(len(lines) / run.page_size))
-    if run.page > num_pages:
-        return _error(f"Page {run.page} does not exist (there are {num_pages}).")
-    page_lines = lines[(run.page - 1) * run.page_size : run.page * run.page_size]
+    paginator = Paginator(lines, run.page_size)
+    if run.page > paginator.num_pages:
+        return _error(f"Page {run.page} does not exist (there are {paginator.num_pages}).")
     return _json(
         {
             "query": run.params.q,
@@ -131,13 +130,13 @@ def concordance(request):
             "count": result.count,
             "page": run.page,
             "page_size": run.page_size,
-            "num_pages": num_pages,
+            "num_pages": paginator.num_pages,
             "matching_articles": result.reading.matches,
             "articles_read": result.reading.read,
             "truncated": result.truncated,
             "notice": result.notice or None,
             "message": result.reading.message or None,
-            "lines": concordance_rows(request, result, page_lines),
+            "lines": concordance_rows(request, result, paginator.page(run.page)),
         }
     )
 

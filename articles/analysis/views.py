@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -82,9 +81,7 @@ def concordance(request):
         return render(request, "analysis/concordance.html", _context(request, "concordance", "Concordance", error=exc))
     result = run.result
     lines = result.sorted_lines(run.sort)
-    num_pages = max(1, math.ceil(len(lines) / run.page_size))
-    page = min(run.page, num_pages)
-    shown = lines[(page - 1) * run.page_size : page * run.page_size]
+    shown = Paginator(lines, run.page_size).get_page(run.page)  # past the last page: the last page
     detail_q = result.keyword_query
     rows = [
         {
@@ -102,10 +99,10 @@ def concordance(request):
         for s in KWIC_SORTS
     ]
     pages = {
-        "previous": _link(request, page=page - 1) if page > 1 else None,
-        "next": _link(request, page=page + 1) if page < num_pages else None,
-        "number": page,
-        "count": num_pages,
+        "previous": _link(request, page=shown.previous_page_number()) if shown.has_previous() else None,
+        "next": _link(request, page=shown.next_page_number()) if shown.has_next() else None,
+        "number": shown.number,
+        "count": shown.paginator.num_pages,
     }
     hidden = [(k, v) for k in request.GET for v in request.GET.getlist(k) if k not in ("context", "page")]
     title = f"Concordance: {run.kw or run.params.q}"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles import progress
 from articles.backup import BackupError, write_backup
 
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="File to write, e.g. kzarchive-2026-01-31.zip (replaced if it exists).")
+        parser.add_argument("--quiet", action="store_true", help="no progress; only errors and the final counts")
 
     def handle(self, *args, path, **options):
         target = Path(path)
@@ -23,8 +25,15 @@ class Command(BaseCommand):
         if not target.parent.exists():
             raise CommandError(f"folder {target.parent} does not exist")
         try:
-            manifest = write_backup(target)
+            with progress.for_command(self, options, "backup_archive", None, "rows") as bar:
+                manifest = write_backup(target, progress=bar)
         except (BackupError, OSError) as exc:
             raise CommandError(f"backup failed: {exc}")
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"interrupted: {bar.done:,} of {bar.total or 0:,} rows read; no backup was written "
+                f"({target} is as it was).",
+                returncode=130,
+            ) from None
         counts = ", ".join(f"{n} {label.split('.')[-1]}" for label, n in manifest["counts"].items())
         self.stdout.write(f"Wrote {target} ({target.stat().st_size:,} bytes): {counts}.")

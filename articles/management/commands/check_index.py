@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles import index_queue, progress, rebuild_status
 from articles.index_check import check_index, repair_index
 
 
@@ -15,16 +16,39 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--repair", action="store_true", help="Fix the drift found, then check again.")
         parser.add_argument("--using", default="default", help="Haystack connection (default: default).")
+        parser.add_argument("--quiet", action="store_true", help="no progress; only the report")
 
     def handle(self, *args, repair=False, using="default", **options):
-        report = check_index(using)
+        running = rebuild_status.current_line(using)
+        if running:  # the index compared below is the one from before it
+            self.stdout.write(running)
+        try:
+            with progress.for_command(self, options, "check_index", None, "articles") as bar:
+                report = check_index(using, progress=bar)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"interrupted: {bar.done:,} of {bar.total or 0:,} articles compared; nothing was changed.",
+                returncode=130,
+            ) from None
         for line in report.lines():
             self.stdout.write(line)
+        self.stdout.write(index_queue.state().line())
         if repair and not report.clean:
             self.stdout.write("Repairing...")
-            report = repair_index(report, using)
+            with progress.for_command(self, options, "check_index --repair", None, "entries") as bar:
+                with progress.stop_on_ctrl_c(bar.note, "the chunk being reindexed") as ctrl_c:
+                    repaired = repair_index(report, using, progress=bar, stop=lambda: ctrl_c.requested, recheck=False)
+            if repaired is None and ctrl_c.requested:
+                raise CommandError(
+                    f"interrupted: {bar.done:,} of {bar.total:,} entries repaired (each chunk is committed); "
+                    "run check_index --repair again for the rest.",
+                    returncode=130,
+                )
+            with progress.for_command(self, options, "check_index", None, "articles") as bar:
+                report = check_index(using, progress=bar)
             for line in report.lines():
                 self.stdout.write(line)
+            self.stdout.write(index_queue.state().line())
         if not report.clean:
             raise CommandError(
                 "search index and database differ" + ("" if repair else " (run with --repair)"), returncode=1

@@ -2,7 +2,7 @@
 
 The same code as /search/export (articles/result_export.py): every article the search matches, in its
 order, with the header that says how to reproduce it. Without a query or filters: every article, oldest
-first.
+first. Progress goes to stderr (never into the file); Ctrl-C leaves an incomplete file and says so.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from articles import progress
 from articles.forms import BadParameter, parse_params
 from articles.result_export import EXPORT_FORMATS, ResultExport, export_header, query_of
 from articles.search import FACETS, SORTS, matching_ids
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="date_to", default="", help="2022, 2022-01 or 2022-01-06")
         parser.add_argument("--sort", choices=SORTS, default="oldest")
         parser.add_argument("--bom", action="store_true", help="start CSV with a UTF-8 byte order mark (Excel)")
+        parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
         parser.add_argument(
             "--base-url", default="http://127.0.0.1:8000", help="where the archive is served, for permalinks"
         )
@@ -48,5 +50,13 @@ class Command(BaseCommand):
         if header["notice"]:
             self.stderr.write(header["notice"])
         stream = ResultExport(EXPORT_FORMATS[options["format"]], matches, header, site=site, bom=options["bom"])
-        for chunk in stream:
-            self.stdout.write(chunk, ending="")
+        try:
+            with progress.for_command(self, options, "export_articles", matches.count, "articles") as bar:
+                for chunk in stream:
+                    self.stdout.write(chunk, ending="")
+                    bar.advance(stream.written - bar.done)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"interrupted: {stream.written:,} of {matches.count:,} articles written; the output is incomplete.",
+                returncode=130,
+            ) from None

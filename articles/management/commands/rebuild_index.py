@@ -1,19 +1,28 @@
-"""haystack's rebuild_index, without the empty index in between.
+"""haystack's rebuild_index, without the empty index in between, and with progress.
 
 haystack clears the index and then fills it, so for the minutes a large rebuild takes every search
 finds nothing. With kzarchive's Whoosh backend the new index is written beside the old one in one bulk
 session and replaces it in a single commit; searches use the old one until then. Other engines, and
 `--workers`, run haystack's own way (clear, then update).
+
+Progress goes to stderr and to the status file `index_status` reads (articles/rebuild_status.py);
+Ctrl-C stops before the next batch and commits nothing.
 """
 
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from haystack.management.commands import rebuild_index
 
-from articles.management.commands.update_index import bulk_session
+from articles import progress, rebuild_status
+from articles.management.commands.update_index import add_quiet, bulk_session
 
 
 class Command(rebuild_index.Command):
     help = "Rebuilds the search index from the database; the new index replaces the old one in one commit."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        add_quiet(parser)
 
     def handle(self, **options):
         session = bulk_session(options, replace=True)
@@ -25,6 +34,15 @@ class Command(rebuild_index.Command):
                 self.stdout.write("No action taken.")
                 return None
         update_options = {key: value for key, value in options.items() if key != "interactive"}
-        with session:
-            call_command("update_index", **update_options)
+        make = lambda: progress.for_command(self, options, "rebuild_index", None, "articles")  # noqa: E731
+        try:
+            with rebuild_status.tracking("rebuild", make) as tracker:
+                with progress.stop_on_ctrl_c(tracker.progress.note, "the batch in hand"):
+                    with session:
+                        call_command("update_index", **update_options)
+                        tracker.committing()
+                if int(options.get("verbosity", 1)):
+                    self.stdout.write(tracker.finished())
+        except KeyboardInterrupt:
+            raise CommandError(tracker.interrupted(), returncode=130) from None
         return None

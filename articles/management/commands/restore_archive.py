@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles import progress
 from articles.backup import BackupError, restore_backup
 
 
@@ -17,12 +18,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace", action="store_true", help="Delete every article, outlet, person, stance and tag first."
         )
+        parser.add_argument("--quiet", action="store_true", help="no progress; only errors and the final counts")
 
     def handle(self, *args, path, replace=False, **options):
+        bar = progress.for_command(self, options, "restore_archive", None, "rows")
+        index_stderr = None if bar.quiet else self.stderr._out
         try:
-            manifest = restore_backup(path, replace=replace)
+            with bar:
+                manifest = restore_backup(path, replace=replace, progress=bar, index_stderr=index_stderr)
         except BackupError as exc:
             raise CommandError(f"restore refused: {exc}")
+        except (KeyboardInterrupt, CommandError) as exc:
+            if isinstance(exc, CommandError) and exc.returncode != 130:
+                raise
+            if bar.total is None or bar.done < bar.total:  # still loading rows: one transaction
+                raise CommandError(
+                    f"interrupted: {bar.done:,} of {bar.total or 0:,} rows read; nothing was restored, "
+                    "the archive is as it was.",
+                    returncode=130,
+                ) from None
+            raise CommandError(
+                "interrupted while rebuilding the search index: the archive is restored (every SHA-256 "
+                "verified) but the index is the one from before; run rebuild_index.",
+                returncode=130,
+            ) from None
         counts = ", ".join(f"{n} {label.split('.')[-1]}" for label, n in manifest["counts"].items())
         self.stdout.write(
             f"Restored {path} (made {manifest['created_at']}): {counts}; every SHA-256 verified; index rebuilt."

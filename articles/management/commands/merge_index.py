@@ -1,0 +1,25 @@
+"""python manage.py merge_index [--all]: the index merges that single saves leave out."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from haystack import connections
+
+
+class Command(BaseCommand):
+    help = (
+        "Merge the search index's segments of similar size that saves do not merge (saves never rewrite "
+        "more than a few hundred documents, so medium segments accumulate). Run it from cron, e.g. nightly. "
+        "--all merges everything into one segment (slower; for after large deletions)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--all", action="store_true", help="Merge every segment into one.")
+
+    def handle(self, *args, all=False, **options):
+        backend = connections["default"].get_backend()
+        if not hasattr(backend, "merge_segments"):
+            raise CommandError("merge_index is for the embedded Whoosh index; a search server merges by itself.")
+        started = time.perf_counter()
+        before, after = backend.merge_segments(everything=all)
+        self.stdout.write(f"{before} segment(s) before, {after} after ({time.perf_counter() - started:.1f} s).")

@@ -1,0 +1,230 @@
+"""Searchers that survive writers in other processes: each reads one generation of the index, whole.
+
+Whoosh 2.7.4 opens a segment's column files (stored fields, lengths, sort keys) lazily, on first use.
+A commit in another process that merges segments deletes the merged segments' files; a searcher still
+reading the older generation then opened a file that was gone, and the backend's old patch that
+remembered missing length columns remembered that `None`: searches failed with `TypeError: 'NoneType'
+object is not subscriptable` in `stored_fields` (issue 11, 1 search in 28 during edits).
+
+Here:
+- a segment reader opens every file of its segment when it is created (`install`), so deleting them
+  later cannot take them away (an open file outlives its name on POSIX); whether a column exists is
+  answered from that listing, and a missing column is never remembered as missing;
+- `open_searcher` opens all segments of one generation and keeps the result only if no commit happened
+  while it listed them (else a merge may have removed part of a segment under the listing): it tries
+  again at the new generation;
+- `index_token` names the generation a searcher reads by the folder, the TOC's number and the TOC file
+  itself, so a full rebuild into a new folder (whose first TOC may have the old number) is noticed too;
+  `Snapshots` reopens on the next use after it changes and closes replaced searchers after a grace
+  period (a request may still be using one).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+
+from articles.index_state import IndexDamaged, IndexMissing, IndexUnavailable
+
+INDEX_NAME = "MAIN"
+TOC_PATTERN = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
+OPEN_ATTEMPTS = 50  # tries to open a generation while other processes keep committing
+RETIRE_AFTER = 60.0  # seconds a replaced searcher stays open for requests still using it
+
+
+def install() -> None:
+    """Make Whoosh's per-document reader open all of its segment's column files at once."""
+    from whoosh.codec import whoosh3
+
+    cls = whoosh3.W3PerDocReader
+    if getattr(cls, "_kz_eager", False):
+        return
+    original_init = cls.__init__
+
+    def __init__(self, storage, segment):
+        original_init(self, storage, segment)
+        prefix = segment.segment_id() + "."
+        for name in storage.list():
+            if not name.startswith(prefix):
+                continue
+            if name.endswith(whoosh3.W3Codec.COLUMN_EXT):
+                fieldname = name[len(prefix) : -len(whoosh3.W3Codec.COLUMN_EXT)]
+                length = storage.file_length(name)
+                self._colfiles[fieldname] = (storage.open_file(name), 0, length)
+            elif name.endswith(whoosh3.W3Codec.VPOSTS_EXT):
+                self._vpostfile = storage.open_file(name)
+
+    def has_column(self, fieldname):
+        return fieldname in self._colfiles
+
+    def column_reader(self, fieldname, column):
+        colfile, offset, length = self._colfiles[fieldname]  # KeyError: the segment has no such column
+        return column.reader(colfile, offset, length, self._doccount)
+
+    def _cached_reader(self, fieldname, column):
+        """The column's reader, kept; None (not kept) when the segment has no such column."""
+        reader = self._readers.get(fieldname)
+        if reader is None and fieldname in self._colfiles:
+            reader = self._readers[fieldname] = self.column_reader(fieldname, column)
+        return reader
+
+    def _prep_vectors(self):
+        if self._vpostfile is None:
+            raise FileNotFoundError(f"segment {self._segment.segment_id()} has no vector file")
+
+    cls.__init__ = __init__
+    cls.has_column = has_column
+    cls.column_reader = column_reader
+    cls._cached_reader = _cached_reader
+    cls._prep_vectors = _prep_vectors
+    cls._kz_eager = True
+
+
+def index_token(path: str) -> tuple:
+    """Which generation of the index in `path` is newest, as (folder, TOC number, TOC file identity).
+
+    Raises IndexMissing when the folder or its table of contents is gone, FileNotFoundError when the TOC
+    just listed was replaced by a commit (the caller asks again)."""
+    try:
+        folder = os.stat(path)
+        names = os.listdir(path)
+    except FileNotFoundError:
+        raise IndexMissing(f"the search index folder {path} does not exist; {IndexUnavailable.REPAIR}") from None
+    except PermissionError:
+        raise IndexUnavailable(f"the search index folder {path} cannot be read (permission denied)") from None
+    generations = [int(m.group(1)) for m in map(TOC_PATTERN.match, names) if m]
+    if not generations:
+        raise IndexMissing(f"there is no search index in {path} (no table of contents); {IndexUnavailable.REPAIR}")
+    generation = max(generations)
+    toc = os.stat(os.path.join(path, f"_{INDEX_NAME}_{generation}.toc"))
+    return (folder.st_dev, folder.st_ino, generation, toc.st_ino, toc.st_mtime_ns, toc.st_size)
+
+
+def open_searcher(index, path: str):
+    """(searcher, token): a searcher holding every file of the newest generation open, and its token."""
+    from whoosh.index import TOC, FileIndex
+    from whoosh.searching import Searcher
+
+    storage, schema = index.storage, index._schema
+    for _ in range(OPEN_ATTEMPTS):
+        try:
+            token = index_token(path)
+            toc = TOC.read(storage, INDEX_NAME, gen=token[2], schema=schema)
+            reader = FileIndex._reader(storage, toc.schema, toc.segments, toc.generation)
+        except FileNotFoundError:  # a commit replaced the TOC or merged a segment away: read the new one
+            time.sleep(0.02)
+            continue
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any other failure to read it means the files are damaged
+            raise IndexDamaged(
+                f"the search index in {path} cannot be read ({type(exc).__name__}: {exc}); {IndexUnavailable.REPAIR}"
+            ) from exc
+        try:
+            unchanged = index_token(path) == token
+        except (FileNotFoundError, IndexUnavailable):
+            unchanged = False
+        if unchanged:
+            return Searcher(reader, fromindex=index), token
+        reader.close()  # a commit meanwhile may have deleted part of a segment while it was being listed
+        time.sleep(0.01)
+    raise IndexUnavailable(f"the search index in {path} changed too often to be opened; try again")
+
+
+class Snapshots:
+    """The current searcher of one index folder, reopened when its generation changes."""
+
+    def __init__(self):
+        self.searcher = None
+        self.token = None
+        self.lock = threading.Lock()
+        self._retired: list[tuple[float, object]] = []
+
+    def current(self, index, path: str, on_new=None):
+        """The searcher of the newest generation; `on_new(searcher)` runs once per newly opened one."""
+        with self.lock:
+            token = self._newest_token(path)
+            if self.searcher is None or token != self.token:
+                searcher, token = open_searcher(index, path)
+                if on_new is not None:
+                    try:
+                        on_new(searcher)
+                    except BaseException:
+                        searcher.close()
+                        raise
+                self._retire(self.searcher)
+                self.searcher, self.token = searcher, token
+            self._close_retired()
+            return self.searcher
+
+    def drop(self) -> None:
+        """Forget the current searcher (the next use opens the newest generation)."""
+        with self.lock:
+            self._retire(self.searcher)
+            self.searcher = self.token = None
+
+    def _newest_token(self, path: str):
+        for _ in range(OPEN_ATTEMPTS):
+            try:
+                return index_token(path)
+            except FileNotFoundError:
+                time.sleep(0.01)
+        raise IndexUnavailable(f"the search index in {path} changed too often to be opened; try again")
+
+    def _retire(self, searcher) -> None:
+        if searcher is not None:
+            self._retired.append((time.monotonic(), searcher))
+
+    def _close_retired(self) -> None:
+        now = time.monotonic()
+        keep = []
+        for when, searcher in self._retired:
+            if now - when >= RETIRE_AFTER:
+                searcher.close()
+            else:
+                keep.append((when, searcher))
+        self._retired = keep
+
+
+def reading(fn):
+    """Run a read of the index; on a vanished file retry once on a freshly opened generation, and turn
+    any other failure to read the files into IndexDamaged (a 503 with the reason, logged), never a 500.
+
+    `fn(backend, *args)` must do all its parsing of user input before calling backend.searcher(), so a
+    refused query never looks like damage: that is what `reading_started` marks."""
+    import functools
+    import logging
+
+    log = logging.getLogger("articles.index")
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        if not self.setup_complete:
+            self.setup()
+        for attempt in (1, 2):
+            self._local.reading = False
+            try:
+                return fn(self, *args, **kwargs)
+            except IndexUnavailable:
+                raise
+            except FileNotFoundError:
+                if attempt == 2 or not self._local.reading:
+                    raise
+                self._snapshots.drop()
+            except Exception as exc:
+                if not getattr(self._local, "reading", False):
+                    raise
+                if attempt == 1:
+                    self._snapshots.drop()
+                    continue
+                log.exception("search index read failed twice")
+                raise IndexDamaged(
+                    f"the search index in {self.path} cannot be read ({type(exc).__name__}); {IndexUnavailable.REPAIR}"
+                ) from exc
+            finally:
+                self._local.reading = False
+        raise AssertionError("unreachable")
+
+    return wrapper
