@@ -263,4 +263,6 @@ def query_of(params: SearchParams) -> list[tuple[str, str]]:
         pairs.append(("to", params.date_to.isoformat()))
     if params.sort:
         pairs.append(("sort", params.sort))
+    if params.spelling == "exact":
+        pairs.append(("spelling", "exact"))
     return pairs
