@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE := kzarchive.settings
 
-.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names bench-index-writes clean
+.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names bench-index-writes bench-hostile clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
@@ -73,6 +73,10 @@ bench-export: install
 
 bench-index-writes: install
 	$(PY) benchmarks/index_writes.py
+
+# Exits 1 when any hostile query takes over 2 s at 10,000 articles (issue 11); about 10 min on 2 cores.
+bench-hostile: install
+	$(PY) benchmarks/hostile_queries.py --articles 10000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
