@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
@@ -14,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from articles.forms import BadParameter, parse_params
 from articles.highlight import query_plan
+from articles.index_state import SearchUnavailable
 from articles.models import UNKNOWN_VALUE, Article, Credit, Person, Source, StanceCategory
 from articles.names.directory import article_mentions
 from articles.rendering import render_body
@@ -186,6 +188,11 @@ def detail(request, pk: int):
     q = request.GET.get("q", "")[:500]
     blocks, references = render_body(article, query_plan(normalize_query(q)))
     back = request.GET.get("back", "")
+    try:
+        related = more_like_this(article)
+    except SearchUnavailable as exc:  # the article is in the database; only its neighbours need the index
+        logging.getLogger("articles.index").error("article %s without more-like-this: %s", pk, exc.reason)
+        related = None
     context = {
         "title": article.title,
         "article": article,
@@ -193,7 +200,8 @@ def detail(request, pk: int):
         "references": references,
         "unknown_urls": {"outlet": unknown_url("outlet"), "author": unknown_url("author")},
         "q": q,
-        "related": more_like_this(article),
+        "related": related,
+        "related_unavailable": related is None,
         "mentions": article_mentions(article),
         "back_url": back
         if _is_local(request, back)

@@ -102,6 +102,16 @@ def index_token(path: str) -> tuple:
     return (folder.st_dev, folder.st_ino, generation, toc.st_ino, toc.st_mtime_ns, toc.st_size)
 
 
+def newest_token(path: str) -> tuple:
+    """index_token, asked again while commits replace the TOC under it."""
+    for _ in range(OPEN_ATTEMPTS):
+        try:
+            return index_token(path)
+        except FileNotFoundError:
+            time.sleep(0.01)
+    raise IndexUnavailable(f"the search index in {path} changed too often to be opened; try again")
+
+
 def open_searcher(index, path: str):
     """(searcher, token): a searcher holding every file of the newest generation open, and its token."""
     from whoosh.index import TOC, FileIndex
@@ -166,12 +176,7 @@ class Snapshots:
             self.searcher = self.token = None
 
     def _newest_token(self, path: str):
-        for _ in range(OPEN_ATTEMPTS):
-            try:
-                return index_token(path)
-            except FileNotFoundError:
-                time.sleep(0.01)
-        raise IndexUnavailable(f"the search index in {path} changed too often to be opened; try again")
+        return newest_token(path)
 
     def _retire(self, searcher) -> None:
         if searcher is not None:

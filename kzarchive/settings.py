@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "articles.lockout.LoginLockoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.ContentSecurityPolicyMiddleware",
+    "articles.middleware.SearchUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "kzarchive.urls"
