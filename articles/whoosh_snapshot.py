@@ -130,7 +130,7 @@ def open_searcher(index, path: str):
             raise
         except Exception as exc:  # noqa: BLE001 - any other failure to read it means the files are damaged
             raise IndexDamaged(
-                f"the search index in {path} cannot be read ({type(exc).__name__}: {exc}); {IndexUnavailable.REPAIR}"
+                f"the search index in {path} is damaged: it cannot be read ({type(exc).__name__}: {exc}); {IndexUnavailable.REPAIR}"
             ) from exc
         try:
             unchanged = index_token(path) == token
@@ -226,7 +226,7 @@ def reading(fn):
                     continue
                 log.exception("search index read failed twice")
                 raise IndexDamaged(
-                    f"the search index in {self.path} cannot be read ({type(exc).__name__}); {IndexUnavailable.REPAIR}"
+                    f"the search index in {self.path} is damaged: it cannot be read ({type(exc).__name__}); {IndexUnavailable.REPAIR}"
                 ) from exc
             finally:
                 self._local.reading = False

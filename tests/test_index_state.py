@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from articles.index_state import IndexIncomplete, IndexMissing
 from articles.models import Article
@@ -81,3 +82,34 @@ def test_a_damaged_table_of_contents_is_a_503(seeded, search_backend, client):
     _assert_503(client.get("/api/search?q=Tokayev"), api=True)
     call_command("rebuild_index", interactive=False, verbosity=0)
     assert client.get("/api/search?q=").json()["count"] == len(seeded)
+
+
+def corrupt(folder: str, suffix: str) -> list[Path]:
+    """Overwrite the second half of every segment file ending in `suffix` with garbage (same size)."""
+    files = [p for p in Path(folder).iterdir() if p.name.startswith("MAIN_") and p.name.endswith(suffix)]
+    for path in files:
+        data = bytearray(path.read_bytes())
+        half = len(data) // 2
+        data[half:] = bytes((i * 131 + 7) % 251 for i in range(len(data) - half))
+        path.write_bytes(bytes(data))
+    return files
+
+
+@pytest.mark.parametrize("suffix", ["._stored.col", ".trm"])
+def test_check_index_reports_damage_in_one_line_and_repair_rebuilds(seeded, search_backend, client, suffix, capsys):
+    assert corrupt(search_backend.path, suffix)
+    response = client.get("/api/search?q=Tokayev")
+    assert response.status_code == 503 or response.json()["count"] == _true_count("Tokayev", seeded)
+    with pytest.raises(CommandError) as raised:
+        call_command("check_index", "--quiet")
+    message = str(raised.value)
+    assert "damaged" in message and "check_index --repair" in message and "\n" not in message
+    assert "Traceback" not in capsys.readouterr().err
+    call_command("check_index", "--repair", "--quiet")
+    out = capsys.readouterr().out
+    assert "Repairing: rebuilding" in out and "index is in step with the database." in out
+    assert client.get("/api/search?q=").json()["count"] == len(seeded)
+
+
+def _true_count(word: str, seeded) -> int:
+    return sum(word.lower() in (a.title + " " + a.body).lower() for a in seeded.values())
