@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE := kzarchive.settings
 
-.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names clean
+.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names bench-index-writes clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
@@ -68,6 +68,9 @@ bench-scale: install
 
 bench-export: install
 	$(PY) benchmarks/export.py --articles 10000
+
+bench-index-writes: install
+	$(PY) benchmarks/index_writes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -13,6 +13,9 @@ from articles.forms import BadParameter, parse_params
 from articles.models import Article
 from articles.search import FACETS, search_articles
 
+# A search hit's fields from the article's record, in brief (the whole record is /api/articles/<id>).
+HIT_FIELDS = ("id", "title", "outlet", "authors", "published", "date_precision", "published_at", "stance")
+
 
 def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
@@ -32,6 +35,9 @@ def search(request):
         {
             "query": params.q,
             "count": results.count,
+            # False when the search stopped early (time budget, expansion limit): count is then a lower
+            # bound and `message` says why.
+            "count_exact": results.count_exact,
             "page": params.page,
             "page_size": params.page_size,
             "num_pages": results.num_pages,
@@ -44,14 +50,8 @@ def search(request):
             ],
             "results": [
                 {
-                    "id": hit.article.pk,
-                    "title": hit.article.title,
-                    "outlet": hit.article.source.name if hit.article.source_id else None,
-                    "authors": hit.article.author_names,
-                    "published": hit.article.published_iso,
-                    "date_precision": hit.article.date_precision,
-                    "published_at": hit.article.published_at,
-                    "stance": hit.article.stance.name if hit.article.stance_id else None,
+                    **article_record(hit.article, HIT_FIELDS),
+                    # Here `url` is the article's page in the archive; the export's `url` is `original_url`.
                     "url": request.build_absolute_uri(hit.article.get_absolute_url()),
                     "original_url": hit.article.url or None,
                     "source_file": hit.article.source_file,

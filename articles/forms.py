@@ -11,11 +11,10 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from articles.extraction.dates import partial_date
-from articles.search import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, SearchParams
+from articles.query_bounds import MAX_QUERY_LENGTH, BadParameter
+from articles.search import FACETS, MAX_PAGE_SIZE, SORTS, SearchParams
 
-
-class BadParameter(ValueError):
-    pass
+__all__ = ["BadParameter", "parse_params"]
 
 
 class TextField(forms.Field):
@@ -98,7 +97,8 @@ class SearchForm(forms.Form):
     page_size = WholeNumberField(20, 1, MAX_PAGE_SIZE)
     page = WholeNumberField(1)
     # `from` and `to` are Python keywords: added to base_fields below.
-    q = TextField(MAX_QUERY_LENGTH)
+    # One character more than a search takes, so the search sees the cut and says so (query_bounds).
+    q = TextField(MAX_QUERY_LENGTH + 1)
 
     def clean(self):
         data = super().clean()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db.models import F
@@ -41,6 +43,49 @@ def record(article_ids) -> list[int]:
     """One row per article, written in the caller's transaction; returns the rows' ids."""
     rows = PendingIndexUpdate.objects.bulk_create([PendingIndexUpdate(article_id=i) for i in article_ids])
     return [row.pk for row in rows]
+
+
+_batch = threading.local()
+
+
+class Batch:
+    """Index updates held back across several transactions and applied in one index write (`flush`).
+    Their rows are committed with each transaction, so nothing is lost if the process dies first."""
+
+    def __init__(self):
+        self.article_ids: set[int] = set()
+
+    def flush(self) -> Applied:
+        ids, self.article_ids = self.article_ids, set()
+        return apply(ids)
+
+
+@contextmanager
+def batched():
+    """Within this block (one thread), committed changes are indexed on `flush()` and at its end, not
+    after each commit: a folder ingest pays one index commit per hundred files, not one per file."""
+    if getattr(_batch, "current", None) is not None:  # already batching: the outer block flushes
+        yield _batch.current
+        return
+    batch = _batch.current = Batch()
+    try:
+        yield batch
+    finally:
+        _batch.current = None
+        batch.flush()
+
+
+def after_commit(article_ids) -> None:
+    """Apply now, or hold for the batch this thread is in."""
+    batch = getattr(_batch, "current", None)
+    if batch is None:
+        apply(article_ids)
+    else:
+        batch.article_ids.update(article_ids)
+
+
+def batching() -> bool:
+    return getattr(_batch, "current", None) is not None
 
 
 def describe(exc: BaseException) -> str:

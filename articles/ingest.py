@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from articles import index_queue
 from articles.extraction.decoding import DecodeError, decode_document
 from articles.extraction.text import extract_text
 from articles.extraction.types import Credit as CreditData
@@ -40,6 +42,9 @@ TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+logger = logging.getLogger(__name__)
+INDEX_BATCH = 100  # files stored before their index updates are written, in one index commit
+MERGE_AFTER_BATCHES = 4  # an ingest that wrote this many batches merges the index's segments at its end
 
 
 class IngestError(Exception):
@@ -219,7 +224,7 @@ def ingest_bytes(name: str, data: bytes, *, curated: Curated | None = None) -> O
             outcome = attempt()
     except IngestError as exc:
         return Outcome(name, FAILED, str(exc))
-    if outcome.status != UNCHANGED:
+    if outcome.status != UNCHANGED and not index_queue.batching():  # a batch reports when it flushes
         outcome.index_error = index_error(outcome.article_id)
     return outcome
 
@@ -266,10 +271,16 @@ def list_inputs(paths) -> list[tuple[Path, str] | Outcome]:
     return inputs
 
 
-def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None, on_total=None, stop=None) -> Report:
+def ingest_paths(
+    paths, *, curated: Curated | None = None, on_outcome=None, on_total=None, stop=None, on_queued=None
+) -> Report:
     """Ingest files and folders one file (one transaction) at a time. `on_total(n)` hears the number of
     files first; `stop()` is asked before each file, and a true answer ends the run there
-    (`report.not_done` files left unread)."""
+    (`report.not_done` files left unread).
+
+    The index is written once per INDEX_BATCH stored files, not once per file (each file's update is
+    queued in its own transaction, articles/index_queue.py). When a batch's index write fails, each of
+    its files gets `index_error` and is passed to `on_queued`: stored, queued for indexing."""
     curated = curated or Curated.load()
     with transaction.atomic():
         curated.ensure_catalog()
@@ -277,15 +288,49 @@ def ingest_paths(paths, *, curated: Curated | None = None, on_outcome=None, on_t
     inputs = list_inputs(paths)
     if on_total:
         on_total(len(inputs))
-    for position, item in enumerate(inputs):
-        if stop is not None and stop():
-            report.not_done = len(inputs) - position
-            break
-        outcome = item if isinstance(item, Outcome) else ingest_path(item[0], name=item[1], curated=curated)
-        report.outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+    held: list[Outcome] = []  # stored, their index write still to come
+
+    batches = [0]
+
+    def settle(batch) -> None:
+        batches[0] += bool(held)
+        failed = batch.flush().failed
+        for outcome in held:
+            outcome.index_error = failed.get(outcome.article_id, "")
+            if outcome.index_error and on_queued:
+                on_queued(outcome)
+        held.clear()
+
+    with index_queue.batched() as batch:
+        for position, item in enumerate(inputs):
+            if stop is not None and stop():
+                report.not_done = len(inputs) - position
+                break
+            outcome = item if isinstance(item, Outcome) else ingest_path(item[0], name=item[1], curated=curated)
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            if outcome.status in (CREATED, UPDATED):
+                held.append(outcome)
+                if len(held) >= INDEX_BATCH:
+                    settle(batch)
+        settle(batch)
+    if batches[0] >= MERGE_AFTER_BATCHES:
+        merge_index()
     return report
+
+
+def merge_index() -> None:
+    """The merges saves leave out (whoosh_backend.SAVE_MERGE_MAX_DOCS), after a large ingest: its batches
+    left a segment each, which every search would otherwise visit until the nightly merge_index."""
+    from haystack import connections
+
+    backend = connections["default"].get_backend()
+    if hasattr(backend, "merge_segments"):
+        try:
+            backend.merge_segments()
+        except OSError as exc:  # an unwritable index: its failures were reported per file already
+            logger.warning("merging the index after ingest failed: %s", exc)
 
 
 def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:

@@ -45,8 +45,7 @@ class Progress:
         self._last_line_at, self._last_line_done = self.started, 0
         self.bar = None
         self.closed = False
-        if not quiet and _isatty(self.out):
-            self.bar = tqdm(total=total, desc=what, unit=f" {unit}", file=self.out, dynamic_ncols=True, mininterval=0.5)
+        self.on_terminal = not quiet and _isatty(self.out)
 
     # --- counting ------------------------------------------------------------------------------------
     def set_total(self, total: int) -> None:
@@ -62,6 +61,10 @@ class Progress:
 
     def advance(self, n: int = 1) -> None:
         self.done += n
+        if self.on_terminal and self.bar is None and not self.closed:
+            # Drawn from the first count on, so what the command prints before it stays above the bar.
+            self.bar = tqdm(total=self.total, desc=self.what, unit=f" {self.unit}", file=self.out, dynamic_ncols=True)
+            self.bar.start_t = self.bar.last_print_t = self.bar._time() - self.elapsed
         if self.bar is not None:
             self.bar.update(n)
         elif not self.quiet and self._line_due():

@@ -5,7 +5,8 @@ articles per second, phase) to a small JSON file beside the index, replacing it 
 times a second, and removes it when it ends, however it ends. `index_status`, `check_index` and the
 admin read it:
 
-    rebuild in progress: 41,200 / 100,000, about 3 min left (started 00:12:05 UTC, 212 articles/s)
+    rebuild in progress: 41,200 / 100,000, about 3 min left to read, then the commit (started 00:12:05 UTC,
+    212 articles/s)
 
 A file whose process is gone (killed, machine restarted) is reported as an interrupted rebuild. The
 bulk session commits nothing until its end, so the index is then the one from before it.
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 FILENAME = ".kzarchive-rebuild-status.json"
+STALL_SECONDS = 15  # no progress for this long is worth saying
 WRITE_EVERY = 0.2  # seconds between writes of the file while counting (a write costs well under a millisecond)
 
 
@@ -78,7 +80,13 @@ def describe(status: dict | None, now: float | None = None) -> str | None:
     if total is None or not rate:
         return f"{kind} in progress: {count}, starting (started {started})"
     left = _about(max(0, total - done) / rate)
-    return f"{kind} in progress: {count}, {left} left (started {started}, {rate:,.0f} articles/s)"
+    line = (
+        f"{kind} in progress: {count}, {left} left to read, then the commit (started {started}, {rate:,.0f} articles/s)"
+    )
+    quiet_for = now - status.get("updated", now)
+    if quiet_for >= STALL_SECONDS:  # the estimate above is from before the pause: say so
+        line += f"; no article read for the last {quiet_for:,.0f} s"
+    return line
 
 
 def current_line(using: str = "default") -> str | None:
@@ -149,6 +157,7 @@ class Tracker:
         if self.path is None:
             return
         self._written_at = time.monotonic()
+        self.state["updated"] = time.time()
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

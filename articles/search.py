@@ -18,11 +18,11 @@ from haystack.query import SearchQuerySet
 from articles.highlight import NO_PLAN, query_plan, snippet
 from articles.index_state import SearchUnavailable
 from articles.models import UNKNOWN_VALUE, Article
+from articles.query_bounds import Bounds, IncompleteSearch, bound_text, plain_words
 
 FACETS = ("outlet", "author", "stance", "year")
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
-MAX_QUERY_LENGTH = 500
 # What users type for fields -> index field names.
 FIELD_ALIASES = {"title": "title", "author": "author", "outlet": "outlet", "by": "author", "source": "outlet"}
 
@@ -92,6 +92,7 @@ class SearchResults:
     query_used: str = ""
     unknown_values: list[UnknownValue] = field(default_factory=list)
     page: Page | None = None  # None when no search was run
+    count_exact: bool = True  # False: the search stopped early (query_bounds) and count is a lower bound
 
     @classmethod
     def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
@@ -137,20 +138,15 @@ def page_of(sqs: SearchQuerySet, count: int, params: SearchParams) -> Page:
         raise InvalidPage(f"Page {params.page} does not exist.") from None
 
 
-def normalize_query(q: str) -> str:
-    """Map friendly field names (by:, source:) to index fields and tidy whitespace."""
-    q = q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]
+def normalize_query(q: str, bounds: Bounds | None = None) -> str:
+    """The query within its bounds (query_bounds, which notes what it changed in `bounds`), with friendly
+    field names (by:, source:) mapped to index fields."""
+    q = bound_text(q, bounds if bounds is not None else Bounds())
 
     def repl(m):
         return FIELD_ALIASES[m.group(1).lower()] + ":"
 
     return re.sub(r"\b(title|author|outlet|by|source):", repl, q, flags=re.IGNORECASE)
-
-
-def plain_words(q: str) -> str:
-    """The best-effort fallback for a query the parser cannot take: its words, each quoted."""
-    words = re.findall(r"\w+", q)
-    return " ".join(f'"{w}"' for w in words)
 
 
 def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True) -> SearchQuerySet:
@@ -192,11 +188,12 @@ def _exact(field_name: str, value: str):
 
 def search_articles(params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True) -> SearchResults:
     """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
-    sqs, count, query, message = _counted_queryset(params, with_facets=with_facets)
+    sqs, count, query, bounds = _counted_queryset(params, with_facets=with_facets)
     if sqs is None:
-        return SearchResults.nothing(params, message, query, unknown_filter_values(params))
+        return SearchResults.nothing(params, " ".join(bounds.notices), query, unknown_filter_values(params))
 
     page = page_of(sqs, count, params)
+    bounds.extend(getattr(sqs.query, "bounds", None))  # a later page may be collected anew
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
     plan = query_plan(query) if query and with_snippets else NO_PLAN
     hits = []
@@ -223,7 +220,10 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     if count == 0 and query:
         suggestion = spelling_suggestion(sqs, query)
     unknown = unknown_filter_values(params, facets if with_facets else None)
-    return SearchResults(params, count, hits, facets, suggestion, message, query, unknown, page)
+    message = " ".join(bounds.notices)
+    return SearchResults(
+        params, count, hits, facets, suggestion, message, query, unknown, page, count_exact=bounds.count_exact
+    )
 
 
 def unknown_filter_values(
@@ -264,22 +264,32 @@ def nearest_value(value: str, known: list[str]) -> str | None:
 
 
 def _counted_queryset(params: SearchParams, *, with_facets: bool):
-    """(queryset, count, query used, message); queryset None when nothing could be searched."""
-    query = normalize_query(params.q)
+    """(queryset, count, query used, bounds with the notices for the reader); queryset None when nothing
+    could be searched."""
+    bounds = Bounds()
+    query = normalize_query(params.q, bounds)
     sqs = base_queryset(params, query, with_facets=with_facets)
+    if hasattr(sqs.query.backend, "forget_incomplete"):
+        sqs.query.backend.forget_incomplete()
     try:
-        return sqs, sqs.count(), query, unknown_fields_notice(query)
+        count = sqs.count()
+        bounds.add(unknown_fields_notice(query))
     except SearchUnavailable:  # the index cannot answer: say so (503), never "your query could not be read"
         raise
     except Exception:  # noqa: BLE001 - the engine's parser refused the syntax: fall back to the plain words
         query, message = plain_words(query), unreadable_notice(query)
+        bounds.add(message)
         sqs = base_queryset(params, query, with_facets=with_facets)
         try:
-            return sqs, sqs.count(), query, message
+            count = sqs.count()
         except SearchUnavailable:
             raise
         except Exception:  # even the plain words failed (a filter value the engine cannot take)
-            return None, 0, query, "Your query or filters could not be read; nothing was searched."
+            bounds.add("Your query or filters could not be read; nothing was searched.")
+            return None, 0, query, bounds
+    bounds.extend(getattr(sqs.query, "bounds", None))
+    bounds.notices = [n for n in bounds.notices if n]
+    return sqs, count, query, bounds
 
 
 # Query parts a user can write on their own: field:value (quoted, a range or a word), a phrase, a range.
@@ -333,11 +343,21 @@ class Matches:
 
 def matching_ids(params: SearchParams) -> Matches:
     """All matches of a search (same query language, filters and sort as `search_articles`), for exports
-    and analysis tools that must see every match, not a page. Page and page size are ignored."""
-    sqs, count, query, message = _counted_queryset(params, with_facets=False)
-    if sqs is None or count == 0:
-        return Matches(params, [], message, query)
-    return Matches(params, [int(r.pk) for r in sqs[0:count]], message, query)
+    and analysis tools that must see every match, not a page. Page and page size are ignored.
+
+    Raises IncompleteSearch when the search stopped early (query_bounds): a partial list would pass for
+    the whole result set.
+    """
+    sqs, count, query, bounds = _counted_queryset(params, with_facets=False)
+    ids = [int(r.pk) for r in sqs[0:count]] if sqs is not None and count else []
+    if sqs is not None:
+        bounds.extend(getattr(sqs.query, "bounds", None))
+    if not bounds.count_exact:
+        raise IncompleteSearch(
+            "This search could not be completed within its bounds, and this tool needs every match: "
+            + " ".join(bounds.notices)
+        )
+    return Matches(params, ids, " ".join(bounds.notices), query)
 
 
 def spelling_suggestion(sqs: SearchQuerySet, query: str) -> str | None:

@@ -61,7 +61,7 @@ class PendingReindex:
 
     def __call__(self):
         self.done = True
-        index_queue.apply(self.recorded)
+        index_queue.after_commit(self.recorded)
 
 
 def _schedule(ids) -> None:
@@ -71,7 +71,7 @@ def _schedule(ids) -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:  # autocommit: the change is committed already
         index_queue.record(ids)
-        index_queue.apply(ids)
+        index_queue.after_commit(ids)
         return
     pending = next((f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex) and not f.done), None)
     if pending is None:

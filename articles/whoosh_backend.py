@@ -49,13 +49,13 @@ from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.qparser import FuzzyTermPlugin, PlusMinusPlugin, QueryParser, WildcardPlugin, syntax
+from whoosh.qparser import PlusMinusPlugin, QueryParser, WildcardPlugin, syntax
 from whoosh.searching import Results, ResultsPage
 from whoosh.sorting import FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
 from whoosh.writing import SegmentWriter
 
-from articles import index_state, whoosh_snapshot
+from articles import index_state, query_bounds, whoosh_snapshot
 from articles.whoosh_snapshot import reading
 
 MLT_TEXT_CHARS = 50_000
@@ -709,8 +709,22 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             expected_offset += len(keys)
         return spec, per_segment
 
-    def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int):
-        """One pass: the top `limit` documents in Whoosh's order, and every matching document number."""
+    def forget_incomplete(self) -> None:
+        """Drop this thread's cached collection if it stopped early (query_bounds): it serves the page
+        after its count, but the next search of the same query must try again in full."""
+        last = getattr(self._local, "last", None)
+        if last is not None and not last[4].count_exact:
+            self._local.last = None
+
+    def _pin_expansions(self, parsed, searcher, bounds):
+        """The query with its prefixes, wildcards and fuzzy terms expanded within the bounds (query_bounds)."""
+        readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
+        limit = query_bounds.max_expansions()
+        return query_bounds.pin_expansions(parsed, readers, self.content_field_name, bounds, limit)
+
+    def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int, deadline):
+        """One pass: the top `limit` documents in Whoosh's order, and every matching document number
+        (those found by the deadline, which records whether it stopped the pass)."""
         allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
         if allow is not None and not allow:
             # A filter that matches no document (a typo, a year with no articles): nothing matches. This
@@ -730,7 +744,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             keys = list(chain.from_iterable(sort_keys[1]))
             # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
             # with the matches listed by the matchers directly and the keys read from the cache.
-            docs = list(searcher.docs_for_query(parsed))
+            docs = list(deadline.until(searcher.docs_for_query(parsed)))
             if allow is not None:
                 docs = [d for d in docs if d in allow]
             top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
@@ -742,7 +756,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         else:
             # No block skipping or matcher replacement: every match is visited, so the total is exact.
             top = TopCollector(limit, usequality=False, replace=0)
-        docs_collector = _DocsCollector(top)
+        docs_collector = _DocsCollector(top, deadline)
         collector = docs_collector
         if allow is not None:
             collector = FilterCollector(docs_collector, allow)
@@ -771,6 +785,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if not self.setup_complete:
             self.setup()
         query_string = force_str(query_string).strip()
+        self._local.bounds = None
         if not query_string:
             return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
         # Parse everything the user wrote before touching the index: a refused query is not damage.
@@ -795,17 +810,23 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
         # haystack asks for the count (end_offset=1), then the page, of the same query: answer both from
         # one collection while the index is unchanged. The cache holds one query per thread.
-        key = (id(searcher), query_string, tuple(sort_by or ()), narrow, exact)
+        limits = (query_bounds.max_expansions(), query_bounds.time_budget())
+        key = (id(searcher), query_string, tuple(sort_by or ()), narrow, exact, limits)
         last = getattr(self._local, "last", None)
         if last is not None and last[0] == key and last[1] >= needed:
-            results, docs = last[2], last[3]
+            results, docs, bounds = last[2], last[3], last[4]
         else:
+            bounds = query_bounds.Bounds()
+            deadline = query_bounds.Deadline(limits[1])
+            parsed = self._pin_expansions(parsed, searcher, bounds)
             clauses = list(narrow_parsed)
             clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
             filter_query = wq.And(clauses) if clauses else None
             limit = max(needed, TOP_PREFETCH)
-            results, docs = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit)
-            self._local.last = (key, limit, results, docs)
+            results, docs = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit, deadline)
+            deadline.report(bounds)
+            self._local.last = (key, limit, results, docs, bounds)
+        self._local.bounds = bounds  # read by ArchiveWhooshSearchQuery (haystack keeps only hits and results)
 
         raw_page = ResultsPage(results, page_num, page_length)
         if raw_page.pagenum < page_num:
@@ -856,6 +877,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         def expand(leaf):
             return {text for reader in readers for _, text in leaf.existing_terms(reader, expand=True)}
 
+        parsed = self._pin_expansions(parsed, searcher, query_bounds.Bounds())
         return plan_for(parsed, (self.content_field_name, "title"), expand)
 
     @reading
@@ -1106,11 +1128,16 @@ def log_merge(writer, segments):
 
 
 class _DocsCollector(WrappingCollector):
-    """Passes every match to the wrapped collector and keeps its global document number."""
+    """Passes every match to the wrapped collector and keeps its global document number, until the
+    search's deadline (query_bounds.Deadline) passes."""
 
-    def __init__(self, child):
+    def __init__(self, child, deadline):
         super().__init__(child)
         self.docs: list[int] = []
+        self.deadline = deadline
+
+    def matches(self):
+        return self.deadline.until(self.child.matches())
 
     def collect(self, sub_docnum):
         self.docs.append(sub_docnum + self.child.offset)
@@ -1167,7 +1194,7 @@ def make_parser(content_field: str, schema) -> QueryParser:
     parser = QueryParser(content_field, schema=schema)
     parser.remove_plugin_class(WildcardPlugin)
     parser.add_plugin(UnstemmedWildcardPlugin())
-    parser.add_plugins([FuzzyTermPlugin(), PlusMinusPlugin()])
+    parser.add_plugins([query_bounds.BoundedFuzzyTermPlugin(), PlusMinusPlugin()])
     return parser
 
 
@@ -1188,6 +1215,14 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         if self.exact_filters:
             params["exact_filters"] = tuple(self.exact_filters)
         return params
+
+    def run(self, spelling_query=None, **kwargs):
+        super().run(spelling_query=spelling_query, **kwargs)
+        self.bounds = getattr(getattr(self.backend, "_local", None), "bounds", None)
+
+    def run_raw(self, **kwargs):
+        super().run_raw(**kwargs)
+        self.bounds = getattr(getattr(self.backend, "_local", None), "bounds", None)
 
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)

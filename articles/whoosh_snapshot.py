@@ -130,7 +130,8 @@ def open_searcher(index, path: str):
             raise
         except Exception as exc:  # noqa: BLE001 - any other failure to read it means the files are damaged
             raise IndexDamaged(
-                f"the search index in {path} is damaged: it cannot be read ({type(exc).__name__}: {exc}); {IndexUnavailable.REPAIR}"
+                f"the search index in {path} is damaged: it cannot be read ({type(exc).__name__}: {exc}); "
+                + IndexUnavailable.REPAIR
             ) from exc
         try:
             unchanged = index_token(path) == token
@@ -202,6 +203,8 @@ def reading(fn):
     import functools
     import logging
 
+    from articles.query_bounds import BadParameter
+
     log = logging.getLogger("articles.index")
 
     @functools.wraps(fn)
@@ -212,7 +215,7 @@ def reading(fn):
             self._local.reading = False
             try:
                 return fn(self, *args, **kwargs)
-            except IndexUnavailable:
+            except (IndexUnavailable, BadParameter):  # the index's own verdict, or the query's
                 raise
             except FileNotFoundError:
                 if attempt == 2 or not self._local.reading:
@@ -226,7 +229,8 @@ def reading(fn):
                     continue
                 log.exception("search index read failed twice")
                 raise IndexDamaged(
-                    f"the search index in {self.path} is damaged: it cannot be read ({type(exc).__name__}); {IndexUnavailable.REPAIR}"
+                    f"the search index in {self.path} is damaged: it cannot be read ({type(exc).__name__}); "
+                    + IndexUnavailable.REPAIR
                 ) from exc
             finally:
                 self._local.reading = False

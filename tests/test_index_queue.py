@@ -124,3 +124,20 @@ def test_ingest_into_a_read_only_index_prints_one_line_not_a_traceback(
 
     call_command("process_index_queue")
     assert check_index().clean and PendingIndexUpdate.objects.count() == 0
+
+
+def test_folder_ingest_writes_the_index_once_per_batch(transactional_db, search_backend, monkeypatch):
+    from articles import ingest
+
+    backend = search_backend
+    generation = backend.index.refresh().latest_generation()
+    call_command("ingest", str(SEEDS), "--quiet")  # five files: one index commit, not five
+    assert backend.index.refresh().latest_generation() == generation + 1
+    assert check_index().clean and PendingIndexUpdate.objects.count() == 0
+
+    monkeypatch.setattr(ingest, "INDEX_BATCH", 2)
+    Article.objects.all().delete()
+    generation = backend.index.refresh().latest_generation()
+    call_command("ingest", str(SEEDS), "--quiet")  # batches of 2, 2 and 1
+    assert backend.index.refresh().latest_generation() == generation + 3
+    assert check_index().clean and PendingIndexUpdate.objects.count() == 0

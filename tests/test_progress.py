@@ -7,13 +7,17 @@ the command shows it is under way.
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
+import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import zipfile
 
@@ -48,6 +52,29 @@ def test_plain_lines_every_tenth_and_a_final_line():
     assert numbers(out.getvalue()) == list(range(100, 1_000, 100))
     final = FINAL.fullmatch(lines[-1])
     assert final and final.group("done") == final.group("total") == "1,000", lines[-1]
+
+
+def test_a_bar_on_a_terminal():
+    main, secondary = os.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    with os.fdopen(secondary, "w") as terminal:
+        with Progress("rebuild_index", 40, unit="articles", stream=terminal) as progress:
+            for _ in range(40):
+                progress.advance()
+            progress.note("a message above the bar")
+    os.set_blocking(main, False)
+    shown = os.read(main, 100_000).decode()
+    os.close(main)
+    assert "\r" in shown and "a message above the bar" in shown
+    assert re.search(r"rebuild_index: 100%\|.+\| 40/40 \[\d\d:\d\d<00:00, +[\d.]+ articles/s\]", shown), shown
+
+
+def test_a_stalled_rebuild_says_its_estimate_is_old():
+    now = time.time()
+    status = {"kind": "rebuild", "pid": os.getpid(), "started": now - 100, "updated": now - 40}
+    line = rebuild_status.describe({**status, "done": 41_200, "total": 100_000, "rate": 212.0}, now=now)
+    assert line.startswith("rebuild in progress: 41,200 / 100,000, about 5 min left to read, then the commit (")
+    assert line.endswith("; no article read for the last 40 s")
 
 
 def test_unknown_total_and_quiet():
@@ -202,13 +229,15 @@ def test_a_running_rebuild_is_visible_from_another_process(archive):
         proc.kill()
     assert proc.returncode == 0, err
     m = re.fullmatch(
-        r"rebuild in progress: ([\d,]+) / 600, (about \d+ min|less than a minute) left "
-        r"\(started \d\d:\d\d:\d\d UTC, [\d,]+ articles/s\)",
+        r"rebuild in progress: ([\d,]+) / 600, (about \d+ min|less than a minute) left to read, then the commit "
+        r"\(started \d\d:\d\d:\d\d UTC, [\d,]+ articles/s\)(; no article read for the last [\d,]+ s)?",
         line,
     )
     assert m, line
     assert status["total"] == 600 and 20 <= int(m.group(1).replace(",", "")) < 600
-    assert check == line  # check_index says so first: the index it compares is the one from before
+    assert (
+        check.split(";")[0] == line.split(";")[0]
+    )  # check_index says so first: the index it compares is the one from before
     assert out.splitlines()[-1].startswith("Rebuilt the search index: 600 articles in ")
     progress = [line for line in err.splitlines() if line.startswith("rebuild_index: ")]
     assert numbers(err) == list(range(60, 600, 60)), progress

@@ -1,6 +1,8 @@
 """python manage.py ingest PATH [PATH ...]: add or refresh articles from .txt/.html/.html.gz files or folders.
 
 Progress (files done of the total, counted first) goes to stderr; `-v 2` adds a line per file on stdout.
+A file stored whose index write failed gets a line on stderr when its batch (INDEX_BATCH files) is indexed:
+`created   name: queued for indexing (reason)`.
 Ctrl-C stops after the file being ingested (each file is its own transaction, indexed on commit).
 """
 
@@ -22,14 +24,19 @@ class Command(BaseCommand):
         bar = progress.for_command(self, {**options, "quiet": quiet}, "ingest", None, "files")
 
         def show(outcome):
-            if outcome.status == FAILED or outcome.index_error:
+            if outcome.status == FAILED:
                 bar.note(outcome.line(), self.stderr)
             elif verbose:
                 bar.note(outcome.line(), self.stdout)
             bar.advance()
 
+        def queued(outcome):  # stored, but its batch's index write failed
+            bar.note(outcome.line(), self.stderr)
+
         with bar, progress.stop_on_ctrl_c(bar.note, "the file being ingested") as ctrl_c:
-            report = ingest_paths(paths, on_outcome=show, on_total=bar.set_total, stop=lambda: ctrl_c.requested)
+            report = ingest_paths(
+                paths, on_outcome=show, on_total=bar.set_total, stop=lambda: ctrl_c.requested, on_queued=queued
+            )
         self.stdout.write(report.summary())
         if report.not_done:
             raise CommandError(

@@ -20,6 +20,8 @@ from haystack.utils.app_loading import haystack_get_models
 from articles import progress, rebuild_status
 from articles.signals import reindex_articles
 
+PROGRESS_STEP = 100
+
 
 def bulk_session(options: dict, *, replace: bool = False):
     """The index's bulk session for this command run, or None where haystack's own way applies:
@@ -72,11 +74,17 @@ class Command(update_index.Command):
         self.tracker.add_total(total)
         plain_update = backend.update
 
+        # In a bulk session a batch is only handed to the writer (one commit at the end), so it is handed
+        # over in steps small enough for the progress to move (haystack's batches are 1,000s).
+        step = PROGRESS_STEP if self.tracker.bulk else None
+
         def update(index, iterable, commit=True):
-            self.ctrl_c.check()
             batch = list(iterable)
-            plain_update(index, batch, commit=commit)
-            self.tracker.advance(len(batch))
+            for start in range(0, len(batch), step or len(batch) or 1):
+                self.ctrl_c.check()
+                part = batch[start : start + step] if step else batch
+                plain_update(index, part, commit=commit)
+                self.tracker.advance(len(part))
 
         backend.update = update
         try:
