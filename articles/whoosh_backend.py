@@ -712,7 +712,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def forget_incomplete(self) -> None:
         """Drop this thread's cached collection if it stopped early (query_bounds): it serves the page
         after its count, but the next search of the same query must try again in full."""
-        last = getattr(self._local, "last", None)
+        last = getattr(getattr(self, "_local", None), "last", None)  # None before the first search
         if last is not None and not last[4].count_exact:
             self._local.last = None
 
