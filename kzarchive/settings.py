@@ -203,22 +203,15 @@ if not DEBUG:
 LOGIN_REDIRECT_URL = "admin:index"
 
 # Login lockout (articles/lockout.py): 5 failures for one username from one address within 15 minutes
-# lock that pair out for 15 minutes. The counters live in a database cache, so every gunicorn worker
-# (and host) sees the same ones, and each test's transaction rolls them back. Its table is created by
-# `migrate` (articles/migrations/0002_roles.py runs createcachetable).
+# lock that pair out for 15 minutes. The counters are rows of the database (LoginAttempts), so every
+# gunicorn worker (and host) sees the same ones, and each test's transaction rolls them back.
 LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
 LOGIN_LOCKOUT_WINDOW = env.int("LOGIN_LOCKOUT_WINDOW", default=15 * 60)
 LOGIN_LOCKOUT_DURATION = env.int("LOGIN_LOCKOUT_DURATION", default=15 * 60)
-LOGIN_LOCKOUT_CACHE = "lockout"
 # Behind a reverse proxy REMOTE_ADDR is the proxy's; name the header it sets (e.g. HTTP_X_REAL_IP).
 LOGIN_LOCKOUT_IP_HEADER = env.str("LOGIN_LOCKOUT_IP_HEADER", default="")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "lockout": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "kzarchive_lockout_cache",
-        "TIMEOUT": LOGIN_LOCKOUT_DURATION,
-    },
 }
 
 LOGGING = {
