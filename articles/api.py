@@ -42,6 +42,9 @@ def search(request):
             "page_size": params.page_size,
             "num_pages": results.num_pages,
             "sort": params.effective_sort,
+            "spelling": params.spelling,
+            # Other spellings and names of the query's words found in these results (variants only).
+            "also_matched": results.also_matched,
             "message": results.message or None,
             # Filter values no article has (a typo, a year with no articles), with the nearest real value.
             "unknown_filters": [

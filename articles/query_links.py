@@ -130,4 +130,6 @@ def search_query(params: SearchParams) -> QueryDict:
         out["to"] = params.date_to.isoformat()
     if params.sort:
         out["sort"] = params.sort
+    if params.spelling == "exact":
+        out["spelling"] = "exact"
     return out

@@ -61,7 +61,17 @@ def _search_page(
         "unknown_values": links.unknown_value_links(request.GET, results.unknown_values, preset or {}),
         "suggestion_url": links.changed(request.GET, page=None, q=results.suggestion) if results.suggestion else None,
         # Article links carry the whole listing (path, filters, sort, page) for the way back, and q to mark.
-        "article_query": urlencode({k: v for k, v in (("q", params.q), ("back", request.get_full_path())) if v}),
+        "article_query": urlencode(
+            {
+                k: v
+                for k, v in (
+                    ("q", params.q),
+                    ("spelling", "exact" if params.spelling == "exact" else ""),
+                    ("back", request.get_full_path()),
+                )
+                if v
+            }
+        ),
     }
     return render(request, template, context)
 
@@ -82,7 +92,8 @@ def search_help(request):
 def detail(request, pk: int):
     article = get_object_or_404(Article.objects.for_listing().defer("raw_bytes"), pk=pk)
     q = request.GET.get("q", "")[:500]
-    blocks, references = render_body(article, query_plan(normalize_query(q)))
+    spelling = "exact" if request.GET.get("spelling") == "exact" else "variants"
+    blocks, references = render_body(article, query_plan(normalize_query(q), spelling))
     back = request.GET.get("back", "")
     try:
         related = more_like_this(article)

@@ -60,6 +60,8 @@ from whoosh.support.relativedelta import relativedelta
 from whoosh.writing import SegmentWriter
 
 from articles import index_state, query_bounds, whoosh_snapshot
+from articles.names.expansion import DEFAULT_MODE, NameExpansionPlugin
+from articles.names.index_keys import SPELLING_FIELD, spelling_analyzer
 from articles.whoosh_snapshot import reading
 
 MLT_TEXT_CHARS = 50_000
@@ -247,6 +249,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 schema_fields[name] = DATETIME(stored=field_class.stored, sortable=True)
             elif field_class.field_type == "integer":
                 schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=int, sortable=True)
+            elif name == SPELLING_FIELD:
+                # Every word's spelling keys (articles/names/index_keys.py), for variant and alias matches.
+                schema_fields[name] = TEXT(analyzer=spelling_analyzer(), stored=False)
             elif field_class.field_type == "float":
                 schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=float)
             elif field_class.field_type == "boolean":
@@ -287,6 +292,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         else:
             retry_vanished(lambda: WhooshSearchBackend.setup(self))
         self.parser = make_parser(self.content_field_name, self.schema)
+        # spelling=variants (the default): words and phrases also match other spellings and aliases.
+        self.variant_parser = make_parser(self.content_field_name, self.schema, expand_names=True)
         self._searcher = None
         self._searcher_lock = threading.Lock()
         self._snapshots = whoosh_snapshot.Snapshots()
@@ -820,12 +827,13 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if not query_string:
             return {"results": [], "hits": 0}
         # Parse everything the user wrote before touching the index: a refused query is not damage.
-        parsed = wq.Every() if query_string == "*" else self.parser.parse(query_string)
+        spelling = kwargs.get("spelling") or DEFAULT_MODE
+        parsed = wq.Every() if query_string == "*" else self.parser_for(spelling).parse(query_string)
         if parsed is None or parsed is wq.NullQuery:
             return {"results": [], "hits": 0}
         narrow_parsed = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
         searcher = self.searcher()
-        self._use_query(query_string)
+        self._use_query((query_string, spelling))
 
         # Each key keeps its own direction (newest first, then title A-Z), unlike the stock backend.
         sortedby, reverse = None, False
@@ -844,7 +852,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         # haystack asks for the count (end_offset=1), then the page, of the same query: answer both from
         # one collection while the index is unchanged. The cache holds one query per thread.
         limits = (query_bounds.max_expansions(), query_bounds.time_budget())
-        key = (id(searcher), query_string, tuple(sort_by or ()), narrow, exact, limits)
+        key = (id(searcher), query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
         last = getattr(self._local, "last", None)
         if last is not None and last[0] == key and last[1] >= needed:
             results, docs, bounds = last[2], last[3], last[4]
@@ -950,16 +958,23 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         raw = searcher.more_like(docnum, self.content_field_name, text=text, top=limit, numterms=15)
         return self._process_results(raw, result_class=result_class)
 
+    def parser_for(self, spelling: str):
+        """The parser of a spelling mode: `exact` searches words as written (stemmed and accent-folded)."""
+        if not self.setup_complete:
+            self.setup()
+        return self.parser if spelling == "exact" else self.variant_parser
+
     @reading
-    def highlight_plan(self, query_string: str):
+    def highlight_plan(self, query_string: str, spelling: str = DEFAULT_MODE):
         """What a query marks in text (articles.highlight.QueryPlan): its phrases, and the index terms of
-        the content and title fields its other leaves match, prefixes and fuzzy terms expanded."""
+        the content and title fields its other leaves match, prefixes and fuzzy terms expanded, and the
+        spelling keys its names matched."""
         from articles.highlight import plan_for
 
         query_string = force_str(query_string)
-        parsed = self.parser.parse(query_string)
+        parsed = self.parser_for(spelling).parse(query_string)
         searcher = self.searcher()
-        self._use_query(query_string.strip())
+        self._use_query((query_string.strip(), spelling))
         # Per segment, as the search itself expands them, so the search's expansions are reused.
         readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
 
@@ -1291,12 +1306,17 @@ def _memoize_expansions(reader, local) -> None:
     reader._kz_memoized = True
 
 
-def make_parser(content_field: str, schema) -> QueryParser:
-    """All words must match by default; OR, NOT, -word, "phrase", word*, word~, field:value, (groups)."""
+def make_parser(content_field: str, schema, expand_names: bool = False) -> QueryParser:
+    """All words must match by default; OR, NOT, -word, "phrase", word*, word~, field:value, (groups).
+
+    With `expand_names`, words and phrases also match their other spellings and aliases
+    (articles/names/expansion.py)."""
     parser = QueryParser(content_field, schema=schema)
     parser.remove_plugin_class(WildcardPlugin)
     parser.add_plugin(UnstemmedWildcardPlugin())
     parser.add_plugins([query_bounds.BoundedFuzzyTermPlugin(), PlusMinusPlugin()])
+    if expand_names:
+        parser.add_plugin(NameExpansionPlugin())
     return parser
 
 
@@ -1307,6 +1327,11 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
     def __init__(self, using=DEFAULT_ALIAS):
         super().__init__(using=using)
         self.exact_filters: list[tuple[str, tuple[str, ...]]] = []
+        self.spelling = DEFAULT_MODE
+
+    def set_spelling(self, mode: str) -> None:
+        """`variants` (default): names match their other spellings and aliases; `exact`: as written."""
+        self.spelling = mode
 
     def add_exact_filter(self, field: str, values) -> None:
         """Match documents whose `field` holds any of `values` (several calls must all hold)."""
@@ -1316,6 +1341,7 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         params = super().build_params(spelling_query=spelling_query)
         if self.exact_filters:
             params["exact_filters"] = tuple(self.exact_filters)
+        params["spelling"] = self.spelling
         return params
 
     def run(self, spelling_query=None, **kwargs):
@@ -1329,6 +1355,7 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
         clone.exact_filters = list(getattr(self, "exact_filters", []))
+        clone.spelling = getattr(self, "spelling", DEFAULT_MODE)
         return clone
 
 

@@ -61,6 +61,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middlewares come first, so they wrap every response, including SecurityMiddleware's
+    # HTTP->HTTPS redirect (which answers before any middleware after it runs).
+    "articles.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,8 +73,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "articles.lockout.LoginLockoutMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "articles.middleware.ContentSecurityPolicyMiddleware",
     "articles.middleware.SearchUnavailableMiddleware",
 ]
 
