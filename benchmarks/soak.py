@@ -75,6 +75,7 @@ while not stop_file.exists():
             a.title = a.title.replace(" " + SENT, "") if SENT in a.title else a.title + " " + SENT
             a.save()
             say(op="sentinel-end", count=Article.objects.filter(title__contains=SENT).count())
+            time.sleep(1.0)  # a quiet second in which the readers' sentinel answers can be checked
         elif roll < 0.75:
             with transaction.atomic():
                 a = Article.objects.select_for_update().exclude(title__contains=SENT).order_by("?").first()
