@@ -35,12 +35,14 @@ run: index
 # The whole suite on SQLite (browser tests included), then again on a throwaway PostgreSQL cluster
 # (tests/run_postgres.py; skipped with a notice when PostgreSQL is not installed, a failure under CI's
 # KZARCHIVE_REQUIRE_POSTGRES=1). Browser tests run once, on SQLite: they test pages, not the database.
-# The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
+# haystack's own Whoosh backend tests (tests/haystack_contract, ~15 s) run against our engine with their own
+# settings and models. The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
+	$(PY) -m pytest -p no:randomly --ds tests.haystack_contract.settings tests/haystack_contract
 	$(PY) tests/run_postgres.py -n 2 -m "not browser"
 
 test-fast: install

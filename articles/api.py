@@ -13,6 +13,9 @@ from articles.forms import BadParameter, parse_params
 from articles.models import Article
 from articles.search import FACETS, search_articles
 
+# A search hit's fields from the article's record, in brief (the whole record is /api/articles/<id>).
+HIT_FIELDS = ("id", "title", "outlet", "authors", "published", "date_precision", "published_at", "stance")
+
 
 def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
@@ -39,6 +42,9 @@ def search(request):
             "page_size": params.page_size,
             "num_pages": results.num_pages,
             "sort": params.effective_sort,
+            "spelling": params.spelling,
+            # Other spellings and names of the query's words found in these results (variants only).
+            "also_matched": results.also_matched,
             "message": results.message or None,
             # Filter values no article has (a typo, a year with no articles), with the nearest real value.
             "unknown_filters": [
@@ -47,14 +53,8 @@ def search(request):
             ],
             "results": [
                 {
-                    "id": hit.article.pk,
-                    "title": hit.article.title,
-                    "outlet": hit.article.source.name if hit.article.source_id else None,
-                    "authors": hit.article.author_names,
-                    "published": hit.article.published_iso,
-                    "date_precision": hit.article.date_precision,
-                    "published_at": hit.article.published_at,
-                    "stance": hit.article.stance.name if hit.article.stance_id else None,
+                    **article_record(hit.article, HIT_FIELDS),
+                    # Here `url` is the article's page in the archive; the export's `url` is `original_url`.
                     "url": request.build_absolute_uri(hit.article.get_absolute_url()),
                     "original_url": hit.article.url or None,
                     "source_file": hit.article.source_file,

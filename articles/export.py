@@ -35,33 +35,38 @@ FIELDS = [
 ]
 
 
-def article_record(article: Article) -> dict:
-    return {
-        "id": article.pk,
-        "title": article.title,
-        "outlet": article.source.name if article.source_id else None,
-        "authors": article.author_names,
-        "credits": [{"name": c.person.name, "role": c.role} for c in article.credits.all()],
-        "published": article.published_iso,
-        "date_precision": article.date_precision,
-        "published_at": article.published_at,
-        "published_time_zone": article.published_time_zone or None,
-        "date_note": article.date_note,
-        "stance": article.stance.name if article.stance_id else None,
-        "stance_rationale": article.stance_rationale,
-        "url": article.url or None,
-        "language": article.language or None,
-        "tags": article.tag_names,
-        "word_count": article.word_count,
-        "body": article.body,
-        "block_kinds": [kind for kind, _ in article.blocks],
-        "references": article.references,
-        "source_file": article.source_file,
-        "sha256": article.sha256,
-        "ingested_at": article.ingested_at.isoformat(),
-        "updated_at": article.updated_at.isoformat(),
-        "field_sources": article.field_sources,
-    }
+# How each field is read from an article (loaded with Article.objects.for_listing()).
+VALUES = {
+    "id": lambda a: a.pk,
+    "title": lambda a: a.title,
+    "outlet": lambda a: a.source.name if a.source_id else None,
+    "authors": lambda a: a.author_names,
+    "credits": lambda a: [{"name": c.person.name, "role": c.role} for c in a.credits.all()],
+    "published": lambda a: a.published_iso,
+    "date_precision": lambda a: a.date_precision,
+    "published_at": lambda a: a.published_at,
+    "published_time_zone": lambda a: a.published_time_zone or None,
+    "date_note": lambda a: a.date_note,
+    "stance": lambda a: a.stance.name if a.stance_id else None,
+    "stance_rationale": lambda a: a.stance_rationale,
+    "url": lambda a: a.url or None,
+    "language": lambda a: a.language or None,
+    "tags": lambda a: a.tag_names,
+    "word_count": lambda a: a.word_count,
+    "body": lambda a: a.body,
+    "block_kinds": lambda a: [kind for kind, _ in a.blocks],
+    "references": lambda a: a.references,
+    "source_file": lambda a: a.source_file,
+    "sha256": lambda a: a.sha256,
+    "ingested_at": lambda a: a.ingested_at.isoformat(),
+    "updated_at": lambda a: a.updated_at.isoformat(),
+    "field_sources": lambda a: a.field_sources,
+}
+
+
+def article_record(article: Article, fields=FIELDS) -> dict:
+    """The one way an article becomes a record: every field (exports, /api/articles/<id>) or some (a search hit)."""
+    return {name: VALUES[name](article) for name in fields}
 
 
 def export_queryset():

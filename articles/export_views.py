@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from articles.forms import BadParameter, parse_params
-from articles.result_export import EXPORT_FORMATS, ResultExport, export_header, query_of
+from articles.query_links import search_query
+from articles.result_export import EXPORT_FORMATS, ResultExport, export_header
 from articles.search import matching_ids
 
 
@@ -21,7 +21,7 @@ def _export(request, error):
         matches = matching_ids(params)
     except BadParameter as exc:  # IncompleteSearch too: an export holds every match or is refused
         return error(str(exc))
-    reproduce = request.build_absolute_uri(reverse("articles:search") + "?" + urlencode(query_of(params)))
+    reproduce = request.build_absolute_uri(reverse("articles:search") + "?" + search_query(params).urlencode())
     stream = ResultExport(
         fmt,
         matches,

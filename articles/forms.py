@@ -12,7 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from articles.extraction.dates import partial_date
 from articles.query_bounds import MAX_QUERY_LENGTH, BadParameter
-from articles.search import FACETS, MAX_PAGE_SIZE, SORTS, SearchParams
+from articles.search import FACETS, MAX_PAGE_SIZE, SORTS, SPELLINGS, SearchParams
 
 __all__ = ["BadParameter", "parse_params"]
 
@@ -94,6 +94,8 @@ class SearchForm(forms.Form):
     """Fields are checked in this order; the first malformed one is reported."""
 
     sort = ChoiceField(SORTS)
+    # variants (default): names also match other spellings and aliases; exact: as written (issue 13).
+    spelling = ChoiceField(SPELLINGS)
     page_size = WholeNumberField(20, 1, MAX_PAGE_SIZE)
     page = WholeNumberField(1)
     # `from` and `to` are Python keywords: added to base_fields below.
@@ -123,6 +125,7 @@ class SearchForm(forms.Form):
         params = SearchParams(
             q=data["q"],
             sort=data["sort"],
+            spelling=data["spelling"] or "variants",
             page=data["page"],
             page_size=data["page_size"],
             date_from=data["from"],

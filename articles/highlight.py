@@ -42,9 +42,13 @@ class QueryPlan:
 
     terms: frozenset[str] = frozenset()
     phrases: tuple[tuple[tuple[str, ...], int], ...] = ()
+    # What the query matched in the `spelling` field (other spellings, aliases): keys of words, and
+    # phrases of keys (articles/names/index_keys.py).
+    keys: frozenset[str] = frozenset()
+    key_phrases: tuple[tuple[tuple[str, ...], int], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.terms or self.phrases)
+        return bool(self.terms or self.phrases or self.keys or self.key_phrases)
 
 
 NO_PLAN = QueryPlan()
@@ -65,11 +69,51 @@ def match_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
     """
     if not plan:
         return []
+    if plan.keys or plan.key_phrases:
+        return _merge(_text_spans(text, plan) + key_spans(text, plan))
+    return _text_spans(text, plan)
+
+
+def key_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
+    """Where the query's spelling-field keys match in `text`: words, and phrases of adjacent words."""
+    if not (plan.keys or plan.key_phrases):
+        return []
+    from articles.names.index_keys import text_keys, word_keys
+
+    if not plan.key_phrases:  # as for terms: each distinct word looked up once, then found by a pattern
+        hits = [f for f in set(_WORD.findall(text)) if plan.keys.intersection(word_keys(f))]
+        return _find_words(text, hits)
+    words = text_keys(text)
+    found = [(s, e) for keys, s, e in words if plan.keys.intersection(keys)]
+    for phrase, slop in plan.key_phrases:
+        for i, (keys, start, _) in enumerate(words):
+            if phrase[0] not in keys:
+                continue
+            last = i
+            for key in phrase[1:]:
+                nxt = next(
+                    (j for j in range(last + 1, min(last + slop, len(words) - 1) + 1) if key in words[j][0]), None
+                )
+                if nxt is None:
+                    break
+                last = nxt
+            else:
+                found.append((start, words[last][2]))
+    return _merge(found)
+
+
+def _text_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
+    if not (plan.terms or plan.phrases):
+        return []
     forms = {form: indexed_term(form) for form in set(_WORD.findall(text))}
     present = set(forms.values())
     if plan.phrases and any(all(w in present for w in words) for words, _ in plan.phrases):
         return _spans(_analyse(text), plan)
-    hits = [f for f, term in forms.items() if term in plan.terms]
+    return _find_words(text, [f for f, term in forms.items() if term in plan.terms])
+
+
+def _find_words(text: str, hits: list[str]) -> list[tuple[int, int]]:
+    """Every occurrence of these words (as whole words) in `text`."""
     if not hits:
         return []
     where = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(hits, key=len, reverse=True))) + r")(?!\w)")
@@ -87,7 +131,7 @@ def indexed_term(word: str) -> str | None:
     return None
 
 
-def query_plan(query: str) -> QueryPlan:
+def query_plan(query: str, spelling: str = "variants") -> QueryPlan:
     """The plan of a query in the archive's query language (empty for an empty or unreadable query).
 
     The Whoosh backend expands prefix and fuzzy terms against the index, sharing the search's own
@@ -101,7 +145,7 @@ def query_plan(query: str) -> QueryPlan:
     backend = connections["default"].get_backend()
     try:
         if hasattr(backend, "highlight_plan"):
-            return backend.highlight_plan(query)
+            return backend.highlight_plan(query, spelling)
         return plan_for(_local_parser().parse(query), TEXT_FIELDS, _unexpanded)
     except Exception:  # highlighting is a convenience; never fail a search over it
         return NO_PLAN
@@ -111,10 +155,20 @@ def plan_for(parsed: wq.Query, fields: Iterable[str], expand: Callable[[wq.Query
     """The plan of a parsed Whoosh query: its phrases, and `expand(leaf)` for every other leaf of `fields`
     not under a NOT. `expand` returns the index terms a leaf matches (a prefix's words, a fuzzy term's
     neighbours)."""
+    from articles.names.index_keys import SPELLING_FIELD
+
     fields = set(fields)
     terms: set[str] = set()
     phrases: list[tuple[tuple[str, ...], int]] = []
+    keys: set[str] = set()
+    key_phrases: list[tuple[tuple[str, ...], int]] = []
     for leaf in positive_leaves(parsed):
+        if leaf.field() == SPELLING_FIELD:
+            if isinstance(leaf, wq.Phrase):
+                key_phrases.append((tuple(leaf.words), max(1, leaf.slop)))
+            elif type(leaf) is wq.Term:
+                keys.add(leaf.text)
+            continue
         if leaf.field() not in fields:
             continue
         if isinstance(leaf, wq.Phrase):
@@ -122,7 +176,9 @@ def plan_for(parsed: wq.Query, fields: Iterable[str], expand: Callable[[wq.Query
                 phrases.append((tuple(leaf.words), max(1, leaf.slop)))
         else:
             terms.update(t.decode("utf-8") if isinstance(t, bytes) else t for t in expand(leaf))
-    return QueryPlan(frozenset(terms), tuple(dict.fromkeys(phrases)))
+    return QueryPlan(
+        frozenset(terms), tuple(dict.fromkeys(phrases)), frozenset(keys), tuple(dict.fromkeys(key_phrases))
+    )
 
 
 def positive_leaves(q: wq.Query):
@@ -175,6 +231,11 @@ def _spans(tokens: list[tuple[str, int, int]], plan: QueryPlan) -> list[tuple[in
                 last = nxt
             else:
                 found.append((start, tokens[last][2]))
+    return _merge(found)
+
+
+def _merge(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order, overlapping ones merged."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
         if merged and start < merged[-1][1]:
@@ -201,8 +262,10 @@ def snippet(body: str, plan: QueryPlan, words: int = SNIPPET_WORDS) -> str:
     if not tokens:
         return escape(text[:300])
     spans = _spans(tokens, plan)
+    if plan.keys or plan.key_phrases:
+        spans = _merge(spans + key_spans(text, plan))
     token_at = {s: i for i, (_, s, _) in enumerate(tokens)}
-    hits = [token_at[s] for s, _ in spans]  # every span starts at a token
+    hits = [token_at[s] for s, _ in spans if s in token_at]  # a span starts at a token (not a stop word)
     width = max(1, words * 2 // 3)  # stop words are not tokens: ~2/3 of words survive analysis
     start_token = 0
     if hits:

@@ -363,5 +363,22 @@ class PendingIndexUpdate(models.Model):
         return f"article {self.article_id}"
 
 
+class LoginAttempts(models.Model):
+    """Password checks for one username from one address (articles/lockout.py). One row per pair, changed
+    only by conditional UPDATEs, so concurrent logins in any number of processes never check more
+    passwords than the limit (a cache's read-modify-write let 16 simultaneous attempts make 6)."""
+
+    key = models.CharField(max_length=64, primary_key=True)  # sha256 of username and address: no names in clear
+    checks = models.PositiveIntegerField(default=0)  # password checks claimed in this window
+    window_start = models.FloatField()  # Unix time
+    locked_until = models.FloatField(default=0)  # Unix time; 0: not locked
+
+    class Meta:
+        verbose_name_plural = "login attempts"
+
+    def __str__(self) -> str:
+        return f"{self.checks} checks since {self.window_start:.0f}"
+
+
 # The entity (alias) table and mentions live in articles/names/ but belong to this app.
 from articles.names.models import ArticleMention, Entity, EntityVariant  # noqa: E402, F401

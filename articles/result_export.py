@@ -32,7 +32,7 @@ from articles.citations import biblatex, csl, ris
 from articles.citations.item import citation_item
 from articles.export import FIELDS, article_record
 from articles.models import Article
-from articles.search import FACETS, Matches, SearchParams, unknown_filter_values
+from articles.search import Matches, SearchParams, unknown_filter_values
 
 CHUNK = 500
 HEADER_KEYS = (
@@ -250,17 +250,3 @@ class ResultExport:
             }
             yield ",\n" + json.dumps(end, ensure_ascii=False)
         yield "\n]\n"
-
-
-def query_of(params: SearchParams) -> list[tuple[str, str]]:
-    """The query-string pairs that `forms.parse_params` turns back into `params` (page and size dropped)."""
-    pairs = [("q", params.q)] if params.q else []
-    for name in FACETS:
-        pairs += [(name, value) for value in getattr(params, name)]
-    if params.date_from:
-        pairs.append(("from", params.date_from.isoformat()))
-    if params.date_to:
-        pairs.append(("to", params.date_to.isoformat()))
-    if params.sort:
-        pairs.append(("sort", params.sort))
-    return pairs

@@ -20,7 +20,10 @@ from articles.index_state import SearchUnavailable
 from articles.models import UNKNOWN_VALUE, Article
 from articles.query_bounds import Bounds, IncompleteSearch, bound_text, plain_words
 
-FACETS = ("outlet", "author", "stance", "year")
+# `mention`: the canonical names of the entities an article names (articles/names/), not a field of
+# the article itself; it has no "(unknown)" value.
+FACETS = ("outlet", "author", "stance", "year", "mention")
+SPELLINGS = ("variants", "exact")
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
 # What users type for fields -> index field names.
@@ -34,6 +37,9 @@ class SearchParams:
     author: list[str] = field(default_factory=list)
     stance: list[str] = field(default_factory=list)
     year: list[str] = field(default_factory=list)
+    mention: list[str] = field(default_factory=list)
+    # variants: names also match their other spellings and aliases (articles/names/expansion.py).
+    spelling: str = "variants"
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: str = ""
@@ -93,6 +99,8 @@ class SearchResults:
     unknown_values: list[UnknownValue] = field(default_factory=list)
     page: Page | None = None  # None when no search was run
     count_exact: bool = True  # False: the search stopped early (query_bounds) and count is a lower bound
+    # Other spellings and names of the query's words found in this page's results (Tokayev, Токаев).
+    also_matched: list[str] = field(default_factory=list)
 
     @classmethod
     def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
@@ -151,6 +159,8 @@ def normalize_query(q: str, bounds: Bounds | None = None) -> str:
 
 def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True) -> SearchQuerySet:
     sqs = SearchQuerySet().models(Article)
+    if hasattr(sqs.query, "set_spelling"):
+        sqs.query.set_spelling(params.spelling)
     sqs = sqs.raw_search(query) if query else sqs.all()
     for name, values in params.filters().items():
         # OR within one facet, AND across facets. Engines that take exact filters as terms get them so
@@ -195,7 +205,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     page = page_of(sqs, count, params)
     bounds.extend(getattr(sqs.query, "bounds", None))  # a later page may be collected anew
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
-    plan = query_plan(query) if query and with_snippets else NO_PLAN
+    plan = query_plan(query, params.spelling) if query and with_snippets else NO_PLAN
     hits = []
     by_relevance = params.effective_sort == "relevance"
     for result in page:
@@ -220,10 +230,53 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     if count == 0 and query:
         suggestion = spelling_suggestion(sqs, query)
     unknown = unknown_filter_values(params, facets if with_facets else None)
+    also = also_matched(query, plan, [h.article for h in hits]) if plan.keys or plan.key_phrases else []
     message = " ".join(bounds.notices)
     return SearchResults(
-        params, count, hits, facets, suggestion, message, query, unknown, page, count_exact=bounds.count_exact
+        params,
+        count,
+        hits,
+        facets,
+        suggestion,
+        message,
+        query,
+        unknown,
+        page,
+        count_exact=bounds.count_exact,
+        also_matched=also,
     )
+
+
+ALSO_MATCHED_MAX = 12
+
+
+def also_matched(query: str, plan, articles) -> list[str]:
+    """The spellings and names the variant matching found in these articles' titles and bodies, other
+    than the words of the query as typed (case, accents and endings aside), most frequent first."""
+    from collections import Counter
+
+    from articles.highlight import SNIPPET_SCAN_CHARS, indexed_term, key_spans
+    from articles.names.variants import fold
+
+    typed_words = re.findall(r"\w+", query)
+    typed = {fold(w) for w in typed_words} | {indexed_term(w) for w in typed_words}
+    typed_text = " ".join(fold(w) for w in typed_words)
+    found: Counter = Counter()
+    for article in articles:
+        text = f"{article.title}\n\n{article.body[:SNIPPET_SCAN_CHARS]}"
+        for start, end in key_spans(text, plan):
+            form = " ".join(text[start:end].split())
+            words = re.findall(r"\w+", form)
+            folded = " ".join(fold(w) for w in words)
+            if len(words) == 1 and (folded in typed or indexed_term(words[0]) in typed):
+                continue
+            if len(words) > 1 and folded in typed_text:
+                continue
+            found[form] += 1
+    by_fold: dict[str, str] = {}
+    for form, _ in found.most_common():
+        by_fold.setdefault(" ".join(fold(w) for w in re.findall(r"\w+", form)), form)
+    return list(by_fold.values())[:ALSO_MATCHED_MAX]
 
 
 def unknown_filter_values(

@@ -16,6 +16,12 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     stance = indexes.CharField(faceted=True, null=True)
     year = indexes.CharField(faceted=True, null=True)
     tag = indexes.MultiValueField(faceted=True)
+    # The canonical names of the entities the article mentions (articles/names/mentions.py), for the
+    # `mention` facet and filter; kept in step when mentions are recomputed.
+    mention = indexes.MultiValueField(faceted=True)
+    # The text again, analysed into spelling keys (articles/names/index_keys.py): variant spellings,
+    # Cyrillic and Latin, Russian stems and aliases match through it. Filled in `prepare` from `text`.
+    spelling = indexes.CharField(stored=False)
     # The span the date is known to: 2022-01 is 2022-01-01..2022-01-31; a range filter needs the whole span.
     published = indexes.DateField(null=True)
     published_end = indexes.DateField(null=True)
@@ -34,7 +40,12 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     def index_queryset(self, using=None):
         # Without the original file (bytes and decoded text): a rebuild batch of saved web pages would
         # otherwise hold hundreds of MB that the index never reads.
-        return Article.objects.for_listing().defer("raw_bytes", "raw_text")
+        from django.db.models import Prefetch
+
+        from articles.names.models import ArticleMention
+
+        mentions = Prefetch("mentions", queryset=ArticleMention.objects.select_related("entity"))
+        return Article.objects.for_listing().defer("raw_bytes", "raw_text").prefetch_related(mentions)
 
     def read_queryset(self, using=None):
         return self.index_queryset(using)
@@ -53,6 +64,12 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_tag(self, obj):
         return obj.tag_names
+
+    def prepare_mention(self, obj):
+        return sorted({m.entity.name for m in obj.mentions.all()})
+
+    def prepare_spelling(self, obj):
+        return ""
 
     # The exact (facet and filter) companions hold UNKNOWN_VALUE where nothing is known, so "no outlet",
     # "no author", "not coded" and "undated" are values researchers can count and filter like any other.
@@ -87,6 +104,7 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         from articles.index_check import content_hash
 
         data = super().prepare(obj)
+        data["spelling"] = data["text"]
         data["content_hash"] = content_hash(data)
         return data
 

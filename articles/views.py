@@ -12,29 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from articles import query_links as links
 from articles.forms import BadParameter, parse_params
 from articles.highlight import query_plan
-from articles.models import UNKNOWN_VALUE, Article, Credit, Person, Source, StanceCategory
+from articles.models import Article, Credit, Person, Source, StanceCategory
 from articles.names.directory import article_mentions
 from articles.rendering import render_body
-from articles.search import FACETS, SearchParams, SearchResults, more_like_this, normalize_query, search_articles
-
-# How each filter's UNKNOWN_VALUE reads on the pages (the API and URLs carry the value itself).
-UNKNOWN_LABELS = {
-    "outlet": "Unknown outlet",
-    "author": "No author named",
-    "stance": "Not coded",
-    "year": "Date unknown",
-}
-
-
-def facet_label(name: str, value: str) -> str:
-    return UNKNOWN_LABELS.get(name, value) if value == UNKNOWN_VALUE else value
-
-
-def unknown_url(name: str) -> str:
-    """The archive filtered to articles where `name` (outlet, author, stance, year) is not known."""
-    return reverse("articles:browse") + "?" + urlencode({name: UNKNOWN_VALUE})
+from articles.search import SearchParams, SearchResults, more_like_this, normalize_query, search_articles
 
 
 def _search_page(
@@ -42,7 +26,7 @@ def _search_page(
 ):
     """A results page. `preset` is the page's own subset ({facet: value}); `span` (first day, last day) the
     dates a date page covers: the reader's filters and dates narrow within them, never beyond. Exports of
-    the page (result_export.query_of) read both back from `params`."""
+    the page (query_links.search_query) read both back from `params`."""
     try:
         params = parse_params(request.GET)
         error = ""
@@ -68,104 +52,26 @@ def _search_page(
         "params": params,
         "results": results,
         "error": error,
-        "chips": _chips(request, params, preset or {}),
-        "facet_links": _facet_links(request, results, preset or {}),
-        "page_links": _page_links(request, results),
-        "sort_links": _sort_links(request, params) if results.count else [],
-        "unknown_values": _unknown_values(request, results, preset or {}),
-        "suggestion_url": _query_without(request, "page", q=results.suggestion) if results.suggestion else None,
+        "chips": links.chips(request.GET, params, preset or {}),
+        "facet_links": links.facet_links(request.GET, results.facets, preset or {}),
+        "page_links": links.page_links(request.GET, results),
+        "sort_links": links.sort_links(request.GET, params) if results.count else [],
+        "unknown_values": links.unknown_value_links(request.GET, results.unknown_values, preset or {}),
+        "suggestion_url": links.changed(request.GET, page=None, q=results.suggestion) if results.suggestion else None,
         # Article links carry the whole listing (path, filters, sort, page) for the way back, and q to mark.
-        "article_query": urlencode({k: v for k, v in (("q", params.q), ("back", request.get_full_path())) if v}),
+        "article_query": urlencode(
+            {
+                k: v
+                for k, v in (
+                    ("q", params.q),
+                    ("spelling", "exact" if params.spelling == "exact" else ""),
+                    ("back", request.get_full_path()),
+                )
+                if v
+            }
+        ),
     }
     return render(request, template, context)
-
-
-def _unknown_values(request, results, preset):
-    """Filter values no article has, each with a link that swaps in the nearest real value."""
-    out = []
-    for unknown in results.unknown_values:
-        if preset.get(unknown.name) == unknown.value:
-            continue
-        url = None
-        if unknown.suggestion:
-            q = request.GET.copy()
-            q.pop("page", None)
-            q.setlist(unknown.name, [unknown.suggestion if v == unknown.value else v for v in q.getlist(unknown.name)])
-            url = "?" + q.urlencode()
-        out.append({"notice": unknown.notice, "suggestion": unknown.suggestion, "url": url})
-    return out
-
-
-def _query_without(request, name: str, value: str | None = None, **overrides) -> str:
-    q = request.GET.copy()
-    if value is None:
-        q.pop(name, None)
-    else:
-        q.setlist(name, [v for v in q.getlist(name) if v != value])
-    q.pop("page", None)
-    for k, v in overrides.items():
-        q[k] = v
-    return "?" + q.urlencode() if q else "?"
-
-
-def _chips(request, params, preset):
-    chips = []
-    for name in FACETS:
-        for value in getattr(params, name):
-            if preset.get(name) == value:
-                continue
-            label = f"{name}: {facet_label(name, value)}"
-            chips.append({"label": label, "url": _query_without(request, name, value)})
-    for key, label in (("from", "from"), ("to", "to")):
-        if request.GET.get(key):
-            chips.append({"label": f"{label}: {request.GET[key]}", "url": _query_without(request, key)})
-    return chips
-
-
-def _facet_links(request, results, preset):
-    out = {}
-    for name, values in results.facets.items():
-        if name in preset:
-            continue
-        links = []
-        for fv in values:
-            if fv.selected:
-                url = _query_without(request, name, fv.value)
-            else:
-                q = request.GET.copy()
-                q.pop("page", None)
-                q.appendlist(name, fv.value)
-                url = "?" + q.urlencode()
-            label = facet_label(name, fv.value)
-            links.append({"value": fv.value, "label": label, "count": fv.count, "selected": fv.selected, "url": url})
-        out[name] = links
-    return out
-
-
-def _page_links(request, results):
-    def url(n):
-        q = request.GET.copy()
-        q["page"] = str(n)
-        return "?" + q.urlencode()
-
-    p = results.params.page
-    return {
-        "previous": url(p - 1) if results.has_previous else None,
-        "next": url(p + 1) if results.has_next else None,
-        "pages": [(n, url(n)) for n in range(max(1, p - 3), min(results.num_pages, p + 3) + 1)],
-    }
-
-
-def _sort_links(request, params):
-    links = []
-    for value, label in (("relevance", "Relevance"), ("newest", "Newest"), ("oldest", "Oldest")):
-        if value == "relevance" and not params.q.strip():
-            continue
-        q = request.GET.copy()
-        q.pop("page", None)
-        q["sort"] = value
-        links.append({"label": label, "url": "?" + q.urlencode(), "active": params.effective_sort == value})
-    return links
 
 
 def browse(request):
@@ -184,14 +90,15 @@ def search_help(request):
 def detail(request, pk: int):
     article = get_object_or_404(Article.objects.for_listing().defer("raw_bytes"), pk=pk)
     q = request.GET.get("q", "")[:500]
-    blocks, references = render_body(article, query_plan(normalize_query(q)))
+    spelling = "exact" if request.GET.get("spelling") == "exact" else "variants"
+    blocks, references = render_body(article, query_plan(normalize_query(q), spelling))
     back = request.GET.get("back", "")
     context = {
         "title": article.title,
         "article": article,
         "blocks": blocks,
         "references": references,
-        "unknown_urls": {"outlet": unknown_url("outlet"), "author": unknown_url("author")},
+        "unknown_urls": {"outlet": links.unknown_url("outlet"), "author": links.unknown_url("author")},
         "q": q,
         "related": more_like_this(article),
         "mentions": article_mentions(article),
@@ -222,9 +129,9 @@ def _index(request, title: str, items, unknown: dict | None = None, intro: str =
 def outlets(request):
     items = Source.objects.annotate(n=Count("articles")).filter(n__gt=0).order_by("name")
     unknown = {
-        "name": UNKNOWN_LABELS["outlet"],
+        "name": links.UNKNOWN_LABELS["outlet"],
         "n": Article.objects.filter(source=None).count(),
-        "url": unknown_url("outlet"),
+        "url": links.unknown_url("outlet"),
         "description": "Articles whose outlet neither the text nor the curators name.",
     }
     return _index(request, "Outlets", items, unknown)
@@ -245,9 +152,9 @@ def people(request):
     for person in items:
         person.roles = ", ".join(counts.get(person.pk, []))
     unknown = {
-        "name": UNKNOWN_LABELS["author"],
+        "name": links.UNKNOWN_LABELS["author"],
         "n": Article.objects.exclude(credits__role=Credit.Role.AUTHOR).count(),
-        "url": unknown_url("author"),
+        "url": links.unknown_url("author"),
         "description": "Articles whose text names no author and for which the curators know none.",
     }
     intro = "Everyone credited on an article, with the number of credits in each role."
@@ -288,9 +195,9 @@ def author_redirect(request, slug: str | None = None):
 def stances(request):
     items = StanceCategory.objects.annotate(n=Count("articles")).order_by("position", "name")
     unknown = {
-        "name": UNKNOWN_LABELS["stance"],
+        "name": links.UNKNOWN_LABELS["stance"],
         "n": Article.objects.filter(stance=None).count(),
-        "url": unknown_url("stance"),
+        "url": links.unknown_url("stance"),
         "description": "Articles the curators have not coded yet.",
     }
     return _index(request, "Stances", items, unknown)
@@ -324,7 +231,7 @@ def dates(request):
         "title": "By date",
         "years": list(years.values()),
         "undated": undated,
-        "undated_url": unknown_url("year"),
+        "undated_url": links.unknown_url("year"),
     }
     return render(request, "articles/dates.html", context)
 

@@ -35,26 +35,32 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager, nullcontext
+from datetime import date, datetime
 from itertools import chain, islice
 
+from django.conf import settings
 from django.utils.encoding import force_str
-from haystack.backends import BaseEngine
+from haystack.backends import BaseEngine, log_query
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
 from haystack.constants import DEFAULT_ALIAS, DJANGO_CT, DJANGO_ID, ID
-from haystack.exceptions import SearchBackendError
+from haystack.exceptions import SearchBackendError, SkipDocument
+from haystack.utils import get_model_ct
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer, StemFilter, StopFilter
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
-from whoosh.fields import DATETIME, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import BOOLEAN, DATETIME, KEYWORD, NGRAM, NGRAMWORDS, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import PlusMinusPlugin, QueryParser, WildcardPlugin, syntax
 from whoosh.searching import Results, ResultsPage
-from whoosh.sorting import FieldFacet, MultiFacet
+from whoosh.sorting import DateRangeFacet, FieldFacet, MultiFacet
 from whoosh.support.charset import accent_map
+from whoosh.support.relativedelta import relativedelta
 from whoosh.writing import SegmentWriter
 
 from articles import query_bounds, whoosh_snapshot
+from articles.names.expansion import DEFAULT_MODE, NameExpansionPlugin
+from articles.names.index_keys import SPELLING_FIELD, spelling_analyzer
 from articles.whoosh_snapshot import reading
 
 MLT_TEXT_CHARS = 50_000
@@ -241,11 +247,26 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 schema_fields[name] = DATETIME(stored=field_class.stored, sortable=True)
             elif field_class.field_type == "integer":
                 schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=int, sortable=True)
+            elif name == SPELLING_FIELD:
+                # Every word's spelling keys (articles/names/index_keys.py), for variant and alias matches.
+                schema_fields[name] = TEXT(analyzer=spelling_analyzer(), stored=False)
+            elif field_class.field_type == "float":
+                schema_fields[name] = NUMERIC(stored=field_class.stored, numtype=float)
+            elif field_class.field_type == "boolean":
+                schema_fields[name] = BOOLEAN(stored=field_class.stored)
+            elif field_class.field_type == "ngram":
+                schema_fields[name] = NGRAM(minsize=3, maxsize=15, stored=field_class.stored)
+            elif field_class.field_type == "edge_ngram":
+                # Autocomplete: each word's leading 2..15 characters, as haystack's own backend indexes them.
+                schema_fields[name] = NGRAMWORDS(minsize=2, maxsize=15, at="start", stored=field_class.stored)
             elif field_class.document:
                 content_field_name = name
-                schema_fields[name] = TEXT(analyzer=analyzer, stored=False, spelling=True)
+                # Not stored: the text is in the database (one copy, not two); see the README.
+                schema_fields[name] = TEXT(analyzer=field_class.analyzer or analyzer, stored=False, spelling=True)
             else:
-                schema_fields[name] = TEXT(analyzer=analyzer, stored=field_class.stored, field_boost=field_class.boost)
+                schema_fields[name] = TEXT(
+                    analyzer=field_class.analyzer or analyzer, stored=field_class.stored, field_boost=field_class.boost
+                )
         if not content_field_name:
             raise SearchBackendError("No document field in the search indexes.")
         return content_field_name, Schema(**schema_fields)
@@ -253,6 +274,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def setup(self):
         retry_vanished(lambda: WhooshSearchBackend.setup(self))
         self.parser = make_parser(self.content_field_name, self.schema)
+        # spelling=variants (the default): words and phrases also match other spellings and aliases.
+        self.variant_parser = make_parser(self.content_field_name, self.schema, expand_names=True)
         self._searcher = None
         self._searcher_lock = threading.Lock()
         self._snapshots = whoosh_snapshot.Snapshots()
@@ -311,7 +334,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self.setup()
         docs = []
         for obj in iterable:
-            doc = index.full_prepare(obj)
+            try:
+                doc = index.full_prepare(obj)
+            except SkipDocument:  # haystack's way for an index to leave an object out
+                continue
             doc.pop("boost", None)
             docs.append({key: self._from_python(value) for key, value in doc.items()})
         if not docs:
@@ -575,15 +601,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
             none_item = counts.pop(None, None)
             lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
-            if none_item is not None:  # haystack's own placement of the None group
-                none_entry = (None, none_item)
-                if not lst or lst[-1][1] >= none_item:
-                    lst.append(none_entry)
-                else:
-                    for i, value in enumerate(lst):
-                        if value[1] < none_item:
-                            lst.insert(i, none_entry)
-                            break
+            if none_item is not None:
+                lst = _place_none(lst, none_item)
             fields[fieldname] = lst
         return {"fields": fields, "dates": {}, "queries": {}}
 
@@ -649,7 +668,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def forget_incomplete(self) -> None:
         """Drop this thread's cached collection if it stopped early (query_bounds): it serves the page
         after its count, but the next search of the same query must try again in full."""
-        last = getattr(self._local, "last", None)
+        last = getattr(getattr(self, "_local", None), "last", None)  # none before the first search (setup)
         if last is not None and not last[4].count_exact:
             self._local.last = None
 
@@ -702,6 +721,23 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         results._total = len(docs_collector.docs)
         return results, docs_collector.docs
 
+    def _model_filter(self, searcher, models, limit_to_registered_models) -> tuple:
+        """haystack's .models() and HAYSTACK_LIMIT_TO_REGISTERED_MODELS as an exact filter on django_ct;
+        none when every document in the index is of an allowed model (the usual case: one index)."""
+        if limit_to_registered_models is None:
+            limit_to_registered_models = getattr(settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True)
+        if models:
+            allowed = sorted(get_model_ct(model) for model in models)
+        elif limit_to_registered_models:
+            allowed = sorted(self.build_models_list())
+        else:
+            return ()
+        present = {force_str(term) for term in searcher.reader().lexicon(DJANGO_CT)}
+        if not allowed or present <= set(allowed):
+            return ()
+        return ((DJANGO_CT, tuple(allowed)),)
+
+    @log_query
     @reading
     def search(
         self,
@@ -716,6 +752,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         query_facets=None,
         narrow_queries=None,
         spelling_query=None,
+        models=None,
+        limit_to_registered_models=None,
         result_class=None,
         **kwargs,
     ):
@@ -724,14 +762,15 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         query_string = force_str(query_string).strip()
         self._local.bounds = None
         if not query_string:
-            return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+            return {"results": [], "hits": 0}
         # Parse everything the user wrote before touching the index: a refused query is not damage.
-        parsed = wq.Every() if query_string == "*" else self.parser.parse(query_string)
+        spelling = kwargs.get("spelling") or DEFAULT_MODE
+        parsed = wq.Every() if query_string == "*" else self.parser_for(spelling).parse(query_string)
         if parsed is None or parsed is wq.NullQuery:
-            return {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+            return {"results": [], "hits": 0}
         narrow_parsed = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
         searcher = self.searcher()
-        self._use_query(query_string)
+        self._use_query((query_string, spelling))
 
         # Each key keeps its own direction (newest first, then title A-Z), unlike the stock backend.
         sortedby, reverse = None, False
@@ -741,14 +780,16 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
         facet_names = list(facets or [])
         narrow = tuple(force_str(nq) for nq in narrow_queries or ())
-        exact = tuple(kwargs.get("exact_filters") or ())
+        exact = tuple(kwargs.get("exact_filters") or ()) + self._model_filter(
+            searcher, models, limit_to_registered_models
+        )
         page_num, page_length = self.calculate_page(start_offset, end_offset)
         needed = page_num * page_length
 
         # haystack asks for the count (end_offset=1), then the page, of the same query: answer both from
         # one collection while the index is unchanged. The cache holds one query per thread.
         limits = (query_bounds.max_expansions(), query_bounds.time_budget())
-        key = (id(searcher), query_string, tuple(sort_by or ()), narrow, exact, limits)
+        key = (id(searcher), query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
         last = getattr(self._local, "last", None)
         if last is not None and last[0] == key and last[1] >= needed:
             results, docs, bounds = last[2], last[3], last[4]
@@ -777,7 +818,63 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         )
         out["hits"] = raw_page.total
         out["facets"] = self._facet_counts(searcher, docs, facet_names) if facet_names else {}
+        if date_facets:
+            out["facets"] = out["facets"] or {"fields": {}, "dates": {}, "queries": {}}
+            out["facets"]["dates"] = self._date_facet_counts(searcher, docs, date_facets)
+        if highlight:
+            self._highlight(searcher, parsed, out["results"])
         return out
+
+    def _date_facet_counts(self, searcher, docs, date_facets: dict) -> dict:
+        """haystack's date_facets ({field: {start_date, end_date, gap_by, gap_amount}}) counted over the
+        matched documents as Whoosh's DateRangeFacet groups them; documents outside every range count
+        under None, as in haystack's own backend."""
+
+        def as_datetime(value):
+            return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+
+        if docs is ALL_DOCS:
+            docs = list(searcher.docs_for_query(wq.Every()))
+        dates = {}
+        for field, spec in date_facets.items():
+            if not isinstance(spec.get("start_date"), date) or not isinstance(spec.get("end_date"), date):
+                raise SearchBackendError(f"date_facets[{field!r}] needs a start_date and an end_date")
+            gap = relativedelta(**{f"{spec['gap_by']}s": spec.get("gap_amount", 1)})
+            facet = DateRangeFacet(field, as_datetime(spec["start_date"]), as_datetime(spec["end_date"]), gap)
+            buckets = [(name, set(query.docs(searcher))) for name, query in facet.querydict.items()]
+            counts = Counter(next((name for name, members in buckets if doc in members), None) for doc in docs)
+            none_item = counts.pop(None, None)
+            lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
+            if none_item is not None:
+                lst = _place_none(lst, none_item)
+            dates[field] = lst
+        return dates
+
+    def _highlight(self, searcher, parsed, results) -> None:
+        """haystack's highlight=True: result.highlighted[content field] holds the text with the query's
+        terms in <em>. The document text is not stored, so it is prepared again from the objects."""
+        from haystack import connections
+        from haystack.backends.whoosh_backend import WhooshHtmlFormatter
+        from whoosh.highlight import ContextFragmenter, highlight
+
+        field = self.content_field_name
+        terms = set()
+        for sub, _ in searcher.leaf_searchers():
+            terms.update(text for name, text in parsed.existing_terms(sub.reader(), expand=True) if name == field)
+        terms = {force_str(t) for t in terms}
+        analyzer = self.schema[field].analyzer
+        unified = connections[self.connection_alias].get_unified_index()
+        by_model: dict = {}
+        for result in results:
+            by_model.setdefault(result.model, []).append(result)
+        for model, group in by_model.items():
+            index = unified.get_index(model)
+            objects = index.read_queryset().in_bulk([r.pk for r in group])
+            for result in group:
+                obj = objects.get(model._meta.pk.to_python(result.pk))
+                text = force_str(index.full_prepare(obj).get(field, "")) if obj is not None else ""
+                marked = highlight(text, terms, analyzer, ContextFragmenter(), WhooshHtmlFormatter("em"))
+                result.highlighted = {field: [marked]}
 
     @reading
     def more_like_this(self, model_instance, additional_query_string=None, result_class=None, **kwargs):
@@ -798,16 +895,23 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         raw = searcher.more_like(docnum, self.content_field_name, text=text, top=limit, numterms=15)
         return self._process_results(raw, result_class=result_class)
 
+    def parser_for(self, spelling: str):
+        """The parser of a spelling mode: `exact` searches words as written (stemmed and accent-folded)."""
+        if not self.setup_complete:
+            self.setup()
+        return self.parser if spelling == "exact" else self.variant_parser
+
     @reading
-    def highlight_plan(self, query_string: str):
+    def highlight_plan(self, query_string: str, spelling: str = DEFAULT_MODE):
         """What a query marks in text (articles.highlight.QueryPlan): its phrases, and the index terms of
-        the content and title fields its other leaves match, prefixes and fuzzy terms expanded."""
+        the content and title fields its other leaves match, prefixes and fuzzy terms expanded, and the
+        spelling keys its names matched."""
         from articles.highlight import plan_for
 
         query_string = force_str(query_string)
-        parsed = self.parser.parse(query_string)
+        parsed = self.parser_for(spelling).parse(query_string)
         searcher = self.searcher()
-        self._use_query(query_string.strip())
+        self._use_query((query_string.strip(), spelling))
         # Per segment, as the search itself expands them, so the search's expansions are reused.
         readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
 
@@ -820,7 +924,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     @reading
     def create_spelling_suggestion(self, query_string):
         """Suggest per-word corrections against the index's own vocabulary (None when nothing differs)."""
-        words = [w for w in force_str(query_string).split() if w.isalpha() and w.upper() not in {"AND", "OR", "NOT"}]
+        # haystack hands over the query it built, e.g. "(Indexe)": strip its grouping and operators.
+        stripped = (w.strip("()[]{}\"'+-!^~*?") for w in force_str(query_string).split())
+        words = [w for w in stripped if w.isalpha() and w.upper() not in {"AND", "OR", "NOT", "TO"}]
         if not words:
             return None
         corrector = self.searcher().corrector(self.content_field_name)
@@ -830,6 +936,17 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             suggested.append(found[0] if found else word.lower())
         suggestion = " ".join(suggested)
         return suggestion if suggestion != " ".join(w.lower() for w in words) else None
+
+
+def _place_none(lst: list, none_item: int) -> list:
+    """haystack's own placement of the None group in a sorted facet list."""
+    none_entry = (None, none_item)
+    if not lst or lst[-1][1] >= none_item:
+        return [*lst, none_entry]
+    for i, value in enumerate(lst):
+        if value[1] < none_item:
+            return [*lst[:i], none_entry, *lst[i:]]
+    return lst
 
 
 class UnstemmedWildcardPlugin(WildcardPlugin):
@@ -1126,12 +1243,17 @@ def _memoize_expansions(reader, local) -> None:
     reader._kz_memoized = True
 
 
-def make_parser(content_field: str, schema) -> QueryParser:
-    """All words must match by default; OR, NOT, -word, "phrase", word*, word~, field:value, (groups)."""
+def make_parser(content_field: str, schema, expand_names: bool = False) -> QueryParser:
+    """All words must match by default; OR, NOT, -word, "phrase", word*, word~, field:value, (groups).
+
+    With `expand_names`, words and phrases also match their other spellings and aliases
+    (articles/names/expansion.py)."""
     parser = QueryParser(content_field, schema=schema)
     parser.remove_plugin_class(WildcardPlugin)
     parser.add_plugin(UnstemmedWildcardPlugin())
     parser.add_plugins([query_bounds.BoundedFuzzyTermPlugin(), PlusMinusPlugin()])
+    if expand_names:
+        parser.add_plugin(NameExpansionPlugin())
     return parser
 
 
@@ -1142,6 +1264,11 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
     def __init__(self, using=DEFAULT_ALIAS):
         super().__init__(using=using)
         self.exact_filters: list[tuple[str, tuple[str, ...]]] = []
+        self.spelling = DEFAULT_MODE
+
+    def set_spelling(self, mode: str) -> None:
+        """`variants` (default): names match their other spellings and aliases; `exact`: as written."""
+        self.spelling = mode
 
     def add_exact_filter(self, field: str, values) -> None:
         """Match documents whose `field` holds any of `values` (several calls must all hold)."""
@@ -1151,6 +1278,7 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         params = super().build_params(spelling_query=spelling_query)
         if self.exact_filters:
             params["exact_filters"] = tuple(self.exact_filters)
+        params["spelling"] = self.spelling
         return params
 
     def run(self, spelling_query=None, **kwargs):
@@ -1164,6 +1292,7 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
         clone.exact_filters = list(getattr(self, "exact_filters", []))
+        clone.spelling = getattr(self, "spelling", DEFAULT_MODE)
         return clone
 
 

@@ -4,28 +4,31 @@ See `.env.example` for the variables. Development (DEBUG=1, the default) runs on
 index under `var/`; production (DEBUG=0) refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
-import os
 from pathlib import Path
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    """A flag; set but empty (as compose files pass unset variables) means the default, not false."""
+    return env.bool(name, default=default) if env.str(name, default="").strip() else default
+
+
+def env_list(name: str) -> list[str]:
+    """Comma-separated values, spaces around them and empty ones dropped."""
+    return [item.strip() for item in env.list(name, default=[]) if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", True)
-DATA_DIR = Path(os.environ.get("KZARCHIVE_DATA_DIR", BASE_DIR / "var"))
+DATA_DIR = Path(env.str("KZARCHIVE_DATA_DIR", default=str(BASE_DIR / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+SECRET_KEY = env.str("SECRET_KEY", default="").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -36,7 +39,7 @@ if not SECRET_KEY:
 elif not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY is the development key; set a secret one when DEBUG=0.")
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -58,6 +61,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The header middlewares come first, so they wrap every response, including SecurityMiddleware's
+    # HTTP->HTTPS redirect (which answers before any middleware after it runs).
+    "articles.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,8 +73,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "articles.lockout.LoginLockoutMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "articles.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "kzarchive.urls"
@@ -89,12 +94,8 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "kzarchive.wsgi.application"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'kzarchive.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-    )
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'kzarchive.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent readers alongside one writer (web workers + ingest); wait instead of "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -140,30 +141,27 @@ STORAGES = {
 # Default: an embedded Whoosh index through kzarchive's own backend subclass (articles/whoosh_backend.py).
 # HAYSTACK_URL switches engines through haystack's own backends:
 #   solr://host:8983/solr/kzarchive  or  elasticsearch://host:9200/kzarchive  (see README, "Scale-out").
-WHOOSH_PATH = Path(os.environ.get("WHOOSH_PATH", DATA_DIR / "whoosh_index"))
+WHOOSH_PATH = Path(env.str("WHOOSH_PATH", default=str(DATA_DIR / "whoosh_index")))
 
 
 def haystack_connections(url: str) -> dict:
     if not url:
         whoosh = {"ENGINE": "articles.whoosh_backend.ArchiveWhooshEngine", "PATH": str(WHOOSH_PATH)}
         # Worker processes of a rebuild (default: the machine's cores, at most 4).
-        if os.environ.get("WHOOSH_WRITER_PROCS"):
-            whoosh["WRITER_PROCS"] = int(os.environ["WHOOSH_WRITER_PROCS"])
+        if env.str("WHOOSH_WRITER_PROCS", default=""):
+            whoosh["WRITER_PROCS"] = env.int("WHOOSH_WRITER_PROCS")
         return whoosh
     scheme, _, rest = url.partition("://")
-    if scheme == "solr":
-        return {"ENGINE": "haystack.backends.solr_backend.SolrEngine", "URL": f"http://{rest}"}
-    if scheme in {"elasticsearch", "elasticsearch7"}:
-        host, _, index = rest.rpartition("/")
-        return {
-            "ENGINE": "haystack.backends.elasticsearch7_backend.Elasticsearch7SearchEngine",
-            "URL": f"http://{host}/",
-            "INDEX_NAME": index or "kzarchive",
-        }
-    raise ImproperlyConfigured(f"HAYSTACK_URL scheme {scheme!r} is not one of solr, elasticsearch.")
+    if scheme not in {"solr", "elasticsearch", "elasticsearch7"}:
+        raise ImproperlyConfigured(f"HAYSTACK_URL scheme {scheme!r} is not one of solr, elasticsearch.")
+    # elasticsearch:// means the Elasticsearch 7 backend here (django-environ's would be 1.x).
+    config = env.search_url_config("elasticsearch7://" + rest if scheme == "elasticsearch" else url)
+    if "INDEX_NAME" in config:
+        config["INDEX_NAME"] = config["INDEX_NAME"] or "kzarchive"
+    return config
 
 
-HAYSTACK_CONNECTIONS = {"default": haystack_connections(os.environ.get("HAYSTACK_URL", ""))}
+HAYSTACK_CONNECTIONS = {"default": haystack_connections(env.str("HAYSTACK_URL", default=""))}
 # Index errors must surface in development and tests (haystack swallows them by default).
 HAYSTACK_SILENTLY_FAIL = env_bool("HAYSTACK_SILENTLY_FAIL", False)
 HAYSTACK_SIGNAL_PROCESSOR = "articles.signals.ArticleSignalProcessor"
@@ -173,16 +171,16 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 
 # Bounds on one search's cost (articles/query_bounds.py): words that prefixes, wildcards and fuzzy terms
 # may expand to, in all, and seconds to collect matches before answering with what was found.
-SEARCH_MAX_EXPANSIONS = int(os.environ.get("SEARCH_MAX_EXPANSIONS", "1000"))
-SEARCH_TIME_BUDGET = float(os.environ.get("SEARCH_TIME_BUDGET", "1.0"))
+SEARCH_MAX_EXPANSIONS = env.int("SEARCH_MAX_EXPANSIONS", default=1000)
+SEARCH_TIME_BUDGET = env.float("SEARCH_TIME_BUDGET", default=1.0)
 
 # --- Ingest -----------------------------------------------------------------------------------
 # Largest file ingest accepts; a news article is rarely above 1 MB, even as a saved page.
-INGEST_MAX_BYTES = int(os.environ.get("INGEST_MAX_BYTES", str(5 * 1024 * 1024)))
+INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=5 * 1024 * 1024)
 # Analysis tools (articles/analysis/): how much text one request may read before it stops with a notice.
-ANALYSIS_MAX_ARTICLES = int(os.environ.get("ANALYSIS_MAX_ARTICLES", "5000"))
-ANALYSIS_MAX_CHARS = int(os.environ.get("ANALYSIS_MAX_CHARS", "40000000"))
-ANALYSIS_MAX_LINES = int(os.environ.get("ANALYSIS_MAX_LINES", "20000"))
+ANALYSIS_MAX_ARTICLES = env.int("ANALYSIS_MAX_ARTICLES", default=5000)
+ANALYSIS_MAX_CHARS = env.int("ANALYSIS_MAX_CHARS", default=40_000_000)
+ANALYSIS_MAX_LINES = env.int("ANALYSIS_MAX_LINES", default=20000)
 CURATED_METADATA_FILE = BASE_DIR / "fixtures" / "curated.json"
 
 # --- Security -----------------------------------------------------------------------------------
@@ -196,32 +194,25 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Accounts exist only for the admin: after login without a safe `?next=` (missing, or pointing at another
 # site, which Django refuses), land on the admin index, not Django's default /accounts/profile/ (a 404).
 LOGIN_REDIRECT_URL = "admin:index"
 
 # Login lockout (articles/lockout.py): 5 failures for one username from one address within 15 minutes
-# lock that pair out for 15 minutes. The counters live in a database cache, so every gunicorn worker
-# (and host) sees the same ones, and each test's transaction rolls them back. Its table is created by
-# `migrate` (articles/migrations/0002_roles.py runs createcachetable).
-LOGIN_LOCKOUT_FAILURES = int(os.environ.get("LOGIN_LOCKOUT_FAILURES", "5"))
-LOGIN_LOCKOUT_WINDOW = int(os.environ.get("LOGIN_LOCKOUT_WINDOW", str(15 * 60)))
-LOGIN_LOCKOUT_DURATION = int(os.environ.get("LOGIN_LOCKOUT_DURATION", str(15 * 60)))
-LOGIN_LOCKOUT_CACHE = "lockout"
+# lock that pair out for 15 minutes. The counters are rows of the database (LoginAttempts), so every
+# gunicorn worker (and host) sees the same ones, and each test's transaction rolls them back.
+LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
+LOGIN_LOCKOUT_WINDOW = env.int("LOGIN_LOCKOUT_WINDOW", default=15 * 60)
+LOGIN_LOCKOUT_DURATION = env.int("LOGIN_LOCKOUT_DURATION", default=15 * 60)
 # Behind a reverse proxy REMOTE_ADDR is the proxy's; name the header it sets (e.g. HTTP_X_REAL_IP).
-LOGIN_LOCKOUT_IP_HEADER = os.environ.get("LOGIN_LOCKOUT_IP_HEADER", "")
+LOGIN_LOCKOUT_IP_HEADER = env.str("LOGIN_LOCKOUT_IP_HEADER", default="")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "lockout": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "kzarchive_lockout_cache",
-        "TIMEOUT": LOGIN_LOCKOUT_DURATION,
-    },
 }
 
 LOGGING = {
@@ -234,7 +225,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler"},
         "server": {"class": "logging.StreamHandler", "formatter": "server"},
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     # Django's default logging gives "django" a console handler of its own *and* lets it propagate to
     # the root's, so runserver printed every message twice ("Not Found: /x"). Here "django" only
     # propagates; runserver's request lines ("django.server") keep their own timestamped handler.

@@ -6,6 +6,7 @@ commits, so fixtures that write articles run the captured on-commit callbacks ex
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,11 @@ from haystack import connections
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "fixtures" / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
+
+# haystack's own Whoosh tests need their own settings and models: `make test` runs them separately with
+# --ds tests.haystack_contract.settings.
+CONTRACT_SETTINGS = "tests.haystack_contract.settings"
+collect_ignore = [] if os.environ.get("DJANGO_SETTINGS_MODULE") == CONTRACT_SETTINGS else ["haystack_contract"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,7 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
-import dj_database_url
+import environ
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ class FreshArchive:
         self.pg_name = None
         outer = os.environ.get("DATABASE_URL", "")
         if outer.startswith(("postgres://", "postgresql://")):
-            self.pg = dj_database_url.parse(outer)
+            self.pg = environ.Env.db_url_config(outer)
             self.pg_name = f"kzarchive_fresh_{uuid.uuid4().hex[:12]}"
             self._admin(f'CREATE DATABASE "{self.pg_name}"')
             url = outer.rsplit("/", 1)[0] + "/" + self.pg_name

@@ -33,6 +33,7 @@ REAL = {
     "author": ["Ainur Kurmanov", "Ramon Giralt", "Sofia Hriniova", UNKNOWN_VALUE],
     "stance": ["Analytical, no clear side", "Critical of Russia's role", "Supportive of Russia's role"],
     "year": ["2022"],
+    "mention": ["Karim Massimov", "Alexander Lukashenko", "Kumtor"],
 }
 # Values no article has: typos, case, a curly apostrophe, a translator (not an author), unknown years.
 NOTHING = {
@@ -40,6 +41,7 @@ NOTHING = {
     "author": ["Sofia Hriniva", "Victria Batarchuk", "Ramon"],
     "stance": ["Critical of Russia’s role", "Critical of Russia''s role", "critical"],
     "year": ["1999", "2021", "0", UNKNOWN_VALUE],  # every seed is dated
+    "mention": ["Karim Masimov", "karim massimov", UNKNOWN_VALUE],  # a variant, case; no "(unknown)" here
 }
 DATES = [
     None,
@@ -64,6 +66,7 @@ def satisfies(article, params: SearchParams) -> bool:
         "author": set(article.author_names) or {UNKNOWN_VALUE},
         "stance": {article.stance.name} if article.stance_id else {UNKNOWN_VALUE},
         "year": {str(article.year)} if article.year else {UNKNOWN_VALUE},
+        "mention": {m.entity.name for m in article.mentions.all()},
     }
     if any(values and not checks[name] & set(values) for name, values in params.filters().items()):
         return False

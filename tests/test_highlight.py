@@ -77,10 +77,13 @@ def test_words_under_not_are_never_in_the_plan():
 
 
 def test_query_plan_from_the_index_expands_prefixes_and_fuzzy_terms(seeded):
-    assert query_plan('"Security Council"') == SECURITY_COUNCIL
+    assert query_plan('"Security Council"', "exact") == SECURITY_COUNCIL
     assert "zhanaozen" in query_plan("zhanaoz*").terms
     assert {"massimov", "masimov"} <= query_plan("Masimov~").terms
+    assert query_plan("Tokayev -Putin", "exact").terms == {"tokayev"}
+    # With variant spellings (the default) the same terms, and the names' spelling keys besides.
     assert query_plan("Tokayev -Putin").terms == {"tokayev"}
+    assert "~tokaev" in query_plan("Tokayev -Putin").keys and "~putin" not in query_plan("Tokayev -Putin").keys
     assert query_plan("") == QueryPlan()
 
 
@@ -122,9 +125,13 @@ def test_article_page_marks_every_phrase_occurrence_and_nothing_else(client, see
 def test_article_page_never_marks_words_under_not(client, seeded):
     article = seeded["003_1d74b9649cbe830b.txt"]
     for q in ("Tokayev -Putin", "Tokayev NOT Putin"):
-        html = client.get(f"/articles/{article.pk}/", {"q": q}).content.decode()
+        html = client.get(f"/articles/{article.pk}/", {"q": q, "spelling": "exact"}).content.decode()
         marks = {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", html)}
         assert marks == {"tokayev"}, (q, marks)
+        # With variant spellings (the default) the article's one "Tokaev" is marked too, Putin never.
+        html = client.get(f"/articles/{article.pk}/", {"q": q}).content.decode()
+        marks = {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", html)}
+        assert marks == {"tokayev", "tokaev"}, (q, marks)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,9 @@ benchmarks/hostile_queries.py."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from articles import query_bounds
@@ -177,3 +180,26 @@ def test_analysis_of_an_incomplete_search_is_a_clear_error(client, seeded, setti
     assert response.status_code == 400 and "needs every match" in response.json()["error"]
     page = client.get("/analysis/concordance/", {"q": "Tokayev"})
     assert page.status_code == 200 and "needs every match" in page.content.decode()
+
+
+# --- the hostile set --------------------------------------------------------------------------------------
+HOSTILE = json.loads((Path(__file__).parent / "data" / "hostile_queries.json").read_text(encoding="utf-8"))["queries"]
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[f"{i:02}" for i in range(len(HOSTILE))])
+def test_hostile_query_answers_with_a_clear_notice(client, seeded, settings, case):
+    settings.SEARCH_MAX_EXPANSIONS = 20  # small enough that the seeds' few hundred words overflow it
+    response = client.get("/api/search", {"q": case["q"]})
+    assert response.status_code == 200
+    data = response.json()
+    assert case["notice"] in (data["message"] or "")
+    if not data["count_exact"]:  # a search cut short always says why
+        assert "matches more words" in data["message"] or "budget" in data["message"]
+    page = client.get("/search/", {"q": case["q"]})
+    assert page.status_code == 200
+    if case["notice"]:
+        assert case["notice"] in page.content.decode()
+
+
+def test_the_hostile_set_is_what_the_benchmark_runs():
+    assert len(HOSTILE) == 22 and len({c["q"] for c in HOSTILE}) == 22

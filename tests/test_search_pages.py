@@ -51,9 +51,10 @@ def test_back_link_from_a_browse_listing_without_a_query(client, seeded):
 
 
 def test_the_spelling_suggestion_keeps_filters_and_sort(client, seeded):
-    p = page(client, "/search/?q=Tokaiev&outlet=Al+Jazeera&sort=newest&page_size=5")
+    p = page(client, "/search/?q=Tokaiev&outlet=Al+Jazeera&sort=newest&page_size=5&spelling=exact")
     assert (
-        'Did you mean <a href="?q=tokayev&amp;outlet=Al+Jazeera&amp;sort=newest&amp;page_size=5">tokayev</a>' in p.html
+        'Did you mean <a href="?q=tokayev&amp;outlet=Al+Jazeera&amp;sort=newest&amp;page_size=5&amp;spelling=exact">'
+        "tokayev</a>" in p.html
     )
 
 

@@ -304,3 +304,21 @@ def test_gunicorn_debug0_serves_collected_static(prod_data_dir):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# --- the HTTP->HTTPS redirect carries the security headers (issue 11 item 8) -----------------------------
+def test_https_redirect_has_csp_and_frame_options(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    for path in ("/", "/search/?q=Tokayev", "/api/search?q=Tokayev"):
+        response = client.get(path)
+        assert response.status_code == 301 and response["Location"].startswith("https://")
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+
+
+def test_gunicorn_config_sets_the_request_line_limit():
+    """README states the limit; the config that gunicorn reads from the repository folder sets it."""
+    import runpy
+
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert config["limit_request_line"] == 8190

@@ -69,20 +69,3 @@ def number(query: QueryDict, name: str, default, low, high, kind=int):
     if not low <= value <= high:
         raise BadParameter(f"{name} must be between {low} and {high}")
     return value
-
-
-def params_query(params: SearchParams) -> QueryDict:
-    """A search's parameters as a query string (presets of outlet, author, stance and date pages included)."""
-    out = QueryDict(mutable=True)
-    if params.q.strip():
-        out["q"] = params.q
-    for name in ("outlet", "author", "stance", "year"):
-        if getattr(params, name):
-            out.setlist(name, list(getattr(params, name)))
-    if params.date_from:
-        out["from"] = params.date_from.isoformat()
-    if params.date_to:
-        out["to"] = params.date_to.isoformat()
-    if params.sort:
-        out["sort"] = params.sort
-    return out

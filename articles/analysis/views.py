@@ -18,6 +18,7 @@ from articles.analysis.params import search_params, search_part, with_prefix
 from articles.analysis.trends import BYS, SPLITS, TooManyPeriods
 from articles.forms import BadParameter
 from articles.models import Source, StanceCategory
+from articles.query_links import changed
 
 TOOLS = (
     ("concordance", "Concordance"),
@@ -61,16 +62,6 @@ def _context(request, tool: str, title: str, **extra) -> dict:
     }
 
 
-def _link(request, **changes) -> str:
-    q = request.GET.copy()
-    for key, value in changes.items():
-        if value in (None, ""):
-            q.pop(key, None)
-        else:
-            q[key] = value
-    return "?" + q.urlencode()
-
-
 # --- concordance ----------------------------------------------------------------------------------------------
 
 
@@ -90,17 +81,19 @@ def concordance(request):
         }
         for ln in shown
     ]
-    sort_links = [{"label": "Text order", "url": _link(request, sort=None, page=None), "active": not run.sort}] + [
+    sort_links = [
+        {"label": "Text order", "url": changed(request.GET, sort=None, page=None), "active": not run.sort}
+    ] + [
         {
             "label": s if s in ("L1", "L2", "R1", "R2") else s.capitalize(),
-            "url": _link(request, sort=s, page=None),
+            "url": changed(request.GET, sort=s, page=None),
             "active": run.sort == s,
         }
         for s in KWIC_SORTS
     ]
     pages = {
-        "previous": _link(request, page=shown.previous_page_number()) if shown.has_previous() else None,
-        "next": _link(request, page=shown.next_page_number()) if shown.has_next() else None,
+        "previous": changed(request.GET, page=shown.previous_page_number()) if shown.has_previous() else None,
+        "next": changed(request.GET, page=shown.next_page_number()) if shown.has_next() else None,
         "number": shown.number,
         "count": shown.paginator.num_pages,
     }
@@ -161,9 +154,13 @@ def trends(request):
                 ),
             }
         )
-    by_links = [{"label": b, "url": _link(request, by=b), "active": result.by == b} for b in BYS]
+    by_links = [{"label": b, "url": changed(request.GET, by=b), "active": result.by == b} for b in BYS]
     split_links = [
-        {"label": {"none": "no split"}.get(s, f"by {s}"), "url": _link(request, split=s), "active": result.split == s}
+        {
+            "label": {"none": "no split"}.get(s, f"by {s}"),
+            "url": changed(request.GET, split=s),
+            "active": result.split == s,
+        }
         for s in SPLITS
     ]
     return render(
@@ -215,15 +212,16 @@ def compare(request):
     )
     option_links = {
         "rank": [
-            {"label": r, "url": _link(request, rank=r), "active": run.rank == r} for r in ("logodds", "g2", "logratio")
+            {"label": r, "url": changed(request.GET, rank=r), "active": run.rank == r}
+            for r in ("logodds", "g2", "logratio")
         ],
         "ngram": [
-            {"label": "words", "url": _link(request, ngram=None), "active": run.result.ngram == 1},
-            {"label": "two-word phrases", "url": _link(request, ngram="2"), "active": run.result.ngram == 2},
+            {"label": "words", "url": changed(request.GET, ngram=None), "active": run.result.ngram == 1},
+            {"label": "two-word phrases", "url": changed(request.GET, ngram="2"), "active": run.result.ngram == 2},
         ],
         "stop": {
             "label": "hide stop words" if run.show_stop else "show stop words",
-            "url": _link(request, stopwords=None if run.show_stop else "show"),
+            "url": changed(request.GET, stopwords=None if run.show_stop else "show"),
         },
     }
     return render(

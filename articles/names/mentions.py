@@ -220,6 +220,13 @@ def refresh_articles(article_ids: Iterable[int], matcher: Matcher | None = None)
     return written
 
 
+def reindex(article_ids: Iterable[int]) -> None:
+    """Bring the index's `mention` facet of these articles in step with their recomputed mentions."""
+    from articles.signals import reindex_articles
+
+    reindex_articles(set(article_ids))
+
+
 def articles_naming(entity_ids: Iterable[int]) -> set[int]:
     """Articles whose text contains a name of these entities, by scanning every article's text.
 
@@ -255,11 +262,15 @@ def refresh_entities(entity_ids: Iterable[int], also_articles: Iterable[int] = (
         refresh_articles(candidates)
         if names_fingerprint(ids) == before:  # else a later change is still to be recomputed: leave the mark
             Entity.objects.filter(pk__in=locked).update(mentions_stale=False)
+    reindex(candidates)
     return len(candidates)
 
 
 def refresh_all() -> int:
-    """Every article against the whole table (after a restore, a scheme change, or a job that died)."""
+    """Every article against the whole table (after a restore, a scheme change, or a job that died).
+
+    The index's `mention` facet is not updated here (a restore rebuilds the index after its commit);
+    `recompute_mentions --all` reindexes afterwards."""
     from articles.models import Article
     from articles.names.models import Entity
 
@@ -299,10 +310,14 @@ def _existing_entities(ids) -> set[int]:
 
 def entities_changed(entity_ids: Iterable[int], article_ids: Iterable[int] = ()) -> None:
     """Mark these entities stale now and recompute their mentions after the commit."""
+    from django.utils import timezone
+
     from articles.names.models import Entity
 
     entity_ids, article_ids = set(entity_ids), set(article_ids)
     Entity.objects.filter(pk__in=entity_ids, mentions_stale=False).update(mentions_stale=True)
+    # A variant's edit is the entity's edit: the query side (table.py) reads the table again on it.
+    Entity.objects.filter(pk__in=entity_ids).update(updated_at=timezone.now())
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         job = PendingEntityRefresh()

@@ -7,6 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from articles.export import article_record
 from articles.names.directory import entity_list, entity_report
 from articles.names.models import Entity
 
@@ -84,12 +85,8 @@ def api_entity(request, slug: str):
         num_pages=report.page.paginator.num_pages,
         results=[
             {
-                "id": row.article.pk,
-                "title": row.article.title,
+                **article_record(row.article, ("id", "title", "outlet", "stance", "published")),
                 "url": request.build_absolute_uri(row.article.get_absolute_url()),
-                "outlet": row.article.source.name if row.article.source_id else None,
-                "stance": row.article.stance.name if row.article.stance_id else None,
-                "published": row.article.published_iso,
                 "count": row.count,
                 "forms": row.forms,
                 "sentences": [str(s.html) for s in row.sentences],

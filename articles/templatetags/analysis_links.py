@@ -2,12 +2,12 @@
 
 from django import template
 
-from articles.analysis.params import params_query
 from articles.analysis.views import tool_links
+from articles.query_links import search_query
 
 register = template.Library()
 
 
 @register.inclusion_tag("analysis/includes/search_links.html")
 def analysis_links(params):
-    return {"tools": tool_links(params_query(params))}
+    return {"tools": tool_links(search_query(params))}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django import template
 from django.urls import reverse
-from django.utils.http import urlencode
 
 from articles.citations.csl import formatted_references
 from articles.citations.embedded import meta_tags
 from articles.citations.formats import FORMATS
 from articles.citations.views import item_for
-from articles.result_export import query_of
+from articles.query_links import search_query
 
 register = template.Library()
 
@@ -41,11 +40,11 @@ def cite_panel(context, article):
 
 @register.inclusion_tag("citations/export.html")
 def export_control(params, count):
-    base = query_of(params)
-    links = [
-        (label, reverse("articles:search_export") + "?" + urlencode([*base, ("format", fmt), *extra.items()]))
-        for label, fmt, extra in EXPORT_CHOICES
-    ]
+    links = []
+    for label, fmt, extra in EXPORT_CHOICES:
+        query = search_query(params)
+        query.update({"format": fmt, **extra})
+        links.append((label, reverse("articles:search_export") + "?" + query.urlencode()))
     return {"links": links, "count": count}
 
 

@@ -72,6 +72,10 @@ def test_curator_adds_a_variant_and_the_entity_page_finds_its_article(admin_site
     assert hit.locator(".sentence mark").all_inner_texts() == ["KGB"]
     entity.refresh_from_db()
     assert entity.origin == "curator" and not entity.mentions_stale
+    # The search finds the new alias at once (no index rebuild): KNB now also finds the KGB of 002.
+    site.goto("/search/?q=KNB")
+    assert T002 in page.locator(".hits").inner_text()
+    assert "KGB" in page.locator("#also-matched").inner_text()
 
 
 def test_a_variant_naming_another_entity_is_refused_in_the_admin(admin_site):  # noqa: F811
@@ -93,3 +97,30 @@ def test_entity_pages_fit_a_phone(phone_site):
         phone_site.goto(path)
         assert phone_site.scroll_width() <= 375, path
     phone_site.screenshot("entity-tokayev-phone")
+
+
+def test_the_exact_spelling_checkbox_switches_variants_off_and_on(site):
+    page = site.page
+    site.goto("/search/?q=Tokaev")
+    assert page.locator("#result-count").inner_text().startswith("5 articles")
+    assert "Tokayev" in page.locator("#also-matched").inner_text()
+    assert page.locator(".hits mark", has_text="Tokayev").first.is_visible()
+    box = page.get_by_role("search").get_by_label("exact spelling")
+    assert not box.is_checked()
+    box.check()
+    with page.expect_navigation():
+        page.get_by_role("search").get_by_role("button", name="Search").click()
+    assert "spelling=exact" in page.url
+    assert page.locator("#result-count").inner_text().startswith("1 article ")
+    assert page.locator("#also-matched").count() == 0
+    box = page.get_by_role("search").get_by_label("exact spelling")
+    assert box.is_checked()
+    box.uncheck()
+    with page.expect_navigation():
+        page.get_by_role("search").get_by_role("button", name="Search").click()
+    assert page.locator("#result-count").inner_text().startswith("5 articles")
+    # The mention facet narrows to an entity's articles.
+    with page.expect_navigation():
+        page.locator('[data-facet="mention"]').get_by_role("link", name="Karim Massimov").click()
+    assert page.locator("#result-count").inner_text().startswith("4 articles")
+    assert not site.page_errors and not site.console_errors

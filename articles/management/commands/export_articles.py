@@ -8,11 +8,11 @@ first. Progress goes to stderr (never into the file); Ctrl-C leaves an incomplet
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.http import urlencode
 
 from articles import progress
 from articles.forms import BadParameter, parse_params
-from articles.result_export import EXPORT_FORMATS, ResultExport, export_header, query_of
+from articles.query_links import search_query
+from articles.result_export import EXPORT_FORMATS, ResultExport, export_header
 from articles.search import FACETS, SORTS, matching_ids
 
 
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         except BadParameter as exc:  # IncompleteSearch too: an export holds every match or is refused
             raise CommandError(str(exc)) from None
         site = options["base_url"].rstrip("/")
-        header = export_header(matches, site + reverse("articles:search") + "?" + urlencode(query_of(params)))
+        header = export_header(matches, site + reverse("articles:search") + "?" + search_query(params).urlencode())
         if header["notice"]:
             self.stderr.write(header["notice"])
         stream = ResultExport(EXPORT_FORMATS[options["format"]], matches, header, site=site, bom=options["bom"])

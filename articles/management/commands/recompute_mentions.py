@@ -20,6 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args, all=False, **options):
         if all:
             n = mentions.refresh_all()
+            from articles.models import Article
+
+            mentions.reindex(Article.objects.values_list("pk", flat=True))  # the index's mention facet
             self.stdout.write(f"mentions recomputed for {n} article(s)")
             return
         stale = list(Entity.objects.filter(mentions_stale=True).values_list("pk", flat=True))
