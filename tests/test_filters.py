@@ -239,6 +239,13 @@ def test_a_month_that_does_not_exist_is_refused_as_the_end_of_a_range_too(client
     assert "to must be a date like" in page.context["error"] and 'id="result-count"' not in page.content.decode()
 
 
+@pytest.mark.parametrize("to", ["9999-12", "9999"])
+def test_the_last_month_of_the_calendar_ends_a_range_without_a_500(client, seeded, to):
+    # to=9999-12 took its last day from January of year 10000: ValueError, a 500 (found by the fuzz test).
+    assert client.get(f"/api/search?q=Tokayev&to={to}").json()["count"] == 5
+    assert client.get(f"/search/?q=Tokayev&to={to}").status_code == 200
+
+
 def test_a_bad_parameter_on_a_page_searches_nothing_rather_than_everything(client, seeded):
     page = client.get("/search/?q=Tokayev&outlet=InformNapalm&sort=sideways")
     html = page.content.decode()
