@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ArticlesConfig(AppConfig):
@@ -9,3 +10,22 @@ class ArticlesConfig(AppConfig):
         from articles.names import signals
 
         signals.connect()
+        post_migrate.connect(create_index_for_empty_archive, sender=self)
+
+
+def create_index_for_empty_archive(using="default", **kwargs) -> None:
+    """migrate makes the search index of a new, empty archive (nothing else creates one implicitly).
+
+    With articles in the database and no index, it only says so: an empty index beside them would answer
+    wrongly, and searches say the index is missing (503) until `check_index --repair` or rebuild_index."""
+    from haystack import connections
+
+    from articles.models import Article
+
+    backend = connections["default"].get_backend()
+    if not hasattr(backend, "create_index") or backend.index_exists():
+        return
+    if Article.objects.using(using).exists():
+        print("No search index: run `manage.py rebuild_index` (searches answer 503 until then).")
+        return
+    backend.create_index()

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass, field
 
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
@@ -95,23 +94,38 @@ def _article_id(identifier: str) -> int | None:
 
 
 def _indexed_whoosh(backend) -> dict[str, dict]:
-    """Every stored document of the index, by haystack id ("articles.article.42").
+    """Every stored document of the index, by haystack id ("articles.article.42"), with every segment's
+    terms read through as well: a file that cannot be read raises IndexDamaged naming its segment (one
+    line for the operator, not the decoder's traceback); no index at all raises IndexMissing.
 
-    Whoosh opens the newest generation without retrying; a commit by another process at that moment
-    deletes the file it was about to read (FileNotFoundError), so opening is retried.
+    The generation is opened whole (articles/whoosh_snapshot.py), so commits by other processes meanwhile
+    cannot delete what is being read.
     """
-    for attempt in range(40):
-        try:
-            if not backend.setup_complete:
-                backend.setup()
-            backend.index = backend.index.refresh()
-            with backend.index.reader() as reader:
-                return {fields[ID]: fields for fields in reader.all_stored_fields() if ID in fields}
-        except FileNotFoundError:
-            if attempt == 39:
-                raise
-            time.sleep(0.05)
-    raise AssertionError("unreachable")
+    from articles.index_state import IndexDamaged, IndexUnavailable
+    from articles.whoosh_snapshot import open_searcher
+
+    if not backend.setup_complete:
+        backend.setup()
+    searcher, _ = open_searcher(backend.index, backend.path)
+    try:
+        docs = {}
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            segment = reader.segment().segment_id() if hasattr(reader, "segment") else "?"
+            try:
+                for fields in reader.all_stored_fields():
+                    if ID in fields:
+                        docs[fields[ID]] = fields
+                for _ in reader.all_terms():
+                    pass
+            except Exception as exc:  # noqa: BLE001 - whatever the decoder trips on, the file is damaged
+                raise IndexDamaged(
+                    f"the search index is damaged: segment {segment} cannot be read "
+                    f"({type(exc).__name__}); {IndexUnavailable.REPAIR}"
+                ) from exc
+        return docs
+    finally:
+        searcher.close()
 
 
 def _indexed_generic(using: str) -> dict[str, dict]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import F
 from django.utils import timezone
 
+from articles.index_state import IndexUnavailable
 from articles.models import PendingIndexUpdate
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,10 @@ def _write(article_ids: list[int]) -> Applied:
     try:
         reindex_articles(article_ids)
         return Applied(indexed=set(article_ids))
-    except OSError as exc:  # the index itself cannot be written: every article would fail the same way
+    except (
+        OSError,
+        IndexUnavailable,
+    ) as exc:  # the index itself cannot be written: every article would fail the same way
         return Applied(failed=dict.fromkeys(article_ids, describe(exc)))
     except Exception as exc:
         if len(article_ids) == 1:

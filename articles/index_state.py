@@ -9,9 +9,11 @@ from __future__ import annotations
 
 
 class SearchUnavailable(Exception):
-    """Search cannot answer correctly right now; `reason` says why in one line, for readers and the log."""
+    """Search cannot answer correctly right now; `reason` says why in one line, for the log (it may name
+    paths); `public` says it to readers."""
 
     status = 503
+    public = "Search is unavailable right now."
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -22,11 +24,29 @@ class IndexUnavailable(SearchUnavailable):
     """The search index is missing, damaged, incomplete or not writable."""
 
     REPAIR = "run `manage.py check_index --repair` (it rebuilds the index from the database)"
+    public = "The search index is unavailable, so the archive cannot answer searches correctly right now."
 
 
 class IndexMissing(IndexUnavailable):
-    pass
+    public = "The search index is missing, so the archive cannot answer searches right now."
 
 
 class IndexDamaged(IndexUnavailable):
-    pass
+    public = "The search index is damaged, so the archive cannot answer searches correctly right now."
+
+
+class IndexIncomplete(IndexUnavailable):
+    public = "The search index lists fewer than half of the archive's articles; searches would give wrong counts."
+
+
+def check_complete(doc_count: int) -> None:
+    """Raise IndexIncomplete when the index lists fewer than half of the database's articles: an index
+    made anew beside a full database (or cut short) answers plausibly and wrongly."""
+    from articles.models import Article
+
+    in_database = Article.objects.count()
+    if doc_count * 2 < in_database:
+        raise IndexIncomplete(
+            f"the search index lists {doc_count:,} articles but the database has {in_database:,}; "
+            + IndexUnavailable.REPAIR
+        )

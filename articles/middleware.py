@@ -16,6 +16,7 @@ The 500 page's click-to-expand handlers (onclick attributes) stay blocked.
 
 import base64
 import hashlib
+import logging
 import re
 from functools import cache
 from pathlib import Path
@@ -70,4 +71,31 @@ class ContentSecurityPolicyMiddleware:
         else:
             policy = CSP
         response.headers.setdefault("Content-Security-Policy", policy)
+        return response
+
+
+class SearchUnavailableMiddleware:
+    """A search that cannot answer correctly (articles.index_state) is a 503 that says so, never a 500 or
+    a plausible empty result: a page on the site, JSON under /api/; the full reason goes to the log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        from articles.index_state import SearchUnavailable
+
+        if not isinstance(exception, SearchUnavailable):
+            return None
+        logging.getLogger("articles.index").error("503 for %s %s: %s", request.method, request.path, exception.reason)
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"error": exception.public, "status": 503}, status=503)
+        else:
+            response = render(request, "503.html", {"message": exception.public}, status=503)
+        response["Retry-After"] = "60"
         return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
@@ -15,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from articles import query_links as links
 from articles.forms import BadParameter, parse_params
 from articles.highlight import query_plan
+from articles.index_state import SearchUnavailable
 from articles.models import Article, Credit, Person, Source, StanceCategory
 from articles.names.directory import article_mentions
 from articles.rendering import render_body
@@ -93,6 +95,11 @@ def detail(request, pk: int):
     spelling = "exact" if request.GET.get("spelling") == "exact" else "variants"
     blocks, references = render_body(article, query_plan(normalize_query(q), spelling))
     back = request.GET.get("back", "")
+    try:
+        related = more_like_this(article)
+    except SearchUnavailable as exc:  # the article is in the database; only its neighbours need the index
+        logging.getLogger("articles.index").error("article %s without more-like-this: %s", pk, exc.reason)
+        related = None
     context = {
         "title": article.title,
         "article": article,
@@ -100,7 +107,8 @@ def detail(request, pk: int):
         "references": references,
         "unknown_urls": {"outlet": links.unknown_url("outlet"), "author": links.unknown_url("author")},
         "q": q,
-        "related": more_like_this(article),
+        "related": related,
+        "related_unavailable": related is None,
         "mentions": article_mentions(article),
         "back_url": back
         if _is_local(request, back)

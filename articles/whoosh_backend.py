@@ -31,6 +31,7 @@ import heapq
 import math
 import os
 import queue
+import shutil
 import threading
 import time
 from collections import Counter
@@ -58,12 +59,13 @@ from whoosh.support.charset import accent_map
 from whoosh.support.relativedelta import relativedelta
 from whoosh.writing import SegmentWriter
 
-from articles import query_bounds, whoosh_snapshot
+from articles import index_state, query_bounds, whoosh_snapshot
 from articles.names.expansion import DEFAULT_MODE, NameExpansionPlugin
 from articles.names.index_keys import SPELLING_FIELD, spelling_analyzer
 from articles.whoosh_snapshot import reading
 
 MLT_TEXT_CHARS = 50_000
+COUNT_RECHECK = 30.0  # seconds between comparisons of the index's document count with the database's
 
 
 def retry_vanished(fn, attempts: int = 40, delay: float = 0.05):
@@ -272,7 +274,23 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return content_field_name, Schema(**schema_fields)
 
     def setup(self):
-        retry_vanished(lambda: WhooshSearchBackend.setup(self))
+        """Open the index if there is one. Never create one: an index that is missing must be an error
+        (503), not a new empty archive that the next save fills with one article (issue 11). Only
+        `create_index` makes one: clear_index, rebuild_index, and migrate on an empty archive."""
+        if self.use_file_storage:
+            from haystack import connections
+            from whoosh.filedb.filestore import FileStorage
+            from whoosh.index import FileIndex
+
+            self.storage = FileStorage(self.path)
+            fields = connections[self.connection_alias].get_unified_index().all_searchfields()
+            self.content_field_name, self.schema = self.build_schema(fields)
+            # FileIndex without its constructor, which reads the TOC: the index need not exist yet.
+            self.index = FileIndex.__new__(FileIndex)
+            self.index.storage, self.index._schema, self.index.indexname = self.storage, self.schema, "MAIN"
+            self.setup_complete = True
+        else:
+            retry_vanished(lambda: WhooshSearchBackend.setup(self))
         self.parser = make_parser(self.content_field_name, self.schema)
         # spelling=variants (the default): words and phrases also match other spellings and aliases.
         self.variant_parser = make_parser(self.content_field_name, self.schema, expand_names=True)
@@ -285,6 +303,35 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         self._per_segment: dict[tuple, object] = {}
         self._leaves: list = []
         self._session: BulkSession | None = None
+        self._complete: tuple | None = None  # (generation token, when) the index was last found complete
+
+    def create_index(self):
+        """Make an empty index (the folder too); the one place an index is created."""
+        if not self.setup_complete:
+            self.setup()
+        if self.use_file_storage:
+            os.makedirs(self.path, exist_ok=True)
+        self.index = self.storage.create_index(self.schema)
+        self._snapshots.drop()
+        self._searcher = None
+        return self.index
+
+    def index_exists(self) -> bool:
+        """Whether the folder holds a readable table of contents (segments are not read)."""
+        if not self.setup_complete:
+            self.setup()
+        if not self.use_file_storage:
+            return True
+        try:
+            retry_vanished(self.index._read_toc)
+        except Exception:  # noqa: BLE001 - missing, or a TOC that cannot be read: either way no index
+            return False
+        return True
+
+    def _require_index(self) -> None:
+        """Writes go into an existing index only (see setup)."""
+        if self.use_file_storage:
+            whoosh_snapshot.newest_token(self.path)
 
     # --- writing -----------------------------------------------------------------------------------
     @contextmanager
@@ -307,6 +354,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             finally:
                 _write_lock_depth.depth -= 1
             return
+        self._require_index()
         with open(os.path.join(self.path, ".kzarchive-write.lock"), "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             _write_lock_depth.depth = 1
@@ -375,6 +423,8 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if not self.use_file_storage or self._session is not None:
             yield
             return
+        if replace and not self.index_exists():  # a rebuild is how a missing or unreadable index comes back
+            self.create_index()
         with self.write_lock():
             with self._pending_file_lock():
                 with open(self._marker_path, "w") as handle:
@@ -496,6 +546,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def clear(self, models=None, commit=True):
         if not self.setup_complete:
             self.setup()
+        if not models and self.use_file_storage:
+            os.makedirs(self.path, exist_ok=True)  # clear_index also makes a missing index
+            if not self.index_exists():
+                self.create_index()
         with self._write_lock():
             if not models:
                 self.delete_index()
@@ -506,7 +560,12 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             writer.commit(mergetype=self.save_merge)
 
     def delete_index(self):
-        super().delete_index()
+        """Delete the index and make an empty one (clear_index)."""
+        if self.use_file_storage:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.create_index()
+        else:
+            super().delete_index()
         self._snapshots.drop()
         self._searcher = None
         self._leaves = []
@@ -530,6 +589,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 return self._searcher
         searcher = self._snapshots.current(self.index, self.path, on_new=self._on_new_searcher)
         self._searcher = searcher
+        complete, now = self._complete, time.monotonic()
+        if complete is None or complete[0] != self._snapshots.token or now - complete[1] > COUNT_RECHECK:
+            index_state.check_complete(searcher.doc_count())
+            self._complete = (self._snapshots.token, now)
         self._local.leaves = self._leaves
         return searcher
 

@@ -102,6 +102,16 @@ def index_token(path: str) -> tuple:
     return (folder.st_dev, folder.st_ino, generation, toc.st_ino, toc.st_mtime_ns, toc.st_size)
 
 
+def newest_token(path: str) -> tuple:
+    """index_token, asked again while commits replace the TOC under it."""
+    for _ in range(OPEN_ATTEMPTS):
+        try:
+            return index_token(path)
+        except FileNotFoundError:
+            time.sleep(0.01)
+    raise IndexUnavailable(f"the search index in {path} changed too often to be opened; try again")
+
+
 def open_searcher(index, path: str):
     """(searcher, token): a searcher holding every file of the newest generation open, and its token."""
     from whoosh.index import TOC, FileIndex
@@ -120,7 +130,8 @@ def open_searcher(index, path: str):
             raise
         except Exception as exc:  # noqa: BLE001 - any other failure to read it means the files are damaged
             raise IndexDamaged(
-                f"the search index in {path} cannot be read ({type(exc).__name__}: {exc}); {IndexUnavailable.REPAIR}"
+                f"the search index in {path} is damaged: it cannot be read ({type(exc).__name__}: {exc}); "
+                + IndexUnavailable.REPAIR
             ) from exc
         try:
             unchanged = index_token(path) == token
@@ -166,12 +177,7 @@ class Snapshots:
             self.searcher = self.token = None
 
     def _newest_token(self, path: str):
-        for _ in range(OPEN_ATTEMPTS):
-            try:
-                return index_token(path)
-            except FileNotFoundError:
-                time.sleep(0.01)
-        raise IndexUnavailable(f"the search index in {path} changed too often to be opened; try again")
+        return newest_token(path)
 
     def _retire(self, searcher) -> None:
         if searcher is not None:
@@ -197,6 +203,8 @@ def reading(fn):
     import functools
     import logging
 
+    from articles.query_bounds import BadParameter
+
     log = logging.getLogger("articles.index")
 
     @functools.wraps(fn)
@@ -207,7 +215,7 @@ def reading(fn):
             self._local.reading = False
             try:
                 return fn(self, *args, **kwargs)
-            except IndexUnavailable:
+            except (IndexUnavailable, BadParameter):  # the index's own verdict, or the query's
                 raise
             except FileNotFoundError:
                 if attempt == 2 or not self._local.reading:
@@ -221,7 +229,8 @@ def reading(fn):
                     continue
                 log.exception("search index read failed twice")
                 raise IndexDamaged(
-                    f"the search index in {self.path} cannot be read ({type(exc).__name__}); {IndexUnavailable.REPAIR}"
+                    f"the search index in {self.path} is damaged: it cannot be read ({type(exc).__name__}); "
+                    + IndexUnavailable.REPAIR
                 ) from exc
             finally:
                 self._local.reading = False

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "articles.lockout.LoginLockoutMiddleware",
+    "articles.middleware.SearchUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "kzarchive.urls"

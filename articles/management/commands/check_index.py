@@ -1,9 +1,11 @@
 """python manage.py check_index [--repair]: is the search index in step with the database?"""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from articles import index_queue, progress, rebuild_status
 from articles.index_check import check_index, repair_index
+from articles.index_state import IndexUnavailable
 
 
 class Command(BaseCommand):
@@ -18,6 +20,16 @@ class Command(BaseCommand):
         parser.add_argument("--using", default="default", help="Haystack connection (default: default).")
         parser.add_argument("--quiet", action="store_true", help="no progress; only the report")
 
+    def rebuild(self, problem, using: str, options):
+        """Rebuild a missing or damaged index from the database (running servers pick it up on their
+        next request), then check again."""
+        self.stdout.write(f"search index: {problem.reason}")
+        self.stdout.write("Repairing: rebuilding the index from the database...")
+        call_command("rebuild_index", interactive=False, verbosity=0, using=[using])
+        index_queue.process_queue()
+        with progress.for_command(self, options, "check_index", None, "articles") as bar:
+            return check_index(using, progress=bar)
+
     def handle(self, *args, repair=False, using="default", **options):
         running = rebuild_status.current_line(using)
         if running:  # the index compared below is the one from before it
@@ -25,6 +37,10 @@ class Command(BaseCommand):
         try:
             with progress.for_command(self, options, "check_index", None, "articles") as bar:
                 report = check_index(using, progress=bar)
+        except IndexUnavailable as exc:  # missing or damaged: one line, and --repair rebuilds
+            report = self.rebuild(exc, using, options) if repair else None
+            if report is None:
+                raise CommandError(exc.reason, returncode=1) from None
         except KeyboardInterrupt:
             raise CommandError(
                 f"interrupted: {bar.done:,} of {bar.total or 0:,} articles compared; nothing was changed.",
