@@ -24,6 +24,15 @@ UNKNOWN_LABELS = {
 SORT_LABELS = (("relevance", "Relevance"), ("newest", "Newest"), ("oldest", "Oldest"))
 
 
+def passage_url(article_id: int, q: str = "", spelling: str = "variants", paragraph: int | None = None) -> str:
+    """An article page at one paragraph, marking what `q` matches there with the search's spelling choice."""
+    query = {"q": q} if q.strip() else {}
+    if query and spelling == "exact":
+        query["spelling"] = "exact"
+    url = reverse("articles:detail", args=[article_id]) + ("?" + urlencode(query) if query else "")
+    return url + (f"#p{paragraph}" if paragraph else "")
+
+
 def facet_label(name: str, value: str) -> str:
     return UNKNOWN_LABELS.get(name, value) if value == UNKNOWN_VALUE else value
 

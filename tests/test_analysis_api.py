@@ -33,18 +33,19 @@ def assert_csv_matches(header, rows, json_rows):
 
 
 def test_concordance_json_shape_and_paging(client, seeded):
-    first = get_json(client, "/api/analysis/concordance?q=Tokayev&page_size=10")
+    first = get_json(client, "/api/analysis/concordance?q=Tokayev&spelling=exact&page_size=10")
     assert first["count"] == 57 and first["num_pages"] == 6 and len(first["lines"]) == 10
     line = first["lines"][0]
     for key in ("article", "outlet", "published", "left", "match", "right", "offset"):
         assert key in line
-    assert line["url"].endswith(f"/articles/{line['article']}/?q=Tokayev#p{line['paragraph']}")
+    assert line["url"].endswith(f"/articles/{line['article']}/?q=Tokayev&spelling=exact#p{line['paragraph']}")
     pages = [first] + [
-        get_json(client, f"/api/analysis/concordance?q=Tokayev&page_size=10&page={n}") for n in range(2, 7)
+        get_json(client, f"/api/analysis/concordance?q=Tokayev&spelling=exact&page_size=10&page={n}")
+        for n in range(2, 7)
     ]
     every = [ln for p in pages for ln in p["lines"]]
     assert len(every) == 57 and len({(ln["article"], ln["offset"]) for ln in every}) == 57
-    get_json(client, "/api/analysis/concordance?q=Tokayev&page_size=10&page=7", status=400)
+    get_json(client, "/api/analysis/concordance?q=Tokayev&spelling=exact&page_size=10&page=7", status=400)
 
 
 @pytest.mark.parametrize("sort", ["", "L1", "R2", "date", "outlet"])
@@ -157,3 +158,19 @@ def test_csv_cells_that_would_run_as_formulas_are_quoted(client, seeded, django_
     assert sentence.startswith("'=HYPERLINK")  # the JSON keeps the text as written
     assert get_json(client, "/api/analysis/timeline?q=zqxformula")["days"][0]["mentions"][0]["sentence"].startswith("=")
     assert csv_value(-1.5) == "-1.5" and csv_value("-1.5") == "'-1.5" and csv_value("a=b") == "a=b"
+
+
+def test_the_tools_take_the_spelling_choice_and_the_name_filter(client, seeded):
+    """Both reach the search the tool runs, and its links (they were once dropped as unknown keys)."""
+    variants = get_json(client, "/api/analysis/concordance?q=Tokayev")
+    exact = get_json(client, "/api/analysis/concordance?q=Tokayev&spelling=exact")
+    assert variants["count"] > exact["count"] == 57
+    assert "Tokaev" in {ln["match"] for ln in variants["lines"]}
+    assert all("spelling=exact" in ln["url"] for ln in exact["lines"])
+    assert not any("spelling=" in ln["url"] for ln in variants["lines"])
+    named = get_json(client, "/api/analysis/concordance?q=Tokayev&mention=Karim+Massimov&page_size=500")
+    everywhere = get_json(client, "/api/analysis/concordance?q=Tokayev&page_size=500")
+    named_articles = {ln["article"] for ln in named["lines"]}
+    assert 0 < len(named_articles) < len({ln["article"] for ln in everywhere["lines"]})
+    trends = get_json(client, "/api/analysis/trends?q=Tokayev&by=year&mention=Karim+Massimov")
+    assert sum(r["articles"] for r in trends["rows"]) == len(named_articles)

@@ -15,7 +15,6 @@ import io
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from articles.analysis import tools
@@ -23,6 +22,7 @@ from articles.analysis.concordance import Concordance
 from articles.analysis.params import search_part
 from articles.analysis.trends import TooManyPeriods
 from articles.forms import BadParameter
+from articles.query_links import passage_url
 
 
 def _error(message: str, status: int = 400) -> JsonResponse:
@@ -65,13 +65,8 @@ def _json(payload: dict) -> JsonResponse:
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
-def article_url(request, article_id: int, q: str = "", paragraph: int | None = None) -> str:
-    url = reverse("articles:detail", args=[article_id])
-    if q:
-        url += "?" + urlencode({"q": q})
-    if paragraph:
-        url += f"#p{paragraph}"
-    return request.build_absolute_uri(url)
+def article_url(request, article_id: int, q: str, spelling: str, paragraph: int | None) -> str:
+    return request.build_absolute_uri(passage_url(article_id, q, spelling, paragraph))
 
 
 # --- concordance ------------------------------------------------------------------------------------------
@@ -102,7 +97,7 @@ def concordance_rows(request, result: Concordance, lines) -> list[dict]:
             "right": ln.right,
             "offset": ln.offset,
             "paragraph": ln.paragraph,
-            "url": article_url(request, ln.article.id, result.keyword_query, ln.paragraph),
+            "url": article_url(request, ln.article.id, result.keyword_query, result.params.spelling, ln.paragraph),
         }
         for ln in lines
     ]
@@ -285,7 +280,7 @@ TIMELINE_COLUMNS = [
 ]
 
 
-def _mention(request, item, q: str) -> dict:
+def _mention(request, item, params) -> dict:
     m, a = item.mention, item.article
     return {
         "article": a.id,
@@ -297,13 +292,13 @@ def _mention(request, item, q: str) -> dict:
         "via": m.via or None,
         "sentence": m.sentence,
         "offset": m.start,
-        "url": article_url(request, a.id, q, item.paragraph),
+        "url": article_url(request, a.id, params.q, params.spelling, item.paragraph),
     }
 
 
 def timeline_rows(request, result) -> list[dict]:
     return [
-        {"date": day.date.isoformat(), **_mention(request, item, result.params.q)}
+        {"date": day.date.isoformat(), **_mention(request, item, result.params)}
         for day in result.days
         for item in day.mentions
     ]
@@ -329,7 +324,10 @@ def timeline(request):
             "notice": notice or None,
             "message": result.reading.message or None,
             "days": [
-                {"date": day.date.isoformat(), "mentions": [_mention(request, item, q) for item in day.mentions]}
+                {
+                    "date": day.date.isoformat(),
+                    "mentions": [_mention(request, item, result.params) for item in day.mentions],
+                }
                 for day in result.days
             ],
             "not_placed": [

@@ -113,7 +113,7 @@ def concordance(params: SearchParams, kw: str = "", context: int = DEFAULT_CONTE
     reading = Reading(matches.count, message=matches.message)
     keyword_query = kw if kw.strip() and not matches.message else matches.query_used
     result = Concordance(params, keyword_query, context, reading)
-    spans = query_matcher(keyword_query)
+    spans = query_matcher(keyword_query, params.spelling)
     limit = max_lines()
     for order, (facts, body) in enumerate(read_bodies(matches, reading)):
         starts = paragraph_starts(body)

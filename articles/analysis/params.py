@@ -15,7 +15,7 @@ from articles.search import SearchParams
 
 # Never part of the search a tool runs: pages of results, output format.
 NOT_SEARCH = ("page", "page_size", "format")
-SEARCH_KEYS = ("q", "outlet", "author", "stance", "year", "from", "to", "sort")
+SEARCH_KEYS = ("q", "outlet", "author", "stance", "year", "from", "to", "mention", "spelling", "sort")
 
 
 def search_part(query: QueryDict) -> QueryDict:

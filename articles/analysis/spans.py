@@ -15,9 +15,10 @@ from articles.highlight import match_spans, query_plan
 Span = tuple[int, int]
 
 
-def query_matcher(query: str) -> Callable[[str], list[Span]]:
-    """A function giving the (start, end) character spans where `query` matches a text, in text order."""
-    return functools.partial(_spans, plan=query_plan(query))
+def query_matcher(query: str, spelling: str = "variants") -> Callable[[str], list[Span]]:
+    """A function giving the (start, end) character spans where `query` matches a text, in text order,
+    with the search's own spelling choice: "exact" marks only what an exact-spelling search matches."""
+    return functools.partial(_spans, plan=query_plan(query, spelling))
 
 
 def _spans(text: str, plan) -> list[Span]:

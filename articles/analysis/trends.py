@@ -209,7 +209,7 @@ def _all_articles(start: dt.date, end: dt.date, by: str, split: str) -> Counter:
 def _occurrences(matches: Matches, placed_ids: dict[int, tuple], reading: Reading) -> Counter | None:
     """Query matches per (period, split) over the placed articles' bodies; None when not all could be read."""
     placed = Matches(matches.params, [i for i in matches.ids if i in placed_ids], matches.message, matches.query_used)
-    spans = query_matcher(matches.query_used)
+    spans = query_matcher(matches.query_used, matches.params.spelling)
     out: Counter = Counter()
     for facts, body in read_bodies(placed, reading):
         out[placed_ids[facts.id]] += len(spans(body))

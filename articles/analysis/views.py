@@ -7,7 +7,6 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from articles.analysis import charts, tools
@@ -18,7 +17,7 @@ from articles.analysis.params import search_params, search_part, with_prefix
 from articles.analysis.trends import BYS, SPLITS, TooManyPeriods
 from articles.forms import BadParameter
 from articles.models import Source, StanceCategory
-from articles.query_links import changed
+from articles.query_links import changed, passage_url
 
 TOOLS = (
     ("concordance", "Concordance"),
@@ -73,12 +72,8 @@ def concordance(request):
     result = run.result
     lines = result.sorted_lines(run.sort)
     shown = Paginator(lines, run.page_size).get_page(run.page)  # past the last page: the last page
-    detail_q = result.keyword_query
     rows = [
-        {
-            "line": ln,
-            "url": reverse("articles:detail", args=[ln.article.id]) + _detail_query(detail_q) + f"#p{ln.paragraph}",
-        }
+        {"line": ln, "url": passage_url(ln.article.id, result.keyword_query, result.params.spelling, ln.paragraph)}
         for ln in shown
     ]
     sort_links = [
@@ -114,10 +109,6 @@ def concordance(request):
             hidden=hidden,
         ),
     )
-
-
-def _detail_query(q: str) -> str:
-    return "?" + urlencode({"q": q}) if q.strip() else ""
 
 
 # --- trends -----------------------------------------------------------------------------------------------------
@@ -288,13 +279,13 @@ def timeline(request):
         {
             "day": day,
             "outlets": [
-                {"name": outlet, "items": [_timeline_item(request, item, result.params.q) for item in items]}
+                {"name": outlet, "items": [_timeline_item(request, item, result.params) for item in items]}
                 for outlet, items in day.by_outlet()
             ],
         }
         for day in result.days
     ]
-    not_placed = [_timeline_item(request, item, result.params.q) for item in result.not_placed]
+    not_placed = [_timeline_item(request, item, result.params) for item in result.not_placed]
     return render(
         request,
         "analysis/timeline.html",
@@ -310,7 +301,7 @@ def timeline(request):
     )
 
 
-def _timeline_item(request, item, q: str) -> dict:
+def _timeline_item(request, item, params) -> dict:
     m = item.mention
     start, end = m.start - m.sentence_start, m.end - m.sentence_start
     sentence = mark_safe(
@@ -321,5 +312,5 @@ def _timeline_item(request, item, q: str) -> dict:
         "outlet": item.outlet,
         "sentence": sentence,
         "mention": m,
-        "url": reverse("articles:detail", args=[item.article.id]) + _detail_query(q) + f"#p{item.paragraph}",
+        "url": passage_url(item.article.id, params.q, params.spelling, item.paragraph),
     }
