@@ -111,7 +111,9 @@ def _indexed_whoosh(backend) -> dict[str, dict]:
         docs = {}
         for sub, _ in searcher.leaf_searchers():
             reader = sub.reader()
-            segment = reader.segment().segment_id() if hasattr(reader, "segment") else "?"
+            # An index without documents has an EmptyReader: no segment to name.
+            seg = reader.segment() if hasattr(reader, "segment") else None
+            segment = seg.segment_id() if seg is not None else "?"
             try:
                 for fields in reader.all_stored_fields():
                     if ID in fields:

@@ -508,7 +508,9 @@ def test_a_rebuild_replaces_the_index_in_one_commit(seeded):
 
     backend = connections["default"].get_backend()
     index = connections["default"].get_unified_index().get_index(Article)
-    kept = list(Article.objects.order_by("pk")[:2])
+    # Three of five: an index listing fewer than half of the database's articles is refused as
+    # incomplete (articles/index_state.py), which is not what this test is about.
+    kept = list(Article.objects.order_by("pk")[:3])
     with backend.bulk_session(catch_up=reindex_articles, replace=True):
         backend.update(index, kept)
         assert search_articles(SearchParams(q="")).count == 5  # searches still use the old index
