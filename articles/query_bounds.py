@@ -32,6 +32,10 @@ MAX_FUZZY_DISTANCE = 2
 MAX_GROUP_DEPTH = 20
 DEFAULT_MAX_EXPANSIONS = 1000
 DEFAULT_TIME_BUDGET = 1.0  # seconds
+# A spelling suggestion (asked only when nothing matched) looks at this many distinct words, each of at
+# most this many letters: a longer query is not a misspelt one.
+SUGGEST_MAX_WORDS = 8
+SUGGEST_MAX_WORD_LENGTH = 30
 # How many matches are collected between two looks at the clock (time.monotonic costs ~50 ns).
 CLOCK_EVERY = 256
 

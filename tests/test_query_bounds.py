@@ -203,3 +203,21 @@ def test_hostile_query_answers_with_a_clear_notice(client, seeded, settings, cas
 
 def test_the_hostile_set_is_what_the_benchmark_runs():
     assert len(HOSTILE) == 22 and len({c["q"] for c in HOSTILE}) == 22
+
+
+def test_the_spelling_suggestion_is_bounded_like_a_search(seeded, settings):
+    """Zero-match hostile queries once spent 3-111 s in the suggestion, after the search had ended
+    (benchmarks/hostile_queries.py at 10,000 articles): each word once, few and short words only."""
+    backend = search_backend_of()
+    assert backend.create_spelling_suggestion("Tokaye " * 60) == "tokayev"  # one word, asked once
+    assert backend.create_spelling_suggestion("x" * 5000) is None  # not a word anyone misspells
+    many = " ".join(f"Kazakhstn{chr(ord('a') + i)}" for i in range(query_bounds.SUGGEST_MAX_WORDS + 1))
+    assert backend.create_spelling_suggestion(many) is None  # a list, not a misspelt query
+    settings.SEARCH_TIME_BUDGET = 0  # the budget is spent: no suggestion rather than a late one
+    assert backend.create_spelling_suggestion("Kazakhstn") is None
+
+
+def search_backend_of():
+    from haystack import connections
+
+    return connections["default"].get_backend()
