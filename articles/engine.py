@@ -1,6 +1,6 @@
 """What the search engine can do beyond haystack's API, asked in one place.
 
-kzarchive's Whoosh backend (articles/whoosh_backend.py) adds a cross-process write lock, bulk sessions,
+kzarchive's Whoosh backend (articles/whoosh/) adds a cross-process write lock, bulk sessions,
 segment merges, spelling modes, exact filters and highlight plans. Another haystack engine (Solr,
 Elasticsearch, haystack's `simple`) has none of them: every caller asks here and falls back to haystack's
 own way, so the code paths an engine takes can be read off this one file.

@@ -20,7 +20,8 @@ from django.utils.safestring import mark_safe
 from whoosh import query as wq
 
 from articles import engine
-from articles.whoosh_backend import archive_analyzer
+from articles.whoosh.analysis import archive_analyzer
+from articles.whoosh.parsing import make_parser
 
 SNIPPET_WORDS = 40
 # Snippets look for matches in the opening this long, and highlighting marks this much of a text:
@@ -121,7 +122,7 @@ def _find_words(text: str, hits: list[str]) -> list[tuple[int, int]]:
     return [m.span() for m in where.finditer(text)]
 
 
-_WORD = re.compile(r"\w+")  # the index tokenizer's words (articles.whoosh_backend.WildcardQueryTokenizer)
+_WORD = re.compile(r"\w+")  # the index tokenizer's words (articles.whoosh.analysis.WildcardQueryTokenizer)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -202,8 +203,6 @@ def _unexpanded(leaf: wq.Query) -> list[str]:
 
 def _local_parser():
     from whoosh.fields import TEXT, Schema
-
-    from articles.whoosh_backend import make_parser
 
     fields = {name: TEXT(analyzer=_analyzer) for name in ("text", "title", "author", "outlet")}
     return make_parser("text", Schema(**fields))

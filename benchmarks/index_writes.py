@@ -9,7 +9,7 @@ In one run, one database and one index in --workdir (default: a new temporary fo
    FILES one by one (one ingest_paths call per file), in files/s;
 2. for each size (built with benchmarks/scale.py: bulk rows, then rebuild_index): SAVES consecutive single
    saves of an article (new title word, one transaction each), timed from save() to the search that finds
-   the word, with the merge policy of the save path (whoosh_backend.save_merge), then, from the same
+   the word, with the merge policy of the save path (articles/whoosh/merges.py, save_merge), then, from the same
    index merged into one segment, with the former tiered policy (every segment under 4,000 documents in
    one tier) as the baseline: p50/p95/max and the ratios.
 """
@@ -90,12 +90,12 @@ def saves(n: int, policy_name: str) -> list[float]:
     from django.db import transaction
     from haystack import connections
 
-    from articles import whoosh_backend
     from articles.models import Article
     from articles.search import SearchParams, search_articles
+    from articles.whoosh import merges
 
     backend = connections["default"].get_backend()
-    backend.save_merge = {"log": whoosh_backend.save_merge, "tiered": tiered_merge}[policy_name]
+    backend.save_merge = {"log": merges.save_merge, "tiered": tiered_merge}[policy_name]
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     step = max(1, len(ids) // n)
     times, cpu = [], []
@@ -110,7 +110,7 @@ def saves(n: int, policy_name: str) -> list[float]:
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         assert [h.article.pk for h in found.hits] == [article.pk], (word, found.count)
-    backend.save_merge = whoosh_backend.save_merge
+    backend.save_merge = merges.save_merge
     return times, cpu
 
 

@@ -377,7 +377,7 @@ def phase_raw_writer(docs, path: Path) -> dict:
     from haystack import connections
     from whoosh import index as windex
 
-    from articles.whoosh_backend import BULK_LIMITMB
+    from articles.whoosh.writing import BULK_LIMITMB
 
     backend = connections["default"].get_backend()
     procs = backend.writer_procs
@@ -448,7 +448,7 @@ def raw_whoosh(reps: int, index_path: Path) -> dict:
     from whoosh.sorting import Count, FieldFacet, MultiFacet
 
     from articles.search import normalize_query
-    from articles.whoosh_backend import make_parser
+    from articles.whoosh.parsing import make_parser
 
     backend = connections["default"].get_backend()
     ix = windex.open_dir(str(index_path))

@@ -141,7 +141,7 @@ STORAGES = {
 }
 
 # --- Search -----------------------------------------------------------------------------------
-# Default: an embedded Whoosh index through kzarchive's own backend subclass (articles/whoosh_backend.py).
+# Default: an embedded Whoosh index through kzarchive's own backend subclass (articles/whoosh/).
 # HAYSTACK_URL switches engines through haystack's own backends:
 #   solr://host:8983/solr/kzarchive  or  elasticsearch://host:9200/kzarchive  (see README, "Scale-out").
 WHOOSH_PATH = Path(env.str("WHOOSH_PATH", default=str(DATA_DIR / "whoosh_index")))
@@ -149,7 +149,7 @@ WHOOSH_PATH = Path(env.str("WHOOSH_PATH", default=str(DATA_DIR / "whoosh_index")
 
 def haystack_connections(url: str) -> dict:
     if not url:
-        whoosh = {"ENGINE": "articles.whoosh_backend.ArchiveWhooshEngine", "PATH": str(WHOOSH_PATH)}
+        whoosh = {"ENGINE": "articles.whoosh.backend.ArchiveWhooshEngine", "PATH": str(WHOOSH_PATH)}
         # Worker processes of a rebuild (default: the machine's cores, at most 4).
         if env.str("WHOOSH_WRITER_PROCS", default=""):
             whoosh["WRITER_PROCS"] = env.int("WHOOSH_WRITER_PROCS")

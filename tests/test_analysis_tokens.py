@@ -9,7 +9,7 @@ from whoosh.analysis import RegexTokenizer
 
 from articles.analysis.tokens import STOP_WORDS, count_words, is_stop, is_stop_bigram, words
 from articles.extraction.text import extract_text
-from articles.whoosh_backend import FoldStopFilter, archive_analyzer
+from articles.whoosh.analysis import FoldStopFilter, archive_analyzer
 
 SEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 

@@ -22,7 +22,8 @@ from whoosh.fields import KEYWORD
 from whoosh.sorting import Count, FieldFacet, MultiFacet
 
 from articles.search import SearchParams, search_articles
-from articles.whoosh_backend import archive_analyzer
+from articles.whoosh import merges, writing
+from articles.whoosh.analysis import archive_analyzer
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "corpus-sample"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -219,14 +220,8 @@ def test_merge_policy_keeps_few_segments(sample):
     backend = connections["default"].get_backend()
     # 80 one-article commits: Whoosh's default policy would keep dozens of segments at this point; the
     # log-structured one keeps at most MERGE_FACTOR - 1 per size class.
-    factor = whoosh_backend_module().MERGE_FACTOR
+    factor = merges.MERGE_FACTOR
     assert 1 <= len(backend.searcher().leaf_searchers()) <= (factor - 1) * (math.ceil(math.log(80, factor)) + 1)
-
-
-def whoosh_backend_module():
-    from articles import whoosh_backend
-
-    return whoosh_backend
 
 
 def test_bulk_rebuild_and_incremental_index_agree(sample):
@@ -271,10 +266,9 @@ def test_a_save_is_searchable_at_once_with_fresh_facets(sample, django_capture_o
 
 
 def test_deleting_removes_from_results_and_facets(sample, django_capture_on_commit_callbacks, monkeypatch):
-    from articles import whoosh_backend
     from articles.models import Article
 
-    monkeypatch.setattr(whoosh_backend, "MERGE_FACTOR", 10_000)  # no merge: the deletion stays a deletion
+    monkeypatch.setattr(merges, "MERGE_FACTOR", 10_000)  # no merge: the deletion stays a deletion
 
     article = Article.objects.filter(title__icontains="cocoa").order_by("pk").first()
     assert article is not None
@@ -388,7 +382,7 @@ def test_date_sorts_use_cached_column_keys(sample):
 def test_rebuild_with_worker_processes_matches_the_incremental_index(sample, monkeypatch):
     from articles.models import Article
 
-    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 10)  # 80 articles: work for both workers
+    monkeypatch.setattr(writing, "BULK_JOB_DOCS", 10)  # 80 articles: work for both workers
     backend = connections["default"].get_backend()
     monkeypatch.setattr(backend, "writer_procs", 2)
     incremental = outcomes(PARAMS)
@@ -401,7 +395,7 @@ def test_rebuild_with_worker_processes_matches_the_incremental_index(sample, mon
 
 
 def test_update_index_on_a_full_index_replaces_entries_without_duplicates(sample, monkeypatch):
-    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 10)
+    monkeypatch.setattr(writing, "BULK_JOB_DOCS", 10)
     backend = connections["default"].get_backend()
     monkeypatch.setattr(backend, "writer_procs", 2)
     before = outcomes(PARAMS)
@@ -439,7 +433,7 @@ def test_dead_workers_fail_the_session_instead_of_hanging_it(seeded, monkeypatch
     from articles.indexing.entries import reindex_articles
 
     backend = connections["default"].get_backend()
-    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 1)
+    monkeypatch.setattr(writing, "BULK_JOB_DOCS", 1)
     monkeypatch.setattr(backend, "writer_procs", 2)
 
     def hung(signum, frame):
@@ -532,7 +526,7 @@ def test_rebuild_after_a_schema_change_writes_the_new_schema(seeded, monkeypatch
     from whoosh.fields import Schema
 
     backend = connections["default"].get_backend()
-    monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 1)
+    monkeypatch.setattr(writing, "BULK_JOB_DOCS", 1)
     monkeypatch.setattr(backend, "writer_procs", 2)
     old_schema = Schema()
     for name, field in backend.schema.items():

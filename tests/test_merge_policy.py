@@ -1,4 +1,4 @@
-"""The index's merge policy (articles/whoosh_backend.py) on real Whoosh segments: only segments of similar
+"""The index's merge policy (articles/whoosh/merges.py) on real Whoosh segments: only segments of similar
 size are merged, a save never rewrites a large segment, and merge_index does the large merges."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from django.core.management import call_command
 from whoosh import fields, index
 from whoosh.writing import NO_MERGE
 
-from articles import whoosh_backend
 from articles.indexing.check import check_index
-from articles.whoosh_backend import MERGE_FACTOR, SAVE_MERGE_MAX_DOCS, pick_merge, save_merge
+from articles.whoosh.backend import ArchiveWhooshBackend
+from articles.whoosh.merges import MERGE_FACTOR, SAVE_MERGE_MAX_DOCS, pick_merge, save_merge
 
 SCHEMA = fields.Schema(id=fields.ID(stored=True, unique=True), text=fields.TEXT)
 
@@ -87,5 +87,5 @@ def whoosh_backend_backend():
     from haystack import connections
 
     backend = connections["default"].get_backend()
-    assert isinstance(backend, whoosh_backend.ArchiveWhooshBackend)
+    assert isinstance(backend, ArchiveWhooshBackend)
     return backend

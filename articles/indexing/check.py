@@ -80,11 +80,11 @@ def _indexed_whoosh(backend) -> dict[str, dict]:
     terms read through as well: a file that cannot be read raises IndexDamaged naming its segment (one
     line for the operator, not the decoder's traceback); no index at all raises IndexMissing.
 
-    The generation is opened whole (articles/whoosh_snapshot.py), so commits by other processes meanwhile
+    The generation is opened whole (articles/whoosh/snapshot.py), so commits by other processes meanwhile
     cannot delete what is being read.
     """
     from articles.index_state import IndexDamaged, IndexUnavailable
-    from articles.whoosh_snapshot import open_searcher
+    from articles.whoosh.snapshot import open_searcher
 
     if not backend.setup_complete:
         backend.setup()

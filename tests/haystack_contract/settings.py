@@ -6,7 +6,7 @@ the apps, templates and connections the Whoosh tests use; "whoosh" is kzarchive'
 
 from tempfile import mkdtemp
 
-ENGINE = "articles.whoosh_backend.ArchiveWhooshEngine"
+ENGINE = "articles.whoosh.backend.ArchiveWhooshEngine"
 
 SECRET_KEY = "haystack-contract-tests"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

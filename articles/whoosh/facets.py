@@ -1,0 +1,116 @@
+"""Facet counts over the documents a search matched, from values read once per index segment."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from itertools import chain
+
+from haystack.exceptions import SearchBackendError
+from whoosh import query as wq
+from whoosh.fields import KEYWORD
+from whoosh.sorting import DateRangeFacet, FieldFacet
+from whoosh.support.relativedelta import relativedelta
+
+from articles.whoosh.reading import ALL_DOCS, segment_key
+
+
+class FacetCounting:
+    """Facets of ArchiveWhooshBackend (articles/whoosh/backend.py), cached per segment (reading.IndexReading)."""
+
+    def _segment_facet_values(self, subsearcher, top_searcher, facet: FieldFacet, fieldname: str) -> list:
+        """The facet keys of every document of one segment, as Whoosh's own categorizer names them."""
+
+        def compute():
+            categorizer = facet.categorizer(top_searcher)
+            categorizer.set_searcher(subsearcher, 0)
+            to_name = categorizer.key_to_name
+            shared = {}  # one object per distinct value (or tuple of values), not one per document
+            count = subsearcher.reader().doc_count_all()
+            if facet.allow_overlap:
+                keys_for = categorizer.keys_for
+                values = [tuple(to_name(k) for k in keys_for(None, d)) for d in range(count)]
+            else:
+                key_for = categorizer.key_for
+                values = [to_name(key_for(None, d)) for d in range(count)]
+            return [shared.setdefault(v, v) for v in values]
+
+        return self._segment_cached(subsearcher.reader(), "facet", fieldname, compute)
+
+    def _facet_counts(self, searcher, docs, facet_names: list[str]) -> dict:
+        """haystack's facet structure, counted from the matched documents (as FieldFacet + Count would);
+        docs is a list of document numbers or ALL_DOCS."""
+        fields = {}
+        leaves = searcher.leaf_searchers()
+        for fieldname in facet_names:
+            facet = FieldFacet(fieldname, allow_overlap=self.schema[fieldname].__class__ is KEYWORD)
+            if docs is ALL_DOCS:
+                counts = Counter()
+                for sub, _ in leaves:
+                    counts.update(self._segment_live_counts(sub, searcher, facet, fieldname))
+            else:
+                table = []
+                for sub, offset in leaves:
+                    if offset != len(table):  # leaf offsets are cumulative doc_count_all()
+                        raise SearchBackendError("Unexpected segment layout for facet counting")
+                    table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
+                values = map(table.__getitem__, docs)
+                counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
+            none_item = counts.pop(None, None)
+            lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
+            if none_item is not None:
+                lst = _place_none(lst, none_item)
+            fields[fieldname] = lst
+        return {"fields": fields, "dates": {}, "queries": {}}
+
+    def _segment_live_counts(self, subsearcher, top_searcher, facet: FieldFacet, fieldname: str) -> Counter:
+        """Facet counts over every live document of one segment (browsing everything), recounted only
+        when the segment's deletions change."""
+        reader = subsearcher.reader()
+        key = (segment_key(reader), "live", fieldname)
+        live = reader.doc_count()
+        cached = self._per_segment.get(key)
+        if cached is None or cached[0] != live:
+            values = self._segment_facet_values(subsearcher, top_searcher, facet, fieldname)
+            if reader.has_deletions():
+                is_deleted = reader.is_deleted
+                values = [v for d, v in enumerate(values) if not is_deleted(d)]
+            counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
+            cached = self._per_segment[key] = (live, counts)
+        return cached[1]
+
+    def _date_facet_counts(self, searcher, docs, date_facets: dict) -> dict:
+        """haystack's date_facets ({field: {start_date, end_date, gap_by, gap_amount}}) counted over the
+        matched documents as Whoosh's DateRangeFacet groups them; documents outside every range count
+        under None, as in haystack's own backend."""
+
+        def as_datetime(value):
+            return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+
+        if docs is ALL_DOCS:
+            docs = list(searcher.docs_for_query(wq.Every()))
+        dates = {}
+        for field, spec in date_facets.items():
+            if not isinstance(spec.get("start_date"), date) or not isinstance(spec.get("end_date"), date):
+                raise SearchBackendError(f"date_facets[{field!r}] needs a start_date and an end_date")
+            gap = relativedelta(**{f"{spec['gap_by']}s": spec.get("gap_amount", 1)})
+            facet = DateRangeFacet(field, as_datetime(spec["start_date"]), as_datetime(spec["end_date"]), gap)
+            buckets = [(name, set(query.docs(searcher))) for name, query in facet.querydict.items()]
+            counts = Counter(next((name for name, members in buckets if doc in members), None) for doc in docs)
+            none_item = counts.pop(None, None)
+            lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
+            if none_item is not None:
+                lst = _place_none(lst, none_item)
+            dates[field] = lst
+        return dates
+
+
+def _place_none(lst: list, none_item: int) -> list:
+    """haystack's own placement of the None group in a sorted facet list."""
+    none_entry = (None, none_item)
+    if not lst or lst[-1][1] >= none_item:
+        return [*lst, none_entry]
+    for i, value in enumerate(lst):
+        if value[1] < none_item:
+            return [*lst[:i], none_entry, *lst[i:]]
+    return lst

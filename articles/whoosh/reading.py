@@ -1,0 +1,255 @@
+"""Reading the index: the long-lived searcher, caches per segment, and the one pass that answers a query.
+
+- One searcher is reused until the index changes (any commit, or a rebuild into a new folder, noticed on
+  the next use); it holds every file of its generation open (snapshot.py). Narrowing is a filter, not a
+  second search.
+- One pass per query: the exact total and the facet counts come from the same collection as the page
+  (haystack asks twice, once for the count and once for the page: the second is served from the first).
+- Prefix and fuzzy expansions are shared between the search and the highlighter for the same query.
+- Browsing everything reads each segment's sort order and facet counts, computed once per segment.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from itertools import chain, islice
+
+from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
+from whoosh.searching import Results
+
+from articles import index_state, query_bounds
+
+COUNT_RECHECK = 30.0  # seconds between comparisons of the index's document count with the database's
+
+
+# The matches of a query that matches every live document (browsing, with no filter).
+ALL_DOCS = object()
+
+# Top documents a search keeps beyond the page asked for, so haystack's count-then-page pair (and the
+# first pages after it) come from one pass.
+TOP_PREFETCH = 100
+
+
+class IndexReading:
+    """The reading half of ArchiveWhooshBackend (articles/whoosh/backend.py): searcher, caches, collection."""
+
+    def searcher(self):
+        """The searcher of the newest generation, kept open across queries and reopened (on this call)
+        when a commit or a rebuild changed the index."""
+        if not self.setup_complete:
+            self.setup()
+        self._local.reading = True  # from here on, a failure is the index's, not the query's
+        if not self.use_file_storage:
+            with self._searcher_lock:
+                if self._searcher is None or not self._searcher.up_to_date():
+                    self.index = self.index.refresh()
+                    self._searcher = self.index.searcher()
+                    self._on_new_searcher(self._searcher)
+                self._local.leaves = self._leaves
+                return self._searcher
+        searcher = self._snapshots.current(self.index, self.path, on_new=self._on_new_searcher)
+        self._searcher = searcher
+        complete, now = self._complete, time.monotonic()
+        if complete is None or complete[0] != self._snapshots.token or now - complete[1] > COUNT_RECHECK:
+            index_state.check_complete(searcher.doc_count())
+            self._complete = (self._snapshots.token, now)
+        self._local.leaves = self._leaves
+        return searcher
+
+    def _on_new_searcher(self, searcher):
+        """Share expansions per segment and forget what was cached for segments that are gone."""
+        live = set()
+        leaves = []
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            _memoize_expansions(reader, self._local)
+            live.add(segment_key(reader))
+            leaves.append(reader)
+        self._leaves = leaves
+        self._per_segment = {k: v for k, v in self._per_segment.items() if k[0] in live}
+        self._local.last = None
+
+    def _use_query(self, key) -> None:
+        """Expansions are shared while one query is served (search, page, highlight), then dropped."""
+        local = self._local
+        if getattr(local, "query_key", None) != key:
+            local.query_key = key
+            local.expansions = {}
+
+    def _segment_cached(self, reader, kind: str, name, compute):
+        """compute(), remembered for this segment until it leaves the index."""
+        key = (segment_key(reader), kind, name)
+        value = self._per_segment.get(key)
+        if value is None:
+            value = self._per_segment[key] = compute()
+        return value
+
+    def _top_of_everything(self, searcher, spec: tuple, segment_keys: list, limit: int) -> list:
+        """The first `limit` (key, document number) pairs of all live documents in sort order, merged
+        from each segment's documents sorted once; what nsmallest over every document would give."""
+        runs = []
+        for (sub, offset), keys in zip(searcher.leaf_searchers(), segment_keys, strict=True):
+            reader = sub.reader()
+            order = self._segment_cached(
+                reader, "order", spec, lambda keys=keys: sorted(zip(keys, range(len(keys)), strict=True))
+            )
+            runs.append(_live_run(order, offset, reader.is_deleted if reader.has_deletions() else None))
+        return list(islice(heapq.merge(*runs), limit))
+
+    def _segment_sort_keys(self, searcher, sortedby) -> tuple[tuple, list[list]] | None:
+        """The sort's spec and, per segment in leaf order, Whoosh's own sort key of every document, read
+        once per segment.
+
+        Only for keys that depend on nothing but the segment (plain column categorizers); otherwise
+        None, and the search sorts with Whoosh's SortingCollector as before.
+        """
+        from whoosh.sorting import ColumnCategorizer
+
+        catter = sortedby.categorizer(searcher)
+        parts = getattr(catter, "catters", [catter])
+        if catter.needs_current or any(type(c) is not ColumnCategorizer for c in parts):
+            return None
+        spec = tuple((c._fieldname, c._reverse) for c in parts)
+        per_segment, expected_offset = [], 0
+        for sub, offset in searcher.leaf_searchers():
+            if offset != expected_offset:
+                return None
+            reader = sub.reader()
+
+            def compute(sub=sub, reader=reader):
+                c = sortedby.categorizer(searcher)
+                c.set_searcher(sub, 0)
+                key_for = c.key_for
+                return [key_for(None, d) for d in range(reader.doc_count_all())]
+
+            keys = self._segment_cached(reader, "sort", spec, compute)
+            per_segment.append(keys)
+            expected_offset += len(keys)
+        return spec, per_segment
+
+    def forget_incomplete(self) -> None:
+        """Drop this thread's cached collection if it stopped early (query_bounds): it serves the page
+        after its count, but the next search of the same query must try again in full."""
+        last = getattr(getattr(self, "_local", None), "last", None)  # none before the first search (setup)
+        if last is not None and not last[4].count_exact:
+            self._local.last = None
+
+    def _pin_expansions(self, parsed, searcher, bounds):
+        """The query with its prefixes, wildcards and fuzzy terms expanded within the bounds (query_bounds)."""
+        readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
+        limit = query_bounds.max_expansions()
+        return query_bounds.pin_expansions(parsed, readers, self.content_field_name, bounds, limit)
+
+    def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int, deadline):
+        """One pass: the top `limit` documents in Whoosh's order, and every matching document number
+        (those found by the deadline, which records whether it stopped the pass)."""
+        allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
+        if allow is not None and not allow:
+            # A filter that matches no document (a typo, a year with no articles): nothing matches. This
+            # must be decided here: Whoosh's FilterCollector reads an empty allow-set as "no filter"
+            # (`if allow`), which made such a filter a no-op under relevance sort (issue 10).
+            results = Results(searcher, parsed, [])
+            results._total = 0
+            return results, []
+        sort_keys = self._segment_sort_keys(searcher, sortedby) if sortedby and not reverse else None
+        if sort_keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
+            # Browsing everything (the home page): no document is visited, only each segment's sort order
+            # (computed once) and its facet counts (see _segment_live_counts).
+            results = Results(searcher, parsed, self._top_of_everything(searcher, *sort_keys, limit))
+            results._total = searcher.doc_count()
+            return results, ALL_DOCS
+        if sort_keys is not None:
+            keys = list(chain.from_iterable(sort_keys[1]))
+            # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
+            # with the matches listed by the matchers directly and the keys read from the cache.
+            docs = list(deadline.until(searcher.docs_for_query(parsed)))
+            if allow is not None:
+                docs = [d for d in docs if d in allow]
+            top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
+            results = Results(searcher, parsed, top)
+            results._total = len(docs)
+            return results, docs
+        if sortedby:
+            top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
+        else:
+            # No block skipping or matcher replacement: every match is visited, so the total is exact.
+            top = TopCollector(limit, usequality=False, replace=0)
+        docs_collector = _DocsCollector(top, deadline)
+        collector = docs_collector
+        if allow is not None:
+            collector = FilterCollector(docs_collector, allow)
+        searcher.search_with_collector(parsed, collector)
+        results = collector.results()
+        results._total = len(docs_collector.docs)
+        return results, docs_collector.docs
+
+
+def _live_run(order, offset: int, is_deleted):
+    """One segment's (key, local number) pairs as (key, global number), deleted documents skipped."""
+    if is_deleted is None:
+        return ((key, docnum + offset) for key, docnum in order)
+    return ((key, docnum + offset) for key, docnum in order if not is_deleted(docnum))
+
+
+class _DocsCollector(WrappingCollector):
+    """Passes every match to the wrapped collector and keeps its global document number, until the
+    search's deadline (query_bounds.Deadline) passes."""
+
+    def __init__(self, child, deadline):
+        super().__init__(child)
+        self.docs: list[int] = []
+        self.deadline = deadline
+
+    def matches(self):
+        return self.deadline.until(self.child.matches())
+
+    def collect(self, sub_docnum):
+        self.docs.append(sub_docnum + self.child.offset)
+        return self.child.collect(sub_docnum)
+
+
+def segment_key(reader) -> str:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return segment.segment_id() if segment is not None else f"reader-{id(reader)}"
+
+
+def _memoize_expansions(reader, local) -> None:
+    """Prefix and fuzzy expansions of one segment, shared while the same query is served.
+
+    A segment never changes once written, so an expansion computed for the search is exact for the
+    highlighter too. The memo lives in `local.expansions`, which `_use_query` clears per new query.
+
+    Fuzzy terms (`terms_within`) are expanded against every segment of the searcher at once: Whoosh
+    looks them up in each segment's own spelling word list, so `goverment~` matched "govern" only in
+    segments whose text happened to hold that word, and the hits depended on how the index was split
+    into segments (2,141 vs 2,899 at 10k). The union makes a fuzzy query match what it matches on a
+    one-segment index; terms a segment lacks simply have no postings there.
+    """
+    if getattr(reader, "_kz_memoized", False):
+        return
+    originals = {method: getattr(reader, method) for method in ("terms_within", "expand_prefix")}
+    reader._kz_originals = originals
+
+    def memo(method, args, kwargs):
+        store = getattr(local, "expansions", None)
+        leaves = getattr(local, "leaves", None)
+        everywhere = method == "terms_within" and leaves is not None and reader in leaves
+        if store is None:
+            if everywhere:
+                return iter(sorted({t for r in leaves for t in r._kz_originals[method](*args, **kwargs)}))
+            return originals[method](*args, **kwargs)
+        key = (None if everywhere else id(reader), method, args, tuple(sorted(kwargs.items())))
+        found = store.get(key)
+        if found is None:
+            if everywhere:
+                found = sorted({t for r in leaves for t in r._kz_originals[method](*args, **kwargs)})
+            else:
+                found = list(originals[method](*args, **kwargs))
+            store[key] = found
+        return iter(found)
+
+    reader.terms_within = lambda *args, **kwargs: memo("terms_within", args, kwargs)
+    reader.expand_prefix = lambda *args, **kwargs: memo("expand_prefix", args, kwargs)
+    reader._kz_memoized = True

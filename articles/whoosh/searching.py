@@ -1,0 +1,233 @@
+"""What haystack asks of a search backend: search, more like this, highlighting, spelling suggestions.
+
+Each search parses the whole query before touching the index (a refused query is not damage), then
+collects once (reading.py); sort keys keep their own directions (newest first, then title A-Z).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.utils.encoding import force_str
+from haystack.backends import log_query
+from haystack.constants import DJANGO_CT, ID
+from haystack.utils import get_model_ct
+from whoosh import query as wq
+from whoosh.searching import ResultsPage
+from whoosh.sorting import FieldFacet, MultiFacet
+
+from articles import query_bounds
+from articles.highlight import plan_for
+from articles.names.expansion import DEFAULT_MODE
+from articles.whoosh.reading import TOP_PREFETCH
+from articles.whoosh.snapshot import reading
+
+MLT_TEXT_CHARS = 50_000
+
+
+class Searching:
+    """The searching part of ArchiveWhooshBackend (articles/whoosh/backend.py)."""
+
+    def _model_filter(self, searcher, models, limit_to_registered_models) -> tuple:
+        """haystack's .models() and HAYSTACK_LIMIT_TO_REGISTERED_MODELS as an exact filter on django_ct;
+        none when every document in the index is of an allowed model (the usual case: one index)."""
+        if limit_to_registered_models is None:
+            limit_to_registered_models = getattr(settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True)
+        if models:
+            allowed = sorted(get_model_ct(model) for model in models)
+        elif limit_to_registered_models:
+            allowed = sorted(self.build_models_list())
+        else:
+            return ()
+        present = {force_str(term) for term in searcher.reader().lexicon(DJANGO_CT)}
+        if not allowed or present <= set(allowed):
+            return ()
+        return ((DJANGO_CT, tuple(allowed)),)
+
+    @log_query
+    @reading
+    def search(
+        self,
+        query_string,
+        sort_by=None,
+        start_offset=0,
+        end_offset=None,
+        fields="",
+        highlight=False,
+        facets=None,
+        date_facets=None,
+        query_facets=None,
+        narrow_queries=None,
+        spelling_query=None,
+        models=None,
+        limit_to_registered_models=None,
+        result_class=None,
+        **kwargs,
+    ):
+        if not self.setup_complete:
+            self.setup()
+        query_string = force_str(query_string).strip()
+        self._local.bounds = None
+        if not query_string:
+            return {"results": [], "hits": 0}
+        # Parse everything the user wrote before touching the index: a refused query is not damage.
+        spelling = kwargs.get("spelling") or DEFAULT_MODE
+        parsed = wq.Every() if query_string == "*" else self.parser_for(spelling).parse(query_string)
+        if parsed is None or parsed is wq.NullQuery:
+            return {"results": [], "hits": 0}
+        narrow_parsed = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
+        searcher = self.searcher()
+        self._use_query((query_string, spelling))
+
+        # Each key keeps its own direction (newest first, then title A-Z), unlike the stock backend.
+        sortedby, reverse = None, False
+        if sort_by:
+            keys = [FieldFacet(s.lstrip("-"), reverse=s.startswith("-")) for s in sort_by]
+            sortedby = keys[0] if len(keys) == 1 else MultiFacet(keys)
+
+        facet_names = list(facets or [])
+        narrow = tuple(force_str(nq) for nq in narrow_queries or ())
+        exact = tuple(kwargs.get("exact_filters") or ()) + self._model_filter(
+            searcher, models, limit_to_registered_models
+        )
+        page_num, page_length = self.calculate_page(start_offset, end_offset)
+        needed = page_num * page_length
+
+        # haystack asks for the count (end_offset=1), then the page, of the same query: answer both from
+        # one collection while the index is unchanged. The cache holds one query per thread.
+        limits = (query_bounds.max_expansions(), query_bounds.time_budget())
+        key = (id(searcher), query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
+        last = getattr(self._local, "last", None)
+        if last is not None and last[0] == key and last[1] >= needed:
+            results, docs, bounds = last[2], last[3], last[4]
+        else:
+            bounds = query_bounds.Bounds()
+            deadline = query_bounds.Deadline(limits[1])
+            parsed = self._pin_expansions(parsed, searcher, bounds)
+            clauses = list(narrow_parsed)
+            clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
+            filter_query = wq.And(clauses) if clauses else None
+            limit = max(needed, TOP_PREFETCH)
+            results, docs = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit, deadline)
+            deadline.report(bounds)
+            self._local.last = (key, limit, results, docs, bounds)
+        self._local.bounds = bounds  # read by ArchiveWhooshSearchQuery (haystack keeps only hits and results)
+
+        raw_page = ResultsPage(results, page_num, page_length)
+        if raw_page.pagenum < page_num:
+            return {"results": [], "hits": raw_page.total, "facets": {}, "spelling_suggestion": None}
+        out = self._process_results(
+            raw_page,
+            highlight=False,
+            query_string=query_string,
+            spelling_query=spelling_query,
+            result_class=result_class,
+        )
+        out["hits"] = raw_page.total
+        out["facets"] = self._facet_counts(searcher, docs, facet_names) if facet_names else {}
+        if date_facets:
+            out["facets"] = out["facets"] or {"fields": {}, "dates": {}, "queries": {}}
+            out["facets"]["dates"] = self._date_facet_counts(searcher, docs, date_facets)
+        if highlight:
+            self._highlight(searcher, parsed, out["results"])
+        return out
+
+    def _highlight(self, searcher, parsed, results) -> None:
+        """haystack's highlight=True: result.highlighted[content field] holds the text with the query's
+        terms in <em>. The document text is not stored, so it is prepared again from the objects."""
+        from haystack import connections
+        from haystack.backends.whoosh_backend import WhooshHtmlFormatter
+        from whoosh.highlight import ContextFragmenter, highlight
+
+        field = self.content_field_name
+        terms = set()
+        for sub, _ in searcher.leaf_searchers():
+            terms.update(text for name, text in parsed.existing_terms(sub.reader(), expand=True) if name == field)
+        terms = {force_str(t) for t in terms}
+        analyzer = self.schema[field].analyzer
+        unified = connections[self.connection_alias].get_unified_index()
+        by_model: dict = {}
+        for result in results:
+            by_model.setdefault(result.model, []).append(result)
+        for model, group in by_model.items():
+            index = unified.get_index(model)
+            objects = index.read_queryset().in_bulk([r.pk for r in group])
+            for result in group:
+                obj = objects.get(model._meta.pk.to_python(result.pk))
+                text = force_str(index.full_prepare(obj).get(field, "")) if obj is not None else ""
+                marked = highlight(text, terms, analyzer, ContextFragmenter(), WhooshHtmlFormatter("em"))
+                result.highlighted = {field: [marked]}
+
+    @reading
+    def more_like_this(self, model_instance, additional_query_string=None, result_class=None, **kwargs):
+        """Articles sharing the key terms of this one (its text is re-rendered; the index stores none)."""
+        from haystack import connections
+        from haystack.utils import get_identifier
+
+        if not self.setup_complete:
+            self.setup()
+        index = connections[self.connection_alias].get_unified_index().get_index(type(model_instance))
+        # Key terms come from the opening: analysing megabytes of one article per page view stalls a worker.
+        text = index.full_prepare(model_instance)[self.content_field_name][:MLT_TEXT_CHARS]
+        searcher = self.searcher()
+        docnum = searcher.document_number(**{ID: get_identifier(model_instance)})
+        if docnum is None:
+            return {"results": [], "hits": 0}
+        limit = kwargs.get("end_offset") or 10
+        raw = searcher.more_like(docnum, self.content_field_name, text=text, top=limit, numterms=15)
+        return self._process_results(raw, result_class=result_class)
+
+    def parser_for(self, spelling: str):
+        """The parser of a spelling mode: `exact` searches words as written (stemmed and accent-folded)."""
+        if not self.setup_complete:
+            self.setup()
+        return self.parser if spelling == "exact" else self.variant_parser
+
+    @reading
+    def highlight_plan(self, query_string: str, spelling: str = DEFAULT_MODE):
+        """What a query marks in text (articles.highlight.QueryPlan): its phrases, and the index terms of
+        the content and title fields its other leaves match, prefixes and fuzzy terms expanded, and the
+        spelling keys its names matched."""
+        query_string = force_str(query_string)
+        parsed = self.parser_for(spelling).parse(query_string)
+        searcher = self.searcher()
+        self._use_query((query_string.strip(), spelling))
+        # Per segment, as the search itself expands them, so the search's expansions are reused.
+        readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
+
+        def expand(leaf):
+            return {text for reader in readers for _, text in leaf.existing_terms(reader, expand=True)}
+
+        parsed = self._pin_expansions(parsed, searcher, query_bounds.Bounds())
+        return plan_for(parsed, (self.content_field_name, "title"), expand)
+
+    @reading
+    def create_spelling_suggestion(self, query_string):
+        """Suggest per-word corrections against the index's own vocabulary (None when nothing differs).
+
+        Bounded like a search (articles/query_bounds.py): each distinct word once, at most
+        SUGGEST_MAX_WORDS words of at most SUGGEST_MAX_WORD_LENGTH letters, the first letter kept (as
+        fuzzy terms keep it), and no suggestion at all once the search's time budget is spent: unbounded,
+        500 characters of one repeated name took 111 s at 10,000 articles, after the search had ended.
+        """
+        # haystack hands over the query it built, e.g. "(Indexe)": strip its grouping and operators.
+        stripped = (w.strip("()[]{}\"'+-!^~*?") for w in force_str(query_string).split())
+        words = [w.lower() for w in stripped if w.isalpha() and w.upper() not in {"AND", "OR", "NOT", "TO"}]
+        words = list(dict.fromkeys(words))
+        if not words or len(words) > query_bounds.SUGGEST_MAX_WORDS:
+            return None
+        deadline = time.monotonic() + query_bounds.time_budget()
+        corrector = self.searcher().corrector(self.content_field_name)
+        corrections = {}
+        for word in words:
+            if len(word) > query_bounds.SUGGEST_MAX_WORD_LENGTH or len(word) < 3:
+                continue  # not a word anyone misspells, or too short to correct with any confidence
+            if time.monotonic() > deadline:
+                return None
+            found = corrector.suggest(word, limit=1, maxdist=1 if len(word) < 6 else 2, prefix=1)
+            if found and found[0] != word:
+                corrections[word] = found[0]
+        if not corrections:
+            return None
+        return " ".join(corrections.get(w, w) for w in words)

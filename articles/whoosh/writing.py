@@ -1,0 +1,309 @@
+"""Writing the index: one writer at a time across processes, saves, bulk sessions.
+
+- Writes take an exclusive file lock and wait for Whoosh's own lock instead of failing with LockError,
+  so any number of processes can index and delete without losing an update.
+- rebuild_index / update_index run as one bulk session: worker processes (multiproc.py), one commit, no
+  merges, the old index searchable until the new one replaces it; saves meanwhile are queued, not blocked.
+- Segments are plain files, not compound ones (which Whoosh copies into each reader's heap).
+- Commits on the save path merge by merges.save_merge, which never rewrites the large segments.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from contextlib import contextmanager, nullcontext
+
+from haystack.constants import DJANGO_CT, ID
+from haystack.exceptions import SkipDocument
+
+from articles.whoosh.merges import drop_existing, log_merge, pick_merge
+from articles.whoosh.multiproc import CheckedMpWriter
+
+# How deep this thread is inside write_lock() (the fcntl lock is taken only at depth 0).
+_write_lock_depth = threading.local()
+WRITE_LOCK_TIMEOUT = 300  # seconds a writer waits for another process's commit
+
+
+# Bulk writes (rebuild_index, update_index, large ingests): articles per batch, and the writer's pool
+# memory for a batch of at least BULK_DOCS documents (Whoosh's default is 128 MB).
+BULK_BATCH_SIZE = 5000
+BULK_DOCS = 200
+BULK_LIMITMB = 256
+# Worker processes that analyse a bulk write in parallel (Whoosh's MpWriter; 1 = in process). Whoosh
+# indexing is pure Python, ~5-8 ms of CPU per article: one core cannot rebuild 100k in ten minutes.
+# Set WRITER_PROCS in the connection options to override.
+BULK_PROCS = max(1, min(os.cpu_count() or 1, 4))
+BULK_JOB_DOCS = 100  # documents per job handed to a worker process
+
+
+class IndexWriting:
+    """The writing half of ArchiveWhooshBackend (articles/whoosh/backend.py)."""
+
+    # --- writing -----------------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self):
+        """Serialise writers across processes: wait for the lock rather than raise LockError.
+
+        Re-entrant within a thread, so a caller can hold it across "read the database, then write the
+        index" (articles.indexing.entries.reindex_articles): a writer that read older rows can then never commit
+        after one that read newer rows.
+        """
+        if not self.setup_complete:
+            self.setup()
+        if not self.use_file_storage:
+            yield
+            return
+        if getattr(_write_lock_depth, "depth", 0):
+            _write_lock_depth.depth += 1
+            try:
+                yield
+            finally:
+                _write_lock_depth.depth -= 1
+            return
+        self._require_index()
+        with open(os.path.join(self.path, ".kzarchive-write.lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            _write_lock_depth.depth = 1
+            try:
+                yield
+            finally:
+                _write_lock_depth.depth = 0
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    _write_lock = write_lock
+
+    def _writer(self, procs: int = 1, **kwargs):
+        self.index = self.index.refresh()
+        # Segments as separate files, not Whoosh's default compound file: a reader of a compound segment
+        # copies each part of it (postings, terms, stored fields) from the mmap into a BytesIO, so every
+        # serving process held the whole index in its heap (800 MB per worker at 100k articles). Separate
+        # files are read through the page cache, which all processes share.
+        kwargs.update(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, compound=False)
+        if procs > 1:
+            return CheckedMpWriter(self.index, procs=procs, batchsize=BULK_JOB_DOCS, multisegment=True, **kwargs)
+        return self.index.writer(**kwargs)
+
+    def update(self, index, iterable, commit=True):
+        if not self.setup_complete:
+            self.setup()
+        docs = []
+        for obj in iterable:
+            try:
+                doc = index.full_prepare(obj)
+            except SkipDocument:  # haystack's way for an index to leave an object out
+                continue
+            doc.pop("boost", None)
+            docs.append({key: self._from_python(value) for key, value in doc.items()})
+        if not docs:
+            return
+        if self._session is not None:
+            self._session.add(docs)
+            return
+        bulk = len(docs) >= BULK_DOCS
+        with self._write_lock():
+            writer = self._writer(limitmb=BULK_LIMITMB if bulk else 128)
+            try:
+                # Into an empty index there is nothing to replace. The lock is held throughout.
+                with writer.searcher() if self.index.doc_count_all() else nullcontext() as existing:
+                    add_replacing(writer, existing, docs)
+            except Exception:
+                writer.cancel()
+                raise
+            writer.commit(mergetype=self.save_merge)
+
+    # --- bulk sessions: one writer for a whole update_index / rebuild_index run -----------------------
+    @contextmanager
+    def bulk_session(self, catch_up, replace: bool = False):
+        """Index everything written inside this block with one writer and one commit.
+
+        Batch by batch, every commit pays for a merge, and at 100k articles the merges cost as much as
+        the indexing; one process also leaves the second core idle. Here WRITER_PROCS worker processes
+        analyse the articles into a segment each, committed once at the end (nothing is visible
+        before, and an error commits nothing). Other writers are not kept waiting for minutes behind
+        the lock: reindex requests from other processes queue their ids (defer_to_bulk), and
+        `catch_up(ids)` applies them after the commit, still under the lock. With `replace`, the commit
+        drops every segment that existed before (a rebuild): searches use the old index until then.
+        """
+        if not self.setup_complete:
+            self.setup()
+        if not self.use_file_storage or self._session is not None:
+            yield
+            return
+        if replace and not self.index_exists():  # a rebuild is how a missing or unreadable index comes back
+            self.create_index()
+        with self.write_lock():
+            with self._pending_file_lock():
+                with open(self._marker_path, "w") as handle:
+                    handle.write(str(os.getpid()))
+            try:
+                procs = self.writer_procs
+                writer = self._writer(procs=procs, limitmb=BULK_LIMITMB // procs)
+                self._session = BulkSession(writer, not replace and bool(self.index.doc_count_all()))
+                try:
+                    yield
+                except BaseException:
+                    self._session.close()
+                    writer.cancel()
+                    raise
+                self._session.close()
+                writer.commit(mergetype=drop_existing if replace else log_merge)
+            finally:
+                self._session = None
+                self._finish_bulk(catch_up)
+
+    @property
+    def _marker_path(self) -> str:
+        return os.path.join(self.path, ".kzarchive-bulk")
+
+    @property
+    def _pending_path(self) -> str:
+        return os.path.join(self.path, ".kzarchive-pending")
+
+    @contextmanager
+    def _pending_file_lock(self):
+        with open(os.path.join(self.path, ".kzarchive-pending.lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _take_pending(self) -> set[str]:
+        try:
+            with open(self._pending_path) as handle:
+                ids = {line.strip() for line in handle if line.strip()}
+        except FileNotFoundError:
+            return set()
+        os.remove(self._pending_path)
+        return ids
+
+    def defer_to_bulk(self, ids) -> set[str]:
+        """Queue ids for a bulk session running elsewhere; returns the ids the caller must index now.
+
+        Those are all of them when no session runs (or the caller holds the lock already), plus any
+        left queued by a session whose process died before catching up.
+        """
+        ids = {str(i) for i in ids}
+        if not self.setup_complete:
+            self.setup()
+        if not self.use_file_storage or getattr(_write_lock_depth, "depth", 0):
+            return ids
+        if not os.path.exists(self._marker_path):  # the common case, without taking a lock
+            return ids
+        with self._pending_file_lock():
+            try:
+                with open(self._marker_path) as handle:
+                    pid = int(handle.read() or 0)
+            except (FileNotFoundError, ValueError):
+                return ids
+            if _process_alive(pid):
+                with open(self._pending_path, "a") as handle:
+                    handle.writelines(f"{i}\n" for i in sorted(ids))
+                return set()
+            os.remove(self._marker_path)
+            return ids | self._take_pending()
+
+    def _finish_bulk(self, catch_up) -> None:
+        """Apply what other writers queued during the session until nothing is left, then end it."""
+        while True:
+            with self._pending_file_lock():
+                ids = self._take_pending()
+                if not ids:
+                    if os.path.exists(self._marker_path):
+                        os.remove(self._marker_path)
+                    return
+            catch_up(ids)
+
+    def merge_segments(self, everything: bool = False) -> tuple[int, int]:
+        """The merges the save path leaves out (SAVE_MERGE_MAX_DOCS), under the write lock, until no
+        size class holds MERGE_FACTOR segments; with `everything`, into one segment (Whoosh's optimize).
+        Returns the segment counts before and after. Searches go on meanwhile; saves wait for the lock."""
+        if not self.setup_complete:
+            self.setup()
+        with self.write_lock():
+            self.index = self.index.refresh()
+            before = len(self.index._segments())
+            while True:
+                segments = [seg for seg in self.index._segments() if seg.doc_count() > 0]
+                if everything and len(segments) > 1:
+                    self._writer().commit(optimize=True)
+                elif not everything and pick_merge(segments):
+                    self._writer().commit(mergetype=log_merge)
+                else:
+                    break
+                self.index = self.index.refresh()
+                if everything:
+                    break
+            return before, len(self.index._segments())
+
+    def remove(self, obj_or_string, commit=True):
+        if not self.setup_complete:
+            self.setup()
+        from haystack.utils import get_identifier
+
+        if self._session is not None:
+            self._session.writer.delete_by_term(ID, get_identifier(obj_or_string))
+            return
+        with self._write_lock():
+            writer = self._writer()
+            writer.delete_by_term(ID, get_identifier(obj_or_string))
+            writer.commit(mergetype=self.save_merge)
+
+    def clear(self, models=None, commit=True):
+        if not self.setup_complete:
+            self.setup()
+        if not models and self.use_file_storage:
+            os.makedirs(self.path, exist_ok=True)  # clear_index also makes a missing index
+            if not self.index_exists():
+                self.create_index()
+        with self._write_lock():
+            if not models:
+                self.delete_index()
+                return
+            writer = self._writer()
+            for model in models:
+                writer.delete_by_term(DJANGO_CT, f"{model._meta.app_label}.{model._meta.model_name}")
+            writer.commit(mergetype=self.save_merge)
+
+
+def add_replacing(writer, existing, docs: list[dict]) -> None:
+    """Add documents, deleting any entry of the same id that `existing` (a searcher) finds.
+
+    What Whoosh's update_document does, but with one searcher for the whole batch: update_document
+    opens a reader on every segment for each document.
+    """
+    if existing is not None:
+        for doc in docs:
+            for docnum in existing.document_numbers(**{ID: doc[ID]}):
+                writer.delete_document(docnum)
+    for doc in docs:
+        writer.add_document(**doc)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
+
+
+class BulkSession:
+    """The writer of a bulk session, and a searcher on the segments that existed when it began (to
+    replace an article already indexed there)."""
+
+    def __init__(self, writer, has_documents: bool):
+        self.writer = writer
+        self.existing = writer.searcher() if has_documents else None
+
+    def add(self, docs: list[dict]) -> None:
+        add_replacing(self.writer, self.existing, docs)
+
+    def close(self) -> None:
+        if self.existing is not None:
+            self.existing.close()
+            self.existing = None
