@@ -111,6 +111,10 @@ def test_expansions_are_counted_for_the_whole_query(seeded, settings):
     both = search_articles(SearchParams(q="p* OR t*"))
     assert not both.count_exact and "“t*”" in both.message
     assert within.count_exact
+    settings.SEARCH_MAX_EXPANSIONS = len(expansions("p*"))  # p* takes every word: t* gets none
+    none_left = search_articles(SearchParams(q="p* OR t*"))
+    assert "“t*” was not searched: earlier terms used all" in none_left.message
+    assert "the first 0" not in none_left.message and not none_left.count_exact
 
 
 def expansions(q: str) -> set[str]:
