@@ -1,9 +1,10 @@
 """gunicorn's settings for kzarchive, read by `gunicorn kzarchive.wsgi` run from the repository folder.
 
-The request-line limit is set here, not left to gunicorn's default, so README can state it: a request
-line (method, path and query string) longer than this is refused by gunicorn itself with its own
-400 page before Django sees it. Query texts are cut at 500 characters by the search anyway
-(articles/query_bounds.py), so 8,190 bytes leaves room for long filter lists.
+Request lines: gunicorn's limit is set to its maximum, 8,190 bytes (it takes no higher value; 0 would mean
+unlimited). The archive's own limit, settings.REQUEST_LINE_LIMIT (6,144 bytes), is lower, so a line between
+the two reaches Django and gets the archive's 414 (JSON under /api/, articles.middleware). Past 8,190 bytes
+gunicorn refuses the line itself with its own HTML 414 before Django runs; that answer cannot be JSON.
+Query texts are cut at 500 characters by the search anyway (articles/query_bounds.py).
 """
 
 limit_request_line = 8190  # bytes; gunicorn's maximum (0 would mean unlimited)

@@ -7,9 +7,11 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self):
+        from articles import catalog_state
         from articles.names import signals
 
         signals.connect()
+        catalog_state.connect()
         post_migrate.connect(create_index_for_empty_archive, sender=self)
 
 

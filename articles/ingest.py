@@ -130,7 +130,17 @@ class Curated:
         return self.articles.get(name, {})
 
     def ensure_catalog(self) -> None:
-        """Create the stance categories and outlets it lists; never overwrite what curators changed."""
+        """Create the stance categories and outlets it lists and apply the entity table; never overwrite what
+        curators changed. Skipped when nothing it reads has changed since it last ran (articles/catalog_state.py):
+        one-by-one ingest would otherwise read the entity file and query every entry on each call."""
+        from articles import catalog_state
+        from articles.names.catalog import entities_file
+
+        fp = catalog_state.fingerprint(self.stances, self.sources, entities_file())
+        if not catalog_state.is_current(fp):
+            catalog_state.run_step(fp, self._apply_catalog)
+
+    def _apply_catalog(self) -> None:
         for st in self.stances:
             StanceCategory.objects.get_or_create(
                 slug=st["slug"],

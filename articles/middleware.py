@@ -99,3 +99,67 @@ class SearchUnavailableMiddleware:
             response = render(request, "503.html", {"message": exception.public}, status=503)
         response["Retry-After"] = "60"
         return response
+
+
+def request_line_length(request) -> int:
+    """Bytes of the request line as the client sent it: method, target, protocol (gunicorn passes the target
+    as RAW_URI; elsewhere, as under the test client, it is rebuilt from the path and query string)."""
+    meta = request.META
+    target = meta.get("RAW_URI") or request.get_full_path()
+    protocol = meta.get("SERVER_PROTOCOL", "HTTP/1.1")
+    return len(request.method or "") + 1 + len(target.encode("latin-1", "replace")) + 1 + len(protocol)
+
+
+class RequestLimitsMiddleware:
+    """An over-long request line (414) or an over-size body (413) is answered by the archive, as JSON under
+    /api/ and as a page elsewhere, instead of by gunicorn (whose own 414 is HTML and comes only past its hard
+    limit, 8,190 bytes) or by Django (which answers a too-big body with a bare 400).
+
+    The line limit (settings.REQUEST_LINE_LIMIT) sits below gunicorn's, so a line between the two gets the
+    archive's answer. The body is judged by its Content-Length before anything reads it, against
+    DATA_UPLOAD_MAX_MEMORY_SIZE, Django's own limit for data it holds in memory. Django does not count file
+    parts of a multipart upload against that limit, so outside /api/ (which takes no uploads) multipart
+    bodies are left to Django; a view that still hits RequestDataTooBig gets the same 413."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.REQUEST_LINE_LIMIT
+        length = request_line_length(request)
+        if length > limit:
+            return self.refuse(
+                request, 414, f"The request line is {length:,} bytes; the archive takes at most {limit:,}."
+            )
+        body_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            size = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = 0
+        uploads = request.content_type == "multipart/form-data" and not request.path.startswith("/api/")
+        if body_limit is not None and size > body_limit and not uploads:
+            return self.too_big(request, size)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import RequestDataTooBig
+
+        if isinstance(exception, RequestDataTooBig):
+            return self.too_big(request, None)
+        return None
+
+    def too_big(self, request, size: int | None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        said = f"is {size:,} bytes" if size is not None else "is too large"
+        return self.refuse(request, 413, f"The request body {said}; the archive takes at most {limit:,}.")
+
+    @staticmethod
+    def refuse(request, status: int, message: str):
+        """Django's request log records the refusal, as it does every 4xx."""
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": message, "status": status}, status=status)
+        title = "Request too long" if status == 414 else "Request too large"
+        return render(request, "request_refused.html", {"title": title, "message": message}, status=status)

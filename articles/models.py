@@ -382,3 +382,18 @@ class LoginAttempts(models.Model):
 
 # The entity (alias) table and mentions live in articles/names/ but belong to this app.
 from articles.names.models import ArticleMention, Entity, EntityVariant  # noqa: E402, F401
+
+
+class CatalogLoad(models.Model):
+    """What ingest's catalog step (Curated.ensure_catalog: stances, outlets, the entity table) last applied,
+    as a sha256 of its inputs. A run whose inputs match skips the step, which otherwise reads the entity file
+    and queries every entry on each call (one-by-one ingest pays it per file). Any save or delete of a
+    stance, outlet, entity or variant outside the step removes the row (articles/catalog_state.py), so the
+    next run applies the files again exactly as it would have without the shortcut."""
+
+    key = models.CharField(max_length=16, primary_key=True)
+    fingerprint = models.CharField(max_length=64)
+    loaded = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.fingerprint[:12]}"

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "articles.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "articles.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,6 +175,11 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 # may expand to, in all, and seconds to collect matches before answering with what was found.
 SEARCH_MAX_EXPANSIONS = env.int("SEARCH_MAX_EXPANSIONS", default=1000)
 SEARCH_TIME_BUDGET = env.float("SEARCH_TIME_BUDGET", default=1.0)
+
+# Longest request line (method, path with query string, protocol) the archive answers; a longer one gets 414
+# (JSON under /api/) from articles.middleware.RequestLimitsMiddleware. It must stay below gunicorn's hard
+# limit (gunicorn.conf.py, 8,190 bytes, gunicorn's maximum), past which gunicorn answers with its own page.
+REQUEST_LINE_LIMIT = env.int("REQUEST_LINE_LIMIT", default=6144)
 
 # --- Ingest -----------------------------------------------------------------------------------
 # Largest file ingest accepts; a news article is rarely above 1 MB, even as a saved page.

@@ -242,3 +242,19 @@ def test_rebuild_under_a_running_server(server):
     assert rebuild.returncode == 0, rebuild.stderr.read()
     assert set(statuses) <= {200}, statuses
     assert_recovered(server)
+
+
+def test_overlong_request_line_under_gunicorn(server):
+    """Not an index fault; it needs the same production server. Between the archive's limit (6,144 bytes) and
+    gunicorn's (8,190) the API answers 414 as JSON; past gunicorn's, gunicorn answers itself, not as JSON."""
+    target = "/api/search?q=" + WORD + "&pad="
+    line = len("GET ") + len(target) + len(" HTTP/1.1")
+    status, ctype, body = server.get(target + "x" * (7000 - line))
+    assert (status, ctype) == (414, "application/json"), (status, ctype, body[:200])
+    assert json.loads(body) == {
+        "error": "The request line is 7,000 bytes; the archive takes at most 6,144.",
+        "status": 414,
+    }
+    status, ctype, body = server.get(target + "x" * (8191 - line))
+    assert status == 414 and not ctype.startswith("application/json"), (status, ctype)
+    assert server.count() == (200, server.expected)  # the workers are unharmed
