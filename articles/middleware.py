@@ -119,7 +119,8 @@ class RequestLimitsMiddleware:
     archive's answer. The body is judged by its Content-Length before anything reads it, against
     DATA_UPLOAD_MAX_MEMORY_SIZE, Django's own limit for data it holds in memory. Django does not count file
     parts of a multipart upload against that limit, so outside /api/ (which takes no uploads) multipart
-    bodies are left to Django; a view that still hits RequestDataTooBig gets the same 413."""
+    bodies are left to Django; where it still finds too much form data, in a view (process_exception) or in a
+    middleware (handler400, `bad_request` below), the answer is the same 413."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -148,10 +149,11 @@ class RequestLimitsMiddleware:
             return self.too_big(request, None)
         return None
 
-    def too_big(self, request, size: int | None):
+    @classmethod
+    def too_big(cls, request, size: int | None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         said = f"is {size:,} bytes" if size is not None else "is too large"
-        return self.refuse(request, 413, f"The request body {said}; the archive takes at most {limit:,}.")
+        return cls.refuse(request, 413, f"The request body {said}; the archive takes at most {limit:,}.")
 
     @staticmethod
     def refuse(request, status: int, message: str):
@@ -163,3 +165,13 @@ class RequestLimitsMiddleware:
             return JsonResponse({"error": message, "status": status}, status=status)
         title = "Request too long" if status == 414 else "Request too large"
         return render(request, "request_refused.html", {"title": title, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    """handler400: a too-big body is 413 (JSON under /api/); anything else is Django's own 400 page."""
+    from django.core.exceptions import RequestDataTooBig
+    from django.views.defaults import bad_request as django_bad_request
+
+    if isinstance(exception, RequestDataTooBig):
+        return RequestLimitsMiddleware.too_big(request, None)
+    return django_bad_request(request, exception)

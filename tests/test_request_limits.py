@@ -89,3 +89,15 @@ def test_a_view_that_meets_too_much_form_data_answers_413(admin_client, settings
     response = admin_client.post("/admin/articles/article/add/", data={"title": "x" * 2000})
     assert response.status_code == 413
     assert b"Request too large" in response.content
+
+
+def test_too_much_form_data_met_by_a_middleware_answers_413(client, settings):
+    """The login lockout reads the form before any view: Django turns what it meets into a 400 page, which
+    handler400 makes the same 413. Other bad requests keep Django's 400."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client.post("/admin/login/", data={"username": "a", "password": "x" * 2000})  # multipart
+    assert response.status_code == 413
+    assert b"Request too large" in response.content
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 2
+    response = client.post("/admin/login/", data={"a": "1", "b": "2", "c": "3", "username": "a"})
+    assert response.status_code == 400
