@@ -337,7 +337,7 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(PendingIndexUpdate)
 class PendingIndexUpdateAdmin(admin.ModelAdmin):
-    """Saves and deletes not yet in the search index (articles/index_queue.py): shown, never edited here;
+    """Saves and deletes not yet in the search index (articles/indexing/outbox.py): shown, never edited here;
     `manage.py process_index_queue` retries them."""
 
     list_display = ["article_id", "created", "attempts", "last_attempt", "last_error"]

@@ -20,12 +20,11 @@ def create_index_for_empty_archive(using="default", **kwargs) -> None:
 
     With articles in the database and no index, it only says so: an empty index beside them would answer
     wrongly, and searches say the index is missing (503) until `check_index --repair` or rebuild_index."""
-    from haystack import connections
-
+    from articles import engine
     from articles.models import Article
 
-    backend = connections["default"].get_backend()
-    if not hasattr(backend, "create_index") or backend.index_exists():
+    backend = engine.get_backend()
+    if not engine.creates_index(backend) or backend.index_exists():
         return
     if Article.objects.using(using).exists():
         print("No search index: run `manage.py rebuild_index` (searches answer 503 until then).")

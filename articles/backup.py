@@ -173,7 +173,7 @@ def restore_backup(
     shows the index rebuild's own progress."""
     from django.apps import apps
 
-    from articles.index_check import check_index
+    from articles.indexing.check import check_index
 
     path = Path(path)
     try:

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from whoosh import query as wq
 
+from articles import engine
 from articles.whoosh_backend import archive_analyzer
 
 SNIPPET_WORDS = 40
@@ -144,7 +145,7 @@ def query_plan(query: str, spelling: str = "variants") -> QueryPlan:
         return NO_PLAN
     backend = connections["default"].get_backend()
     try:
-        if hasattr(backend, "highlight_plan"):
+        if engine.plans_highlights(backend):
             return backend.highlight_plan(query, spelling)
         return plan_for(_local_parser().parse(query), TEXT_FIELDS, _unexpanded)
     except Exception:  # highlighting is a convenience; never fail a search over it

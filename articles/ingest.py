@@ -17,12 +17,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from articles import index_queue
 from articles.extraction.decoding import DecodeError, decode_document
 from articles.extraction.text import extract_text
 from articles.extraction.types import Credit as CreditData
 from articles.extraction.types import Extracted, PartialDate
 from articles.extraction.zones import zone_offset_minutes
+from articles.indexing import outbox as index_queue
 from articles.models import (
     FROM_CURATOR,
     FROM_METADATA_FILE,

@@ -346,7 +346,7 @@ class PendingIndexUpdate(models.Model):
 
     Written in the same transaction as the change (articles/signals.py), so a committed change always
     leaves either an up-to-date index entry or a row here; deleted only once the index write succeeded
-    (articles/index_queue.py). Not a foreign key: a deleted article's row must outlive it.
+    (articles/indexing/outbox.py). Not a foreign key: a deleted article's row must outlive it.
     """
 
     article_id = models.BigIntegerField(db_index=True)

@@ -15,6 +15,7 @@ from django.core.paginator import InvalidPage, Page, Paginator
 from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 
+from articles import engine
 from articles.highlight import NO_PLAN, query_plan, snippet
 from articles.index_state import SearchUnavailable
 from articles.models import UNKNOWN_VALUE, Article
@@ -159,13 +160,13 @@ def normalize_query(q: str, bounds: Bounds | None = None) -> str:
 
 def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True) -> SearchQuerySet:
     sqs = SearchQuerySet().models(Article)
-    if hasattr(sqs.query, "set_spelling"):
+    if engine.has_spelling_modes(sqs.query):
         sqs.query.set_spelling(params.spelling)
     sqs = sqs.raw_search(query) if query else sqs.all()
     for name, values in params.filters().items():
         # OR within one facet, AND across facets. Engines that take exact filters as terms get them so
         # (any value is safe); others get a quoted clause per value.
-        if hasattr(sqs.query, "add_exact_filter"):
+        if engine.has_exact_filters(sqs.query):
             sqs = sqs._clone()
             sqs.query.add_exact_filter(f"{name}_exact", values)
             continue
@@ -322,7 +323,7 @@ def _counted_queryset(params: SearchParams, *, with_facets: bool):
     bounds = Bounds()
     query = normalize_query(params.q, bounds)
     sqs = base_queryset(params, query, with_facets=with_facets)
-    if hasattr(sqs.query.backend, "forget_incomplete"):
+    if engine.forgets_incomplete(sqs.query.backend):
         sqs.query.backend.forget_incomplete()
     try:
         count = sqs.count()
@@ -416,7 +417,7 @@ def matching_ids(params: SearchParams) -> Matches:
 def spelling_suggestion(sqs: SearchQuerySet, query: str) -> str | None:
     """Only asked when nothing matched: corrections are costly and noise when results exist."""
     backend = sqs.query.backend
-    if hasattr(backend, "create_spelling_suggestion"):
+    if engine.suggests_spelling(backend):
         return backend.create_spelling_suggestion(query) or None
     return sqs.spelling_suggestion(query) or None
 

@@ -101,7 +101,7 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return d.year * 10000 + d.month * 100 + d.day if d else 0
 
     def prepare(self, obj):
-        from articles.index_check import content_hash
+        from articles.indexing.entries import content_hash
 
         data = super().prepare(obj)
         data["spelling"] = data["text"]

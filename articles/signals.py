@@ -1,83 +1,16 @@
-"""Keep the search index in step with the database, after the transaction commits.
+"""Model signals that change what an article's index entry holds, connected to the index's outbox.
 
 Indexing on commit (not on save) means an article's credits and tags, saved after the article row,
-are in the index too, and a rolled-back ingest leaves no trace in it. Each change also writes an outbox
-row in its own transaction (articles/index_queue.py), so an index write that fails after the commit is
-kept and retried, not lost.
+are in the index too, and a rolled-back ingest leaves no trace in it. Each change writes an outbox row in
+its own transaction and is indexed after the commit (articles/indexing/outbox.py), so an index write that
+fails after the commit is kept and retried, not lost.
 """
 
-import contextlib
-
-from django.db import transaction
 from django.db.models import signals
 from haystack import signals as haystack_signals
 
-from articles import index_queue
+from articles.indexing.outbox import schedule
 from articles.models import Article, Credit, Person, Source, StanceCategory
-
-
-def reindex_articles(ids) -> None:
-    """Update the index entries of these articles (removing those no longer in the database)."""
-    from haystack import connections
-
-    ids = set(ids)
-    if not ids:
-        return
-    backend = connections["default"].get_backend()
-    defer = getattr(backend, "defer_to_bulk", None)
-    if defer is not None:  # a rebuild is running: it indexes these when it commits
-        ids = {int(i) for i in defer(ids)}
-        if not ids:
-            return
-    index = connections["default"].get_unified_index().get_index(Article)
-    # Read the rows while holding the index's write lock: otherwise a process that read an article
-    # before another process's edit or delete committed could write its older copy last (a stale entry,
-    # or an orphan of a deleted article). Search servers (Solr, Elasticsearch) have no such lock.
-    lock = getattr(backend, "write_lock", contextlib.nullcontext)
-    with lock():
-        found = list(index.index_queryset().filter(pk__in=ids))
-        if found:
-            backend.update(index, found)
-        for missing in ids - {a.pk for a in found}:
-            backend.remove(f"articles.article.{missing}")
-
-
-class PendingReindex:
-    """One on-commit callback per transaction: the articles it touched, indexed after the commit.
-
-    Each article's outbox row (articles/index_queue.py) is written once per transaction, when first
-    touched, and again after a savepoint it was written in may have rolled back.
-    """
-
-    def __init__(self):
-        self.recorded: dict[int, tuple] = {}  # article id -> savepoints open when its row was written
-        self.done = False
-
-    def record(self, ids, savepoints: tuple) -> None:
-        new = [i for i in ids if i not in self.recorded or self.recorded[i] != savepoints[: len(self.recorded[i])]]
-        if new:
-            index_queue.record(new)
-            self.recorded.update(dict.fromkeys(new, savepoints))
-
-    def __call__(self):
-        self.done = True
-        index_queue.after_commit(self.recorded)
-
-
-def _schedule(ids) -> None:
-    ids = {int(i) for i in ids if i is not None}
-    if not ids:
-        return
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:  # autocommit: the change is committed already
-        index_queue.record(ids)
-        index_queue.after_commit(ids)
-        return
-    pending = next((f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex) and not f.done), None)
-    if pending is None:
-        pending = PendingReindex()
-        transaction.on_commit(pending)
-    pending.record(ids, tuple(connection.savepoint_ids))
 
 
 class ArticleSignalProcessor(haystack_signals.BaseSignalProcessor):
@@ -101,14 +34,14 @@ class ArticleSignalProcessor(haystack_signals.BaseSignalProcessor):
             signal.disconnect(handler, sender=sender)
 
     def on_article(self, sender, instance, **kwargs):
-        _schedule([instance.pk])
+        schedule([instance.pk])
 
     def on_tags(self, sender, instance, action, **kwargs):
         if action.startswith("post_") and isinstance(instance, Article):
-            _schedule([instance.pk])
+            schedule([instance.pk])
 
     def on_credit(self, sender, instance, **kwargs):
-        _schedule([instance.article_id])
+        schedule([instance.article_id])
 
     def on_related(self, sender, instance, **kwargs):
-        _schedule(instance.articles.values_list("pk", flat=True))
+        schedule(instance.articles.values_list("pk", flat=True))

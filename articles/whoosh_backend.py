@@ -339,7 +339,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         """Serialise writers across processes: wait for the lock rather than raise LockError.
 
         Re-entrant within a thread, so a caller can hold it across "read the database, then write the
-        index" (articles.signals.reindex_articles): a writer that read older rows can then never commit
+        index" (articles.indexing.entries.reindex_articles): a writer that read older rows can then never commit
         after one that read newer rows.
         """
         if not self.setup_complete:

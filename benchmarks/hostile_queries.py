@@ -69,7 +69,7 @@ def time_api(client, q: str, runs: int) -> tuple[list[float], dict]:
     if response.status_code == 200:
         data = response.json()
         info.update(count=data.get("count"), count_exact=data.get("count_exact"), message=data.get("message", ""))
-    elif response.status_code == 400:
+    elif response.status_code in (400, 414):  # 414: a request line over REQUEST_LINE_LIMIT, refused as JSON
         info["message"] = response.json().get("error", "")
     return times, info
 
@@ -120,14 +120,14 @@ def failures(result: dict) -> list[str]:
         for side in ("function", "api"):
             if row[side]["max_s"] > result["limit_s"]:
                 out.append(f"{shown(row['q'])}: {side} took {row[side]['max_s']:.2f} s (> {result['limit_s']} s)")
-        if row["api"]["status"] not in (200, 400):
+        if row["api"]["status"] not in (200, 400, 414):
             out.append(f"{shown(row['q'])}: /api/search answered {row['api']['status']}")
     return out
 
 
 def notice(info: dict) -> str:
-    if info.get("status") == 400:
-        return f"400: {info['message']}"
+    if info.get("status") in (400, 414):
+        return f"{info['status']}: {info['message']}"
     exact = "exact" if info.get("count_exact") else "NOT exact"
     message = info.get("message") or "-"
     return f"{info.get('count', 0):,} ({exact}); {message}"

@@ -268,7 +268,7 @@ def phase_ingest(docs, batch: int) -> dict:
     """kzarchive's own path: ingest_bytes per article; the on-commit reindex batched per transaction."""
     from django.db import transaction
 
-    import articles.signals as sig
+    import articles.indexing.entries as sig
     from articles.ingest import FAILED, ingest_bytes
 
     curated = make_curated(docs)

@@ -55,7 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Before haystack: its update_index command is extended in articles (one bulk writer per run).
+    # Before haystack: articles overrides its update_index and rebuild_index commands (one bulk writer per
+    # run, no empty index during a rebuild, progress; articles/management/commands/).
     "articles",
     "haystack",
 ]

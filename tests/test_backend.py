@@ -415,7 +415,7 @@ def test_a_failed_worker_fails_the_commit_and_changes_nothing(seeded, monkeypatc
 
     from haystack.exceptions import SearchBackendError
 
-    from articles.signals import reindex_articles
+    from articles.indexing.entries import reindex_articles
 
     backend = connections["default"].get_backend()
     monkeypatch.setattr(backend, "writer_procs", 2)
@@ -436,7 +436,7 @@ def test_dead_workers_fail_the_session_instead_of_hanging_it(seeded, monkeypatch
 
     from haystack.exceptions import SearchBackendError
 
-    from articles.signals import reindex_articles
+    from articles.indexing.entries import reindex_articles
 
     backend = connections["default"].get_backend()
     monkeypatch.setattr(whoosh_backend_module(), "BULK_JOB_DOCS", 1)
@@ -467,8 +467,8 @@ def test_an_edit_during_a_rebuild_is_queued_not_blocked_and_applied_at_the_end(s
 
     from django.db import connection
 
+    from articles.indexing.entries import reindex_articles
     from articles.models import Article
-    from articles.signals import reindex_articles
 
     backend = connections["default"].get_backend()
     article = next(iter(seeded_committed.values()))
@@ -503,8 +503,8 @@ def test_a_queue_left_by_a_dead_rebuild_is_taken_over(search_backend):
 
 
 def test_a_rebuild_replaces_the_index_in_one_commit(seeded):
+    from articles.indexing.entries import reindex_articles
     from articles.models import Article
-    from articles.signals import reindex_articles
 
     backend = connections["default"].get_backend()
     index = connections["default"].get_unified_index().get_index(Article)
@@ -553,7 +553,7 @@ def test_update_index_remove_drops_entries_of_deleted_rows(seeded):
     """`update_index --remove` inside the bulk session: entries whose rows vanished without a signal go."""
     from django.apps import apps
 
-    from articles.index_check import check_index
+    from articles.indexing.check import check_index
     from articles.models import Article
 
     processor = apps.get_app_config("haystack").signal_processor

@@ -28,7 +28,7 @@ AFTER_RESTORE = """
 import json, sys
 from haystack.query import SearchQuerySet
 from articles.export import export_string
-from articles.index_check import check_index
+from articles.indexing.check import check_index
 from articles.models import Article, Tag
 out = {"export": export_string("jsonl"), "search": {}}
 for q in json.loads(sys.argv[1]):

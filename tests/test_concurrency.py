@@ -1,6 +1,6 @@
 """Several OS processes create, edit and delete articles at once, against one database and one Whoosh index.
 
-Afterwards the index must say exactly what the database says (articles.index_check), and no process may
+Afterwards the index must say exactly what the database says (articles.indexing.check), and no process may
 have seen a Whoosh LockError. The processes use a real database of their own, independent of
 pytest-django's test database (which they could not see): a SQLite file, or, when DATABASE_URL points at
 PostgreSQL (tests/run_postgres.py), a fresh database on that server.

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from haystack.query import SearchQuerySet
 
-from articles.index_check import check_index, repair_index
+from articles.indexing.check import check_index, repair_index
 from articles.models import Article, Source
 
 
@@ -103,9 +103,9 @@ def test_body_only_edit_is_stale_through_content_hash(seeded):
 
 
 def test_entries_indexed_by_an_older_analysis_are_stale_until_repaired(seeded, monkeypatch):
-    from articles import index_check
+    from articles.indexing import entries
 
-    monkeypatch.setattr(index_check, "ANALYSIS_VERSION", index_check.ANALYSIS_VERSION + 1)
+    monkeypatch.setattr(entries, "ANALYSIS_VERSION", entries.ANALYSIS_VERSION + 1)
     report = check_index()
     assert sorted(report.stale) == sorted(a.pk for a in seeded.values())
     assert all(report.differences[pk] == ["content_hash"] for pk in report.stale)

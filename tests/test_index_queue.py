@@ -1,4 +1,4 @@
-"""The outbox between database and index (articles/index_queue.py), with real commits.
+"""The outbox between database and index (articles/indexing/outbox.py), with real commits.
 
 A change writes its PendingIndexUpdate row in its own transaction; the row is applied and deleted after
 the commit, or kept with the error when the index cannot be written (a real read-only index folder: a
@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from haystack.query import SearchQuerySet
 
-from articles.index_check import check_index
+from articles.indexing.check import check_index
 from articles.models import Article, PendingIndexUpdate
 from tests.conftest import SEEDS
 

@@ -12,8 +12,8 @@ import pytest
 from whoosh.codec import whoosh3
 from whoosh.index import open_dir
 
+from articles.indexing.entries import reindex_articles
 from articles.search import SearchParams, search_articles
-from articles.signals import reindex_articles
 
 
 def _other_process_merges_everything(backend) -> None:

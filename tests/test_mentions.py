@@ -132,7 +132,7 @@ def test_an_article_edit_recomputes_its_mentions_in_the_same_transaction(seeded)
 
 def test_an_edit_that_leaves_the_text_alone_recomputes_nothing(seeded, django_assert_num_queries):
     article = Article.objects.get(source_file=S002)
-    with django_assert_num_queries(2):  # the UPDATE and its index outbox row (articles/index_queue.py)
+    with django_assert_num_queries(2):  # the UPDATE and its index outbox row (articles/indexing/outbox.py)
         article.save(update_fields=["stance"])
 
 

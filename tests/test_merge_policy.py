@@ -10,7 +10,7 @@ from whoosh import fields, index
 from whoosh.writing import NO_MERGE
 
 from articles import whoosh_backend
-from articles.index_check import check_index
+from articles.indexing.check import check_index
 from articles.whoosh_backend import MERGE_FACTOR, SAVE_MERGE_MAX_DOCS, pick_merge, save_merge
 
 SCHEMA = fields.Schema(id=fields.ID(stored=True, unique=True), text=fields.TEXT)

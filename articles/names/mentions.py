@@ -222,7 +222,7 @@ def refresh_articles(article_ids: Iterable[int], matcher: Matcher | None = None)
 
 def reindex(article_ids: Iterable[int]) -> None:
     """Bring the index's `mention` facet of these articles in step with their recomputed mentions."""
-    from articles.signals import reindex_articles
+    from articles.indexing.entries import reindex_articles
 
     reindex_articles(set(article_ids))
 

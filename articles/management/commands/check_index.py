@@ -3,9 +3,10 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import index_queue, progress, rebuild_status
-from articles.index_check import check_index, repair_index
+from articles import progress, rebuild_status
 from articles.index_state import IndexUnavailable
+from articles.indexing import outbox
+from articles.indexing.check import check_index, repair_index
 
 
 class Command(BaseCommand):
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(f"search index: {problem.reason}")
         self.stdout.write("Repairing: rebuilding the index from the database...")
         call_command("rebuild_index", interactive=False, verbosity=0, using=[using])
-        index_queue.process_queue()
+        outbox.process_queue()
         with progress.for_command(self, options, "check_index", None, "articles") as bar:
             return check_index(using, progress=bar)
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             ) from None
         for line in report.lines():
             self.stdout.write(line)
-        self.stdout.write(index_queue.state().line())
+        self.stdout.write(outbox.state().line())
         if repair and not report.clean:
             self.stdout.write("Repairing...")
             with progress.for_command(self, options, "check_index --repair", None, "entries") as bar:
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                 report = check_index(using, progress=bar)
             for line in report.lines():
                 self.stdout.write(line)
-            self.stdout.write(index_queue.state().line())
+            self.stdout.write(outbox.state().line())
         if not report.clean:
             raise CommandError(
                 "search index and database differ" + ("" if repair else " (run with --repair)"), returncode=1

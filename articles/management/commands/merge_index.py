@@ -5,6 +5,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from haystack import connections
 
+from articles import engine
+
 
 class Command(BaseCommand):
     help = (
@@ -18,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, all=False, **options):
         backend = connections["default"].get_backend()
-        if not hasattr(backend, "merge_segments"):
+        if not engine.merges_segments(backend):
             raise CommandError("merge_index is for the embedded Whoosh index; a search server merges by itself.")
         started = time.perf_counter()
         before, after = backend.merge_segments(everything=all)

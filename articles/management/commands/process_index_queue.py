@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import index_queue
+from articles.indexing import outbox
 
 
 class Command(BaseCommand):
@@ -16,13 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="Apply at most this many articles.")
 
     def handle(self, *args, limit=None, **options):
-        before = index_queue.state()
+        before = outbox.state()
         if not before.pending:
             self.stdout.write("no index updates pending.")
             return
-        result = index_queue.process_queue(limit=limit)
+        result = outbox.process_queue(limit=limit)
         self.stdout.write(f"indexed {len(result.indexed)} article(s), {len(result.failed)} failed.")
-        self.stdout.write(index_queue.state().line())
+        self.stdout.write(outbox.state().line())
         if result.failed:
             first = min(result.failed)
             raise CommandError(f"index updates failed (article {first}: {result.failed[first]}); they stay queued.")

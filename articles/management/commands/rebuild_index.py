@@ -1,4 +1,7 @@
-"""haystack's rebuild_index, without the empty index in between, and with progress.
+"""Overrides haystack's rebuild_index: without the empty index in between, and with progress.
+
+This command replaces haystack's own `rebuild_index` because `articles` comes before `haystack` in
+INSTALLED_APPS; it takes all of haystack's options, and adds `--quiet`.
 
 haystack clears the index and then fills it, so for the minutes a large rebuild takes every search
 finds nothing. With kzarchive's Whoosh backend the new index is written beside the old one in one bulk
@@ -18,7 +21,10 @@ from articles.management.commands.update_index import add_quiet, bulk_session
 
 
 class Command(rebuild_index.Command):
-    help = "Rebuilds the search index from the database; the new index replaces the old one in one commit."
+    help = (
+        "Overrides haystack's rebuild_index: rebuilds the search index from the database; the new index "
+        "replaces the old one in one commit."
+    )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)

@@ -1,4 +1,7 @@
-"""haystack's update_index (and so rebuild_index), with one bulk writer for the whole run, and progress.
+"""Overrides haystack's update_index (and so rebuild_index): one bulk writer for the whole run, and progress.
+
+This command replaces haystack's own `update_index` because `articles` comes before `haystack` in
+INSTALLED_APPS; it takes all of haystack's options, and adds `--quiet`.
 
 With kzarchive's Whoosh backend the articles are analysed by worker processes and committed once
 (`ArchiveWhooshBackend.bulk_session`); reindex requests from the site meanwhile are queued and applied
@@ -18,7 +21,7 @@ from haystack.management.commands import update_index
 from haystack.utils.app_loading import haystack_get_models
 
 from articles import progress, rebuild_status
-from articles.signals import reindex_articles
+from articles.indexing import entries
 
 PROGRESS_STEP = 100
 
@@ -27,10 +30,9 @@ def bulk_session(options: dict, *, replace: bool = False):
     """The index's bulk session for this command run, or None where haystack's own way applies:
     `--workers`, other connections than "default", engines without one (Solr, Elasticsearch)."""
     using = list(options.get("using") or connections.connections_info)
-    backend = connections["default"].get_backend()
-    if options.get("workers") or using != ["default"] or not hasattr(backend, "bulk_session"):
+    if options.get("workers") or using != ["default"]:
         return None
-    return backend.bulk_session(catch_up=reindex_articles, replace=replace)
+    return entries.bulk_session(replace=replace)
 
 
 def add_quiet(parser) -> None:
@@ -38,6 +40,11 @@ def add_quiet(parser) -> None:
 
 
 class Command(update_index.Command):
+    help = (
+        "Overrides haystack's update_index: updates the search index from the database, with progress and, "
+        "on kzarchive's Whoosh index, one bulk writer and one commit for the whole run."
+    )
+
     def add_arguments(self, parser):
         super().add_arguments(parser)
         add_quiet(parser)

@@ -8,8 +8,8 @@ Three kinds of drift:
 "What indexing would write" is `ArticleIndex.full_prepare` passed through the backend's own value
 conversion, compared field by field with what the index stores. On Whoosh the full text (`text`) is not
 stored, so an edit that changes only the body is seen through a `content_hash` field when the index
-defines one (a SHA-256 of every prepared value); every stored field (title, authors, outlet, stance, year,
-tags, dates, sort keys) is compared either way.
+defines one (articles/indexing/entries.py); every stored field (title, authors, outlet, stance, year, tags,
+dates, sort keys) is compared either way.
 
 Whoosh is read directly (all stored fields, one pass); other haystack backends (Solr, Elasticsearch) are
 read through SearchQuerySet and compared on ids and `content_hash` only.
@@ -17,11 +17,13 @@ read through SearchQuerySet and compared on ids and `content_hash` only.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+
+from articles import engine
+from articles.indexing import outbox
+from articles.indexing.entries import content_hash, reindex_articles
 
 ARTICLE_CT = "articles.article"
 CHUNK = 500
@@ -53,20 +55,6 @@ class IndexReport:
         return out
 
 
-# Bump when the analyzer changes which terms a text is indexed as: every entry written before then shows
-# as stale, so `check_index --repair` (or rebuild_index) re-indexes it. 2: text split at `*` and `?`.
-ANALYSIS_VERSION = 2
-
-
-def content_hash(prepared: dict) -> str:
-    """A fingerprint of every value indexing prepares (for an index's `content_hash` field), and of the
-    analysis that turned them into terms."""
-    values = {k: v for k, v in prepared.items() if k not in ("content_hash", "boost")}
-    values["_analysis_version"] = ANALYSIS_VERSION
-    blob = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
-
-
 def _connection(using: str = "default"):
     from haystack import connections
 
@@ -75,12 +63,6 @@ def _connection(using: str = "default"):
     backend = connections[using].get_backend()
     index = connections[using].get_unified_index().get_index(Article)
     return backend, index
-
-
-def _is_whoosh(backend) -> bool:
-    from haystack.backends.whoosh_backend import WhooshSearchBackend
-
-    return isinstance(backend, WhooshSearchBackend)
 
 
 def _article_id(identifier: str) -> int | None:
@@ -161,7 +143,7 @@ def check_index(using: str = "default", progress=None) -> IndexReport:
     from articles.models import Article
 
     backend, index = _connection(using)
-    whoosh = _is_whoosh(backend)
+    whoosh = engine.reads_stored_fields(backend)
     indexed = _indexed_whoosh(backend) if whoosh else _indexed_generic(using)
     report = IndexReport(in_index=len(indexed))
     has_hash = "content_hash" in index.fields
@@ -205,15 +187,12 @@ def repair_index(
     """Reindex missing and stale articles, remove orphaned entries; return a fresh check (None without
     `recheck`: the caller checks).
 
-    Articles go through `articles.signals.reindex_articles`, the same path as every edit: it reads each
-    article from the database as it is now, and removes the entry of one deleted since the check. Each
+    Articles go through `reindex_articles` (articles/indexing/entries.py), the same path as every edit: it
+    reads each article from the database as it is now, and removes the entry of one deleted since the check. Each
     chunk is committed as it goes; `stop()` is asked between chunks (what is done stays done), and
     `progress` hears the number of entries to repair, then each chunk.
     """
-    from articles import index_queue
-    from articles.signals import reindex_articles
-
-    index_queue.process_queue()  # what is queued first, so its rows are settled too
+    outbox.process_queue()  # what is queued first, so its rows are settled too
     report = report or check_index(using)
     backend, _ = _connection(using)
     todo = report.missing + report.stale + [pk for pk in map(_article_id, report.orphaned) if pk is not None]

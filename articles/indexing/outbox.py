@@ -2,11 +2,12 @@
 after it commits, keep what failed for a retry.
 
 A change to an article (or to what its entry shows: credits, tags, outlet, person, stance) writes a
-`PendingIndexUpdate` row in the same transaction (articles/signals.py), so a committed change leaves an
-up-to-date index entry or a row, never neither. After the commit the rows are applied and deleted; when
-the index write fails (a read-only or missing index folder, a full disk) the save still succeeds, the
-rows stay with `attempts` and `last_error`, the failure is logged, and `process_index_queue` (cron or an
-operator), `check_index --repair` or the next successful apply of that article brings the index in step.
+`PendingIndexUpdate` row in the same transaction (`schedule`, called from articles/signals.py), so a
+committed change leaves an up-to-date index entry or a row, never neither. After the commit the rows are
+applied and deleted; when the index write fails (a read-only or missing index folder, a full disk) the
+save still succeeds, the rows stay with `attempts` and `last_error`, the failure is logged, and
+`process_index_queue` (cron or an operator), `check_index --repair` or the next successful apply of that
+article brings the index in step.
 `check_index` and the admin (Pending index updates) list what is waiting.
 """
 
@@ -18,10 +19,12 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from articles.index_state import IndexUnavailable
+from articles.indexing import entries
 from articles.models import PendingIndexUpdate
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,46 @@ def record(article_ids) -> list[int]:
     """One row per article, written in the caller's transaction; returns the rows' ids."""
     rows = PendingIndexUpdate.objects.bulk_create([PendingIndexUpdate(article_id=i) for i in article_ids])
     return [row.pk for row in rows]
+
+
+class PendingReindex:
+    """One on-commit callback per transaction: the articles it touched, indexed after the commit.
+
+    Each article's outbox row is written once per transaction, when first touched, and again after a
+    savepoint it was written in may have rolled back.
+    """
+
+    def __init__(self):
+        self.recorded: dict[int, tuple] = {}  # article id -> savepoints open when its row was written
+        self.done = False
+
+    def record(self, ids, savepoints: tuple) -> None:
+        new = [i for i in ids if i not in self.recorded or self.recorded[i] != savepoints[: len(self.recorded[i])]]
+        if new:
+            record(new)
+            self.recorded.update(dict.fromkeys(new, savepoints))
+
+    def __call__(self):
+        self.done = True
+        after_commit(self.recorded)
+
+
+def schedule(ids) -> None:
+    """These articles changed in the current transaction: record their rows now, index them after the
+    commit (at once under autocommit, where the change is committed already)."""
+    ids = {int(i) for i in ids if i is not None}
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:  # autocommit: the change is committed already
+        record(ids)
+        after_commit(ids)
+        return
+    pending = next((f for _, f, _ in connection.run_on_commit if isinstance(f, PendingReindex) and not f.done), None)
+    if pending is None:
+        pending = PendingReindex()
+        transaction.on_commit(pending)
+    pending.record(ids, tuple(connection.savepoint_ids))
 
 
 _batch = threading.local()
@@ -94,10 +137,8 @@ def describe(exc: BaseException) -> str:
 
 def _write(article_ids: list[int]) -> Applied:
     """Index these articles as the database has them now; one index commit, per article on a data error."""
-    from articles.signals import reindex_articles
-
     try:
-        reindex_articles(article_ids)
+        entries.reindex_articles(article_ids)
         return Applied(indexed=set(article_ids))
     except (
         OSError,
