@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE := kzarchive.settings
 
-.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names bench-index-writes bench-hostile clean
+.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names bench-names-speed bench-index-writes bench-hostile clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
@@ -64,6 +64,9 @@ bench-extraction: install
 
 bench-names: install
 	$(PY) benchmarks/name_variants.py
+
+bench-names-speed: install
+	nice -n 10 $(PY) benchmarks/name_speed.py --articles 10000
 
 bench-scale: install
 	$(PY) benchmarks/scale.py --articles 10000

@@ -197,15 +197,22 @@ def pin_expansions(parsed: wq.Query, readers: list, content_field: str, bounds: 
             for reader in readers:
                 words.update(islice(q._btexts(reader), remaining + 1))
             words = sorted(words)
-            if len(words) > remaining:
+            if len(words) > remaining and not remaining:
+                # An earlier term used up the limit: say so once per term, briefly, not "the first 0".
+                bounds.add(
+                    f"“{_label(q, content_field)}” was not searched: earlier terms used all {limit:,} words "
+                    "one search may look for.",
+                    exact=False,
+                )
+                words = []
+            elif len(words) > remaining:
                 kept = words[:remaining]
-                shown = kept[-1] if kept else ""
+                shown = kept[-1]
                 shown = shown.decode("utf-8", "replace") if isinstance(shown, bytes) else str(shown)
-                upto = f" (up to “{shown}”)" if shown else ""
                 bounds.add(
                     f"“{_label(q, content_field)}” matches more words than one search may look for "
-                    f"({limit:,} in all); only the first {len(kept):,}{upto} were searched, so the results "
-                    "are incomplete. A longer prefix or fewer wildcards narrows it.",
+                    f"({limit:,} in all); only the first {len(kept):,} (up to “{shown}”) were searched, so the "
+                    "results are incomplete. A longer prefix or fewer wildcards narrows it.",
                     exact=False,
                 )
                 words = kept

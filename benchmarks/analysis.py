@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -120,31 +118,15 @@ def report(n: int, reps: int, result: dict) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--articles", type=int, default=10000)
-    ap.add_argument("--corpus", type=Path, default=scale.DEFAULT_CORPUS)
-    ap.add_argument("--workdir", type=Path, default=None, help="default: a new temporary folder")
-    ap.add_argument("--reuse", action="store_true", help="use --workdir's database and index as they are")
+    scale.add_archive_arguments(ap)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="60 articles, 1 rep: a smoke run")
-    ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
     args = ap.parse_args(argv)
     if args.quick:
         args.articles, args.reps = min(args.articles, 60), 1
-    temp = args.workdir is None
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kzarchive-analysis-")).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        scale.setup_environment(workdir)
-        from django.core.management import call_command
-
+    with scale.benchmark_archive(args, "kzarchive-analysis-") as workdir:
         from articles.models import Article
 
-        call_command("migrate", verbosity=0, interactive=False)
-        if not args.reuse:
-            corpus = args.corpus if args.corpus.is_absolute() else Path.cwd() / args.corpus
-            scale.log(f"composing {args.articles} documents from {corpus}; bulk fill; rebuild_index")
-            scale.phase_bulk_fill(scale.build_documents(corpus, args.articles))
-            scale.phase_rebuild()
         n = Article.objects.count()
         scale.log(f"{n} articles; timing the tools")
         result = run(args)
@@ -152,9 +134,6 @@ def main(argv=None) -> int:
         print(text, flush=True)
         (workdir / "analysis-results.json").write_text(json.dumps(result, indent=2))
         (workdir / "analysis-results.txt").write_text(text + "\n")
-    finally:
-        if temp and not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

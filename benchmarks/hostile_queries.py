@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -174,29 +172,13 @@ def report(n: int, result: dict) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--articles", type=int, default=10000)
-    ap.add_argument("--corpus", type=Path, default=scale.DEFAULT_CORPUS)
-    ap.add_argument("--workdir", type=Path, default=None, help="default: a new temporary folder")
-    ap.add_argument("--reuse", action="store_true", help="use --workdir's database and index as they are")
+    scale.add_archive_arguments(ap)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--limit", type=float, default=2.0, help="seconds any run may take (default 2)")
-    ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
     args = ap.parse_args(argv)
-    temp = args.workdir is None
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="kzarchive-hostile-")).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        scale.setup_environment(workdir)
-        from django.core.management import call_command
-
+    with scale.benchmark_archive(args, "kzarchive-hostile-") as workdir:
         from articles.models import Article
 
-        call_command("migrate", verbosity=0, interactive=False)
-        if not args.reuse:
-            corpus = args.corpus if args.corpus.is_absolute() else Path.cwd() / args.corpus
-            scale.log(f"composing {args.articles} documents from {corpus}; bulk fill; rebuild_index")
-            scale.phase_bulk_fill(scale.build_documents(corpus, args.articles))
-            scale.phase_rebuild()
         n = Article.objects.count()
         scale.log(f"{n} articles in {workdir}; timing the hostile queries")
         result = run(args)
@@ -204,9 +186,6 @@ def main(argv=None) -> int:
         print(text, flush=True)
         (workdir / "hostile-results.json").write_text(json.dumps({"articles": n, **result}, indent=2))
         (workdir / "hostile-results.txt").write_text(text + "\n")
-    finally:
-        if temp and not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 1 if failures(result) else 0
 
 

@@ -13,6 +13,7 @@ DATABASE_URL point there before Django starts, so var/ is never touched. See ben
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gzip
 import http.client
@@ -212,6 +213,39 @@ def setup_environment(workdir: Path) -> dict:
 
 
 # --- phases ------------------------------------------------------------------------------------------------
+
+
+def add_archive_arguments(ap: argparse.ArgumentParser, default_articles: int = 10000) -> None:
+    """The options of a benchmark that runs against a composed archive (see `benchmark_archive`)."""
+    ap.add_argument("--articles", type=int, default=default_articles)
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--workdir", type=Path, default=None, help="default: a new temporary folder")
+    ap.add_argument("--reuse", action="store_true", help="use --workdir's database and index as they are")
+    ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
+
+
+@contextlib.contextmanager
+def benchmark_archive(args, prefix: str):
+    """A migrated archive in --workdir (default: a temporary folder, removed afterwards unless --keep):
+    --articles documents composed from --corpus, bulk filled and indexed, or with --reuse the archive
+    already there. Yields the folder."""
+    temp = args.workdir is None
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix=prefix)).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        setup_environment(workdir)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        if not args.reuse:
+            corpus = args.corpus if args.corpus.is_absolute() else Path.cwd() / args.corpus
+            log(f"composing {args.articles} documents from {corpus}; bulk fill; rebuild_index")
+            phase_bulk_fill(build_documents(corpus, args.articles))
+            phase_rebuild()
+        yield workdir
+    finally:
+        if temp and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def make_curated(docs):

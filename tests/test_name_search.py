@@ -160,6 +160,33 @@ def test_an_alias_added_is_searched_for_without_a_rebuild(client, seeded, django
     assert S002 not in files(api(client, mention=knb.name))
 
 
+def test_the_table_version_is_one_statement_and_follows_every_kind_of_edit(seeded, django_assert_num_queries):
+    """The version is checked for every word a search parses: one cheap statement, which still changes
+    with each edit that changes what the parser expands."""
+    from articles.names import table
+
+    def version():
+        with django_assert_num_queries(1):
+            return table.version()
+
+    seen = [version()]
+    knb = Entity.objects.get(name="National Security Committee of Kazakhstan")
+    variant = EntityVariant.objects.create(entity=knb, text="KGB", kind="other")
+    seen.append(version())
+    variant.text = "KGB of Kazakhstan"
+    variant.save()  # bumps its entity's updated_at
+    seen.append(version())
+    variant.delete()
+    seen.append(version())
+    Entity.objects.create(name="Kazakh Olympic Committee", kind="organisation")
+    seen.append(version())
+    knb.description = "Kazakhstan's security service."
+    knb.save()
+    seen.append(version())
+    assert len(set(seen)) == len(seen), seen
+    assert version() == seen[-1]  # and stays put while nothing changes
+
+
 def test_renaming_an_entity_renames_its_facet_value(client, seeded, django_capture_on_commit_callbacks):
     entity = Entity.objects.get(name="Karim Massimov")
     with django_capture_on_commit_callbacks(execute=True):

@@ -62,11 +62,26 @@ def test_a_bar_on_a_terminal():
             for _ in range(40):
                 progress.advance()
             progress.note("a message above the bar")
-    os.set_blocking(main, False)
-    shown = os.read(main, 100_000).decode()
-    os.close(main)
+    shown = read_all(main)
     assert "\r" in shown and "a message above the bar" in shown
     assert re.search(r"rebuild_index: 100%\|.+\| 40/40 \[\d\d:\d\d<00:00, +[\d.]+ articles/s\]", shown), shown
+
+
+def read_all(fd: int) -> str:
+    """Everything written to the terminal: one read of a pty may return only its first chunk (it did,
+    on a loaded machine), so read until nothing more is waiting."""
+    os.set_blocking(fd, False)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 100_000)
+        except (BlockingIOError, OSError):  # EAGAIN: nothing waiting; EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode()
 
 
 def test_a_stalled_rebuild_says_its_estimate_is_old():

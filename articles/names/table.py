@@ -5,12 +5,13 @@ Read from the database once per process and read again when its version changes 
 latest edit, variant count and latest id: an admin edit of an entity or variant bumps the entity's
 `updated_at`, mentions.entities_changed). So an alias added in the admin is searched for at the next
 query, in every process, with no rebuild: aliases are expanded at query time over the `spelling`
-field, which holds every word's key. Checking the version costs two small aggregate queries per
-parsed query.
+field, which holds every word's key. The version is checked for every word and phrase a query parses
+(a search parses it two or three times), so it is one plain SQL statement (about 0.02 ms).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -71,13 +72,35 @@ _current: tuple[tuple, Table] | None = None
 
 
 def version() -> tuple:
-    from django.db.models import Count, Max
+    """(entity count, latest entity edit, variant count, latest variant id), in one statement.
+
+    It runs for every word a search parses: Django's two aggregate queries (0.36 ms a call) made searches
+    of English words at 10,000 articles about 15 % slower than spelling=exact (benchmarks/name_speed.py);
+    this statement takes about 0.02 ms."""
+    from django.db import connections, router
+
+    from articles.names.models import Entity
+
+    alias = router.db_for_read(Entity)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_version_sql(alias))
+        return tuple(cursor.fetchone())
+
+
+@functools.cache
+def _version_sql(alias: str) -> str:
+    from django.db import connections
 
     from articles.names.models import Entity, EntityVariant
 
-    e = Entity.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    v = EntityVariant.objects.aggregate(n=Count("pk"), last=Max("pk"))
-    return (e["n"], e["last"], v["n"], v["last"])
+    q = connections[alias].ops.quote_name
+    entity, variant = q(Entity._meta.db_table), q(EntityVariant._meta.db_table)
+    entity_id, variant_id = q(Entity._meta.pk.column), q(EntityVariant._meta.pk.column)
+    updated = q(Entity._meta.get_field("updated_at").column)
+    return (
+        f"SELECT (SELECT COUNT({entity_id}) FROM {entity}), (SELECT MAX({updated}) FROM {entity}),"
+        f" (SELECT COUNT({variant_id}) FROM {variant}), (SELECT MAX({variant_id}) FROM {variant})"
+    )
 
 
 def current() -> Table:
