@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from articles import engine
 from articles.extraction.decoding import DecodeError, decode_document
 from articles.extraction.text import extract_text
 from articles.extraction.types import Credit as CreditData
@@ -57,7 +58,7 @@ class Outcome:
     status: str
     message: str = ""
     article_id: int | None = None
-    index_error: str = ""  # stored, but its index write failed: queued for indexing (articles/index_queue.py)
+    index_error: str = ""  # stored, but its index write failed: queued for indexing (articles/indexing/outbox.py)
 
     def line(self) -> str:
         """What ingest prints for this file: one line, whatever happened."""
@@ -289,7 +290,7 @@ def ingest_paths(
     (`report.not_done` files left unread).
 
     The index is written once per INDEX_BATCH stored files, not once per file (each file's update is
-    queued in its own transaction, articles/index_queue.py). When a batch's index write fails, each of
+    queued in its own transaction, articles/indexing/outbox.py). When a batch's index write fails, each of
     its files gets `index_error` and is passed to `on_queued`: stored, queued for indexing."""
     curated = curated or Curated.load()
     with transaction.atomic():
@@ -331,12 +332,12 @@ def ingest_paths(
 
 
 def merge_index() -> None:
-    """The merges saves leave out (whoosh_backend.SAVE_MERGE_MAX_DOCS), after a large ingest: its batches
+    """The merges saves leave out (articles/whoosh/merges.py, SAVE_MERGE_MAX_DOCS), after a large ingest: its batches
     left a segment each, which every search would otherwise visit until the nightly merge_index."""
     from haystack import connections
 
     backend = connections["default"].get_backend()
-    if hasattr(backend, "merge_segments"):
+    if engine.merges_segments(backend):
         try:
             backend.merge_segments()
         except OSError as exc:  # an unwritable index: its failures were reported per file already

@@ -44,7 +44,8 @@ def read(using: str = "default") -> dict | None:
         return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one owned by another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -69,7 +70,7 @@ def describe(status: dict | None, now: float | None = None) -> str | None:
     kind, done, total = status.get("kind", "rebuild"), int(status.get("done", 0)), status.get("total")
     started = datetime.fromtimestamp(status.get("started", now), UTC).strftime("%H:%M:%S UTC")
     count = f"{done:,} / {total:,}" if total is not None else f"{done:,}"
-    if not _alive(int(status.get("pid", 0))):
+    if not process_alive(int(status.get("pid", 0))):
         return (
             f"{kind} interrupted at {count} (started {started}; process {status.get('pid')} ended without "
             f"finishing): nothing of it was committed, the index is as it was before; run {kind}_index again"

@@ -9,7 +9,7 @@ A word or phrase of the content field becomes an OR of:
 
 Ordinary English words (not name-like, not an alias) are left exactly as they were, so their
 searches cost what they did. `prefix*`, `fuzzy~` and field searches (`title:`) are not expanded.
-`spelling=exact` uses a parser without the plugin (whoosh_backend.ArchiveWhooshBackend).
+`spelling=exact` uses a parser without the plugin (articles/whoosh/parsing.py).
 """
 
 from __future__ import annotations

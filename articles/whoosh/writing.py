@@ -18,6 +18,7 @@ from contextlib import contextmanager, nullcontext
 from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SkipDocument
 
+from articles.rebuild_status import process_alive
 from articles.whoosh.merges import drop_existing, log_merge, pick_merge
 from articles.whoosh.multiproc import CheckedMpWriter
 
@@ -198,7 +199,7 @@ class IndexWriting:
                     pid = int(handle.read() or 0)
             except (FileNotFoundError, ValueError):
                 return ids
-            if _process_alive(pid):
+            if process_alive(pid):
                 with open(self._pending_path, "a") as handle:
                     handle.writelines(f"{i}\n" for i in sorted(ids))
                 return set()
@@ -280,16 +281,6 @@ def add_replacing(writer, existing, docs: list[dict]) -> None:
                 writer.delete_document(docnum)
     for doc in docs:
         writer.add_document(**doc)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return pid > 0
 
 
 class BulkSession:
