@@ -61,3 +61,16 @@ def seeded_committed(transactional_db, search_backend):
 
     call_command("ingest", str(SEEDS), "--quiet")
     return {a.source_file: a for a in Article.objects.for_listing()}
+
+
+@pytest.fixture
+def fresh_archive(tmp_path):
+    """A migrated archive of its own, used through subprocesses (tests/fresh_archive.py)."""
+    from tests.fresh_archive import FreshArchive
+
+    archive = FreshArchive(tmp_path)
+    try:
+        archive.manage("migrate", "--noinput")
+        yield archive
+    finally:
+        archive.close()

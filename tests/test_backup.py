@@ -19,7 +19,6 @@ from haystack.query import SearchQuerySet
 from articles.backup import DATA, MANIFEST, BackupError, restore_backup, write_backup
 from articles.export import export_string
 from articles.models import Article, Credit, Entity, EntityVariant, Person, Source, StanceCategory, Tag
-from tests.test_concurrency import fresh_archive  # noqa: F401  (fixture)
 
 QUERIES = ["protest", "Kazakhstan", "author:Kurmanov", "Tokayev OR Nazarbayev", "russia*"]
 

@@ -5,115 +5,13 @@ have seen a Whoosh LockError. The processes use a real database of their own, in
 pytest-django's test database (which they could not see): a SQLite file, or, when DATABASE_URL points at
 PostgreSQL (tests/run_postgres.py), a fresh database on that server.
 
-`FreshArchive` (also used by tests/test_backup.py) is such a separate archive, driven through subprocesses.
+`fresh_archive` (tests/fresh_archive.py, a fixture in tests/conftest.py) is such a separate archive.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
-
-import environ
-import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-class FreshArchive:
-    """An archive of its own (database + Whoosh index in a temp folder), used only through subprocesses."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.pg_name = None
-        outer = os.environ.get("DATABASE_URL", "")
-        if outer.startswith(("postgres://", "postgresql://")):
-            self.pg = environ.Env.db_url_config(outer)
-            self.pg_name = f"kzarchive_fresh_{uuid.uuid4().hex[:12]}"
-            self._admin(f'CREATE DATABASE "{self.pg_name}"')
-            url = outer.rsplit("/", 1)[0] + "/" + self.pg_name
-        else:
-            url = f"sqlite:///{folder / 'archive.sqlite3'}"
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kzarchive.settings",
-            "DATABASE_URL": url,
-            "KZARCHIVE_DATA_DIR": str(folder / "var"),
-            "WHOOSH_PATH": str(folder / "whoosh"),
-            "PYTHONPATH": str(REPO),
-        }
-        self.env.pop("HAYSTACK_URL", None)
-
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(
-            host=self.pg["HOST"],
-            port=self.pg["PORT"] or 5432,
-            user=self.pg["USER"],
-            password=self.pg["PASSWORD"],
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(sql)
-
-    def manage(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
-        proc = subprocess.run(
-            [sys.executable, str(REPO / "manage.py"), *args],
-            cwd=REPO,
-            env=self.env,
-            text=True,
-            capture_output=True,
-            timeout=timeout,
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(f"manage.py {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-        return proc
-
-    def python(self, code: str, *args: str, timeout: float = 120) -> str:
-        """Run Django code in the archive (after django.setup()); return its stdout."""
-        prelude = "import django; django.setup()\n"
-        proc = subprocess.run(
-            [sys.executable, "-c", prelude + code, *args],
-            cwd=REPO,
-            env=self.env,
-            text=True,
-            capture_output=True,
-            timeout=timeout,
-        )
-        if proc.returncode != 0:
-            raise AssertionError(f"subprocess exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-        return proc.stdout
-
-    def popen(self, code: str, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-c", "import django; django.setup()\n" + code, *args],
-            cwd=REPO,
-            env=self.env,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-
-    def close(self) -> None:
-        if self.pg_name:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            self.pg_name = None
-
-
-@pytest.fixture
-def fresh_archive(tmp_path):
-    archive = FreshArchive(tmp_path)
-    try:
-        archive.manage("migrate", "--noinput")
-        yield archive
-    finally:
-        archive.close()
-
 
 SETUP = """
 from haystack import connections

@@ -15,8 +15,6 @@ import time
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
 
-from tests.test_concurrency import FreshArchive
-
 ATTEMPTS = 16
 
 
@@ -70,19 +68,9 @@ print(CountingHasher.checks, len(results), results.count(None), lockout.locked_f
 """
 
 
-@pytest.fixture
-def archive(tmp_path):
-    fresh = FreshArchive(tmp_path)
-    try:
-        fresh.manage("migrate", "--noinput")
-        yield fresh
-    finally:
-        fresh.close()
-
-
 @pytest.mark.parametrize("username", ["alice", "nobody"])
-def test_sixteen_simultaneous_wrong_passwords_get_at_most_five_checks(archive, username):
-    checks, answered, refused, locked, errors = archive.python(RACE, username, "198.51.100.20").split(" ", 4)
+def test_sixteen_simultaneous_wrong_passwords_get_at_most_five_checks(fresh_archive, username):
+    checks, answered, refused, locked, errors = fresh_archive.python(RACE, username, "198.51.100.20").split(" ", 4)
     assert errors.strip() == "[]"
     assert (int(answered), int(refused)) == (ATTEMPTS, ATTEMPTS)
     assert int(checks) <= 5  # (an unknown username's attempts hash a dummy password, uncounted here)

@@ -1,7 +1,7 @@
 """Long commands tell how far they are (articles/progress.py), on stderr, and end cleanly on Ctrl-C.
 
 Where stderr is not a terminal (as here) progress is plain lines; the Ctrl-C tests run the real commands
-as subprocesses of a separate archive (tests/test_concurrency.FreshArchive) and send SIGINT as soon as
+as subprocesses of a separate archive (tests/fresh_archive.py) and send SIGINT as soon as
 the command shows it is under way.
 """
 
@@ -29,7 +29,7 @@ from articles import rebuild_status
 from articles.models import Article
 from articles.progress import Progress
 from tests.conftest import SEEDS
-from tests.test_concurrency import REPO, FreshArchive
+from tests.fresh_archive import FreshArchive
 
 LINE = re.compile(
     r"(?P<what>[a-z_]+): (?P<done>[\d,]+) / (?P<total>[\d,]+) (?P<unit>\w+) \((?P<pct>\d+)%\), "
@@ -137,25 +137,22 @@ def test_ingest_counts_files_first_and_lists_them_with_v2(db, search_backend, tm
 
 
 @pytest.fixture
-def archive(tmp_path):
-    archive = FreshArchive(tmp_path)
-    archive.env["PYTHONUNBUFFERED"] = "1"
+def archive(fresh_archive):
+    return fresh_archive
+
+
+def ctrl_c(proc: subprocess.Popen, under_way) -> tuple[str, str]:
+    """Once `under_way()` returns, press Ctrl-C (SIGINT); the command must end with status 130 and no
+    traceback. Returns what it printed (stdout, stderr)."""
     try:
-        archive.manage("migrate", "--noinput")
-        yield archive
+        under_way()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
     finally:
-        archive.close()
-
-
-def start(archive: FreshArchive, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(REPO / "manage.py"), *args],
-        cwd=REPO,
-        env=archive.env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    return out, err
 
 
 def test_ctrl_c_stops_ingest_after_the_file_in_hand(archive, tmp_path):
@@ -164,16 +161,16 @@ def test_ctrl_c_stops_ingest_after_the_file_in_hand(archive, tmp_path):
     seeds = sorted(SEEDS.iterdir())
     for n in range(24):
         shutil.copy(seeds[n % len(seeds)], folder / f"{n:03d}_{seeds[n % len(seeds)].name}")
-    proc = start(archive, "ingest", str(folder), "-v", "2")
-    try:
-        first = proc.stdout.readline()  # the first file is in: the run is under way
-        assert first.startswith("created"), first + proc.stderr.read()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
+    proc = archive.start("ingest", str(folder), "-v", "2")
+
+    lines = []
+
+    def first_file_in():  # the run is under way
+        lines.append(proc.stdout.readline())
+        assert lines[0].startswith("created"), lines[0] + proc.stderr.read()
+
+    out, err = ctrl_c(proc, first_file_in)
+    first = lines[0]
     assert "Ctrl-C: stopping after the file being ingested" in err
     done = int(re.search(r"interrupted: (\d+) of 24 files done, (\d+) not read", err).group(1))
     assert 1 <= done < 24
@@ -230,7 +227,7 @@ def read_status(archive):
 
 def test_a_running_rebuild_is_visible_from_another_process(archive):
     archive.python(FILL, "0", "600")
-    proc = start(archive, "rebuild_index", "--noinput", "--batch-size", "10")
+    proc = archive.start("rebuild_index", "--noinput", "--batch-size", "10")
     try:
         status = wait_for(lambda: (s := read_status(archive)) and s["done"] >= 20 and s, proc)
         proc.send_signal(signal.SIGSTOP)  # hold it there while another process asks
@@ -266,15 +263,8 @@ def test_ctrl_c_stops_a_rebuild_and_commits_nothing(archive):
     archive.python(FILL, "0", "400")
     archive.manage("rebuild_index", "--noinput", "--quiet")
     archive.python(FILL, "400", "100")  # 100 articles the index does not have yet
-    proc = start(archive, "rebuild_index", "--noinput", "--batch-size", "5")
-    try:
-        wait_for(lambda: (s := read_status(archive)) and s["done"] >= 10, proc)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
+    proc = archive.start("rebuild_index", "--noinput", "--batch-size", "5")
+    out, err = ctrl_c(proc, lambda: wait_for(lambda: (s := read_status(archive)) and s["done"] >= 10, proc))
     assert "Ctrl-C: stopping after the batch in hand" in err
     m = re.search(r"interrupted: ([\d,]+) of 500 articles read, nothing committed: the search index is as it was", err)
     assert m and int(m.group(1).replace(",", "")) < 500, err
