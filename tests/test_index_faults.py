@@ -150,6 +150,17 @@ def assert_recovered(srv: Server) -> None:
     assert srv.manage("check_index", "--quiet").returncode == 0
 
 
+def statuses_while(server, proc: subprocess.Popen, also=None) -> list[int]:
+    """Search again and again (and check `also()`) while another process runs, which must then exit 0;
+    the statuses the searches got."""
+    statuses = []
+    while proc.poll() is None:
+        statuses += assert_clear_or_correct(server, rounds=1)
+        assert also is None or also()
+    assert proc.returncode == 0, proc.stderr.read()
+    return statuses
+
+
 def test_segments_merged_away_under_live_searchers(server):
     """Another process saves and merges while both workers search: no 500, no wrong count."""
     writer = subprocess.Popen(
@@ -172,11 +183,7 @@ def test_segments_merged_away_under_live_searchers(server):
         stderr=subprocess.PIPE,
         text=True,
     )
-    statuses = []
-    while writer.poll() is None:
-        statuses += assert_clear_or_correct(server, rounds=1)
-        assert server.get("/articles/1/")[0] == 200
-    assert writer.returncode == 0, writer.stderr.read()
+    statuses = statuses_while(server, writer, also=lambda: server.get("/articles/1/")[0] == 200)
     assert statuses and set(statuses) == {200}, statuses
     assert_recovered(server)
 
@@ -236,10 +243,7 @@ def test_rebuild_under_a_running_server(server):
         stderr=subprocess.PIPE,
         text=True,
     )
-    statuses = []
-    while rebuild.poll() is None:
-        statuses += assert_clear_or_correct(server, rounds=1)
-    assert rebuild.returncode == 0, rebuild.stderr.read()
+    statuses = statuses_while(server, rebuild)
     assert set(statuses) <= {200}, statuses
     assert_recovered(server)
 
