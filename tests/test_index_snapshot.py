@@ -87,3 +87,29 @@ def test_a_missing_column_is_never_remembered_as_missing(seeded, search_backend)
     assert perdoc._cached_reader("no_such_field", whoosh3.LENGTHS_COLUMN) is None
     assert "no_such_field" not in perdoc._readers
     assert perdoc._cached_reader("_stored", whoosh3.STORED_COLUMN) is not None
+
+
+def _open_files() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/fd"), reason="counts open files through /proc")
+def test_steady_commits_do_not_pile_up_open_files(seeded, search_backend):
+    """Every generation's searcher holds all of its files open; replaced ones once stayed open 60 s, and
+    a gunicorn worker under ten commits a second ran out of descriptors (benchmarks/soak.py: 33,172 of
+    34,634 searches answered 503 "damaged: Too many open files")."""
+    from articles.whoosh import snapshot
+
+    backend = search_backend
+    article = next(iter(seeded.values()))
+    counts = []
+    for _ in range(4 * snapshot.MAX_RETIRED):
+        reindex_articles([article.pk])  # a commit: a new generation
+        assert search_articles(SearchParams(q="Tokayev")).count == 5  # a search opens it
+        counts.append(_open_files())
+    assert backend._snapshots.open_count <= snapshot.MAX_RETIRED + 1
+    steady = counts[2 * snapshot.MAX_RETIRED :]
+    assert max(steady) - min(steady) <= 2 * len(backend.searcher().reader().leaf_readers() or [1]) * 20, counts

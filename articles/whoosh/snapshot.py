@@ -16,7 +16,10 @@ Here:
 - `index_token` names the generation a searcher reads by the folder, the TOC's number and the TOC file
   itself, so a full rebuild into a new folder (whose first TOC may have the old number) is noticed too;
   `Snapshots` reopens on the next use after it changes and closes replaced searchers after a grace
-  period (a request may still be using one).
+  period (a request may still be using one), and at once beyond the newest MAX_RETIRED: each holds every
+  file of its generation open, and a worker under steady edits (ten commits a second in
+  benchmarks/soak.py) kept 60 s of them, 20,000 descriptors, until every search failed with "Too many
+  open files". A search whose searcher is closed under it is retried on the newest one (`reading`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from articles.index_state import IndexDamaged, IndexMissing, IndexUnavailable
 INDEX_NAME = "MAIN"
 TOC_PATTERN = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
 OPEN_ATTEMPTS = 50  # tries to open a generation while other processes keep committing
-RETIRE_AFTER = 60.0  # seconds a replaced searcher stays open for requests still using it
+RETIRE_AFTER = 10.0  # seconds a replaced searcher stays open for requests still using it
+MAX_RETIRED = 4  # replaced searchers kept open at most (older ones are closed at once)
 
 
 def install() -> None:
@@ -186,12 +190,17 @@ class Snapshots:
     def _close_retired(self) -> None:
         now = time.monotonic()
         keep = []
-        for when, searcher in self._retired:
-            if now - when >= RETIRE_AFTER:
+        for n, (when, searcher) in enumerate(self._retired):
+            if now - when >= RETIRE_AFTER or len(self._retired) - n > MAX_RETIRED:
                 searcher.close()
             else:
                 keep.append((when, searcher))
         self._retired = keep
+
+    @property
+    def open_count(self) -> int:
+        """Searchers holding files open: the current one and those retired but not yet closed."""
+        return len(self._retired) + (self.searcher is not None)
 
 
 def reading(fn):
