@@ -15,7 +15,6 @@ benchmarks/README.md ("Analysis").
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -131,9 +130,7 @@ def main(argv=None) -> int:
         scale.log(f"{n} articles; timing the tools")
         result = run(args)
         text = report(n, args.reps, result)
-        print(text, flush=True)
-        (workdir / "analysis-results.json").write_text(json.dumps(result, indent=2))
-        (workdir / "analysis-results.txt").write_text(text + "\n")
+        scale.publish(workdir, "analysis-results", result, text)
     return 0
 
 

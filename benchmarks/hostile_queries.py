@@ -183,9 +183,7 @@ def main(argv=None) -> int:
         scale.log(f"{n} articles in {workdir}; timing the hostile queries")
         result = run(args)
         text = report(n, result)
-        print(text, flush=True)
-        (workdir / "hostile-results.json").write_text(json.dumps({"articles": n, **result}, indent=2))
-        (workdir / "hostile-results.txt").write_text(text + "\n")
+        scale.publish(workdir, "hostile-results", {"articles": n, **result}, text)
     return 1 if failures(result) else 0
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import time
@@ -183,9 +182,7 @@ def main(argv=None) -> int:
         results["mention"] = phase_mention_facet(args.reps)
         results["load_end"] = [round(x, 2) for x in os.getloadavg()]
         text = report(results)
-        print(text, flush=True)
-        (workdir / "name-speed-results.json").write_text(json.dumps(results, indent=2))
-        (workdir / "name-speed-results.txt").write_text(text + "\n")
+        scale.publish(workdir, "name-speed-results", results, text)
     return 0
 
 

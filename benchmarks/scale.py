@@ -215,6 +215,13 @@ def setup_environment(workdir: Path) -> dict:
 # --- phases ------------------------------------------------------------------------------------------------
 
 
+def publish(workdir: Path, name: str, results, text: str) -> None:
+    """Print a benchmark's report and keep it, with its raw numbers, in the workdir (NAME.json, NAME.txt)."""
+    print(text, flush=True)
+    (workdir / f"{name}.json").write_text(json.dumps(results, indent=2, default=str))
+    (workdir / f"{name}.txt").write_text(text + "\n")
+
+
 def add_archive_arguments(ap: argparse.ArgumentParser, default_articles: int = 10000) -> None:
     """The options of a benchmark that runs against a composed archive (see `benchmark_archive`)."""
     ap.add_argument("--articles", type=int, default=default_articles)
@@ -995,9 +1002,7 @@ def main(argv=None) -> int:
             finally:
                 server.stop()
         text = report(args.articles, results)
-        print(text, flush=True)
-        (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
-        (workdir / "results.txt").write_text(text + "\n")
+        publish(workdir, "results", results, text)
     finally:
         if temp and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
