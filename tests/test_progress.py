@@ -136,11 +136,6 @@ def test_ingest_counts_files_first_and_lists_them_with_v2(db, search_backend, tm
 # --- Ctrl-C, through real processes ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def archive(fresh_archive):
-    return fresh_archive
-
-
 def ctrl_c(proc: subprocess.Popen, under_way) -> tuple[str, str]:
     """Once `under_way()` returns, press Ctrl-C (SIGINT); the command must end with status 130 and no
     traceback. Returns what it printed (stdout, stderr)."""
@@ -155,13 +150,13 @@ def ctrl_c(proc: subprocess.Popen, under_way) -> tuple[str, str]:
     return out, err
 
 
-def test_ctrl_c_stops_ingest_after_the_file_in_hand(archive, tmp_path):
+def test_ctrl_c_stops_ingest_after_the_file_in_hand(fresh_archive, tmp_path):
     folder = tmp_path / "incoming"
     folder.mkdir()
     seeds = sorted(SEEDS.iterdir())
     for n in range(24):
         shutil.copy(seeds[n % len(seeds)], folder / f"{n:03d}_{seeds[n % len(seeds)].name}")
-    proc = archive.start("ingest", str(folder), "-v", "2")
+    proc = fresh_archive.start("ingest", str(folder), "-v", "2")
 
     lines = []
 
@@ -178,11 +173,11 @@ def test_ctrl_c_stops_ingest_after_the_file_in_hand(archive, tmp_path):
     assert summary == f"{done} created, 0 updated, 0 unchanged, 0 failed"
     assert len([line for line in [first, *out.splitlines()] if line.startswith("created")]) == done
     # Every file reported done is in the database and the index; nothing else is.
-    count = archive.python("from articles.models import Article; print(Article.objects.count())")
+    count = fresh_archive.python("from articles.models import Article; print(Article.objects.count())")
     assert int(count) == done
-    archive.manage("check_index")  # exits 1 on any drift between the two
+    fresh_archive.manage("check_index")  # exits 1 on any drift between the two
     # Running it again finishes the job.
-    again = archive.manage("ingest", str(folder), "--quiet")
+    again = fresh_archive.manage("ingest", str(folder), "--quiet")
     assert again.stdout.strip() == f"{24 - done} created, 0 updated, {done} unchanged, 0 failed"
 
 
@@ -225,15 +220,15 @@ def read_status(archive):
         return None
 
 
-def test_a_running_rebuild_is_visible_from_another_process(archive):
-    archive.python(FILL, "0", "600")
-    proc = archive.start("rebuild_index", "--noinput", "--batch-size", "10")
+def test_a_running_rebuild_is_visible_from_another_process(fresh_archive):
+    fresh_archive.python(FILL, "0", "600")
+    proc = fresh_archive.start("rebuild_index", "--noinput", "--batch-size", "10")
     try:
-        status = wait_for(lambda: (s := read_status(archive)) and s["done"] >= 20 and s, proc)
+        status = wait_for(lambda: (s := read_status(fresh_archive)) and s["done"] >= 20 and s, proc)
         proc.send_signal(signal.SIGSTOP)  # hold it there while another process asks
         try:
-            line = archive.manage("index_status").stdout.strip()
-            check = archive.manage("check_index", check=False).stdout.splitlines()[0]
+            line = fresh_archive.manage("index_status").stdout.strip()
+            check = fresh_archive.manage("check_index", check=False).stdout.splitlines()[0]
         finally:
             proc.send_signal(signal.SIGCONT)
         out, err = proc.communicate(timeout=120)
@@ -255,26 +250,26 @@ def test_a_running_rebuild_is_visible_from_another_process(archive):
     assert numbers(err) == list(range(60, 600, 60)), progress
     assert progress[-2].startswith("rebuild_index: 600 / 600 articles in ")
     assert progress[-1].startswith("rebuild_index: all 600 articles read; writing the new index")
-    assert not status_file(archive).exists()
-    assert archive.manage("index_status").stdout.strip() == "no rebuild running."
+    assert not status_file(fresh_archive).exists()
+    assert fresh_archive.manage("index_status").stdout.strip() == "no rebuild running."
 
 
-def test_ctrl_c_stops_a_rebuild_and_commits_nothing(archive):
-    archive.python(FILL, "0", "400")
-    archive.manage("rebuild_index", "--noinput", "--quiet")
-    archive.python(FILL, "400", "100")  # 100 articles the index does not have yet
-    proc = archive.start("rebuild_index", "--noinput", "--batch-size", "5")
-    out, err = ctrl_c(proc, lambda: wait_for(lambda: (s := read_status(archive)) and s["done"] >= 10, proc))
+def test_ctrl_c_stops_a_rebuild_and_commits_nothing(fresh_archive):
+    fresh_archive.python(FILL, "0", "400")
+    fresh_archive.manage("rebuild_index", "--noinput", "--quiet")
+    fresh_archive.python(FILL, "400", "100")  # 100 articles the index does not have yet
+    proc = fresh_archive.start("rebuild_index", "--noinput", "--batch-size", "5")
+    out, err = ctrl_c(proc, lambda: wait_for(lambda: (s := read_status(fresh_archive)) and s["done"] >= 10, proc))
     assert "Ctrl-C: stopping after the batch in hand" in err
     m = re.search(r"interrupted: ([\d,]+) of 500 articles read, nothing committed: the search index is as it was", err)
     assert m and int(m.group(1).replace(",", "")) < 500, err
-    assert not status_file(archive).exists()
+    assert not status_file(fresh_archive).exists()
     # The index is the one from before: 400 entries, the 100 new articles still missing.
-    report = archive.manage("check_index", check=False).stdout
+    report = fresh_archive.manage("check_index", check=False).stdout
     assert "500 articles in the database, 400 entries in the index." in report
     assert "missing: 100, stale: 0, orphaned: 0" in report
-    archive.manage("rebuild_index", "--noinput", "--quiet")
-    archive.manage("check_index")
+    fresh_archive.manage("rebuild_index", "--noinput", "--quiet")
+    fresh_archive.manage("check_index")
 
 
 def test_an_interrupted_rebuild_and_the_admin_notice(db, client, search_backend, django_user_model):
@@ -309,17 +304,17 @@ def progress_lines(err: str, what: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith(f"{what}: ")]
 
 
-def test_export_articles_keeps_stdout_clean(archive):
-    archive.python(FILL, "0", "300")
-    archive.manage("rebuild_index", "--noinput", "--quiet")
-    done = archive.manage("export_articles", "--format", "jsonl")
+def test_export_articles_keeps_stdout_clean(fresh_archive):
+    fresh_archive.python(FILL, "0", "300")
+    fresh_archive.manage("rebuild_index", "--noinput", "--quiet")
+    done = fresh_archive.manage("export_articles", "--format", "jsonl")
     records = [json.loads(line) for line in done.stdout.splitlines()]  # every line of stdout is the file's
     assert records[0]["kzarchive_export"]["count"] == 300
     assert len(records) == 301 and {r["title"] for r in records[1:]} == {f"Report {i}" for i in range(300)}
     lines = progress_lines(done.stderr, "export_articles")
     assert lines and FINAL.fullmatch(lines[-1]) and lines[-1].startswith("export_articles: 300 / 300 articles in ")
     assert all(LINE.fullmatch(line) for line in lines[:-1]), lines
-    quiet = archive.manage("export_articles", "--format", "csv", "--quiet")
+    quiet = fresh_archive.manage("export_articles", "--format", "csv", "--quiet")
     assert quiet.stderr == "" and len(quiet.stdout.splitlines()) == 10 + 1 + 300  # header, column names, rows
 
 
