@@ -24,6 +24,27 @@ CONTRACT_SETTINGS = "tests.haystack_contract.settings"
 collect_ignore = [] if os.environ.get("DJANGO_SETTINGS_MODULE") == CONTRACT_SETTINGS else ["haystack_contract"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.requires("facets", ...)`: skipped, with the features named, where the search engine
+    (HAYSTACK_URL; `make test` runs search, view and API tests also on haystack's `simple`) lacks one of them
+    (articles.engine.FEATURES). The tests that run keep their assertions. And the `database` marker (below)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from articles import engine
+
+    engine_class = import_string(settings.HAYSTACK_CONNECTIONS["default"]["ENGINE"])
+    lacking = engine.lacking_in(engine_class.backend, engine_class.query)
+    for item in items:
+        needed = [f for marker in item.iter_markers("requires") for f in marker.args]
+        if unknown := set(needed) - set(engine.FEATURES):
+            raise pytest.UsageError(f"{item.nodeid}: unknown search features {sorted(unknown)}")
+        if missing := [f for f in needed if f in lacking]:
+            item.add_marker(pytest.mark.skip(reason=f"{engine_class.__name__} lacks {', '.join(missing)}"))
+        if depends_on_database(item) and not item.get_closest_marker("database"):
+            item.add_marker(pytest.mark.database)  # see "which tests run again on PostgreSQL" below
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_index(tmp_path_factory):
     """Point haystack at an index in a temporary folder for the whole session."""
@@ -40,6 +61,17 @@ def search_backend(isolated_index):
     backend = connections["default"].get_backend()
     backend.clear()
     return backend
+
+
+@pytest.fixture
+def simple_engine(isolated_index):
+    """haystack's own `simple` engine in place of the configured one for one test (it reads the database)."""
+    saved = connections.connections_info["default"]
+    connections.connections_info["default"] = {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}
+    connections.reload("default")
+    yield connections["default"].get_backend()
+    connections.connections_info["default"] = saved
+    connections.reload("default")
 
 
 @pytest.fixture
@@ -113,16 +145,9 @@ DATABASE_INDEPENDENT = {
 
 
 def depends_on_database(item: pytest.Item) -> bool:
-    if item.get_closest_marker("database"):
-        return True
-    uses_database = bool(item.get_closest_marker("django_db")) or bool(
-        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
-    )
+    names = set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker("database") or "simple_engine" in names:  # haystack's simple engine searches
+        return True  # with the ORM (icontains), in any module
+    uses_database = bool(item.get_closest_marker("django_db")) or bool(DATABASE_FIXTURES & names)
     module = getattr(item, "module", None)
     return uses_database and (module is None or module.__name__.rpartition(".")[2] not in DATABASE_INDEPENDENT)
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if depends_on_database(item) and not item.get_closest_marker("database"):
-            item.add_marker(pytest.mark.database)
