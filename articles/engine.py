@@ -85,6 +85,20 @@ def plans_highlights(backend) -> bool:
     return hasattr(backend, "highlight_plan")
 
 
+# Facet values an Elasticsearch engine returns per facet (a terms aggregation has a size, 10 by default, and no
+# "all"); Whoosh and Solr return all of them.
+ELASTICSEARCH_FACET_SIZE = 10_000
+
+
+def facet_options(backend) -> dict:
+    """haystack's `facet(name, **options)` for every value of a facet that some match has, in the engine's words:
+    haystack hands the options to the engine as they are. Solr: facet.limit=-1 (all), facet.mincount=1 (else
+    every value in the index, with 0); Elasticsearch: a terms size (it refuses `limit`); Whoosh ignores them."""
+    if any(cls.__module__.startswith("haystack.backends.elasticsearch") for cls in type(backend).__mro__):
+        return {"size": ELASTICSEARCH_FACET_SIZE}
+    return {"limit": -1, "mincount": 1}
+
+
 # --- features of the search itself, per engine ------------------------------------------------------------
 # What a search can ask of an engine, by the names tests (`@pytest.mark.requires(...)`), the API (`unavailable`)
 # and the README's table use. Solr and Elasticsearch provide all but `spelling_modes` and `whoosh` through
