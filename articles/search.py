@@ -102,6 +102,11 @@ class SearchResults:
     count_exact: bool = True  # False: the search stopped early (query_bounds) and count is a lower bound
     # Other spellings and names of the query's words found in this page's results (Tokayev, Токаев).
     also_matched: list[str] = field(default_factory=list)
+    # What this search would use and the engine lacks (engine.limit_search), each with the reader's notice.
+    unavailable: list[engine.Unavailable] = field(default_factory=list)
+
+    def lacks(self, feature: str) -> bool:
+        return any(u.feature == feature for u in self.unavailable)
 
     @classmethod
     def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
@@ -136,6 +141,8 @@ class ResultsWindow:
 
     def __getitem__(self, index: slice) -> list:
         start, stop, _ = index.indices(self.count)
+        if not engine.provides("offsets", self.sqs.query.backend):  # it answers from the first result on
+            return list(self.sqs[0 : start + self.page_size])[start:stop]
         return list(self.sqs[start : start + self.page_size])[: max(stop - start, 0)]
 
 
@@ -187,7 +194,7 @@ def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True)
         sqs = sqs.order_by("date_asc", "title_sort")
     if with_facets:  # counting facets visits every match; skip it when nobody shows them
         for name in FACETS:
-            sqs = sqs.facet(name, limit=-1)
+            sqs = sqs.facet(name, **engine.facet_options(sqs.query.backend))
     return sqs
 
 
@@ -199,7 +206,12 @@ def _exact(field_name: str, value: str):
 
 def search_articles(params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True) -> SearchResults:
     """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
-    sqs, count, query, bounds = _counted_queryset(params, with_facets=with_facets)
+    searched, unavailable = engine.limit_search(params, with_facets=with_facets, with_snippets=with_snippets)
+    if searched is None:  # the engine cannot run it as asked: say why, and count nothing
+        nothing = SearchResults.nothing(params)
+        nothing.unavailable = unavailable
+        return nothing
+    sqs, count, query, bounds = _counted_queryset(searched, with_facets=with_facets)
     if sqs is None:
         return SearchResults.nothing(params, " ".join(bounds.notices), query, unknown_filter_values(params))
 
@@ -245,6 +257,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         page,
         count_exact=bounds.count_exact,
         also_matched=also,
+        unavailable=unavailable,
     )
 
 
@@ -290,6 +303,8 @@ def unknown_filter_values(
     own counts) saves asking the index when every chosen value already shows up in them.
     """
     chosen = params.filters()
+    if not engine.provides("facets"):  # no counts to tell a value no article has from one this search excludes
+        return []
     if facets is not None:
         chosen = {
             name: missing
@@ -402,7 +417,11 @@ def matching_ids(params: SearchParams) -> Matches:
     Raises IncompleteSearch when the search stopped early (query_bounds): a partial list would pass for
     the whole result set.
     """
-    sqs, count, query, bounds = _counted_queryset(params, with_facets=False)
+    searched, unavailable = engine.limit_search(params, with_facets=False, with_snippets=False)
+    told = [u.message for u in unavailable if u.feature in ("filters", "query_language", "fuzzy", "sorting")]
+    if searched is None:
+        return Matches(params, [], " ".join(told))
+    sqs, count, query, bounds = _counted_queryset(searched, with_facets=False)
     ids = [int(r.pk) for r in sqs[0:count]] if sqs is not None and count else []
     if sqs is not None:
         bounds.extend(getattr(sqs.query, "bounds", None))
@@ -411,7 +430,7 @@ def matching_ids(params: SearchParams) -> Matches:
             "This search could not be completed within its bounds, and this tool needs every match: "
             + " ".join(bounds.notices)
         )
-    return Matches(params, ids, " ".join(bounds.notices), query)
+    return Matches(params, ids, " ".join(bounds.notices + told), query)
 
 
 def spelling_suggestion(sqs: SearchQuerySet, query: str) -> str | None:

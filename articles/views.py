@@ -57,7 +57,7 @@ def _search_page(
         "chips": links.chips(request.GET, params, preset or {}),
         "facet_links": links.facet_links(request.GET, results.facets, preset or {}),
         "page_links": links.page_links(request.GET, results),
-        "sort_links": links.sort_links(request.GET, params) if results.count else [],
+        "sort_links": links.sort_links(request.GET, params) if results.count and not results.lacks("sorting") else [],
         "unknown_values": links.unknown_value_links(request.GET, results.unknown_values, preset or {}),
         "suggestion_url": links.changed(request.GET, page=None, q=results.suggestion) if results.suggestion else None,
         # Article links carry the whole listing (path, filters, sort, page) for the way back, and q to mark.
