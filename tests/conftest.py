@@ -43,6 +43,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"{engine_class.__name__} lacks {', '.join(missing)}"))
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """KZARCHIVE_TESTS_CATALOG_ONCE=1 (`make test`'s run on the simple engine): the curated catalog (stances,
+    outlets, entity table) is loaded once into the test database, so each test's first ingest finds it current
+    (articles/catalog_state.py) instead of loading it again, 2-3 s a test; the rows are the same."""
+    if os.environ.get("KZARCHIVE_TESTS_CATALOG_ONCE") == "1":
+        from articles.ingest import Curated
+
+        with django_db_blocker.unblock():
+            Curated.load().ensure_catalog()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_index(tmp_path_factory):
     """Point haystack at an index in a temporary folder for the whole session."""
