@@ -194,7 +194,7 @@ def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True)
         sqs = sqs.order_by("date_asc", "title_sort")
     if with_facets:  # counting facets visits every match; skip it when nobody shows them
         for name in FACETS:
-            sqs = sqs.facet(name, limit=-1)
+            sqs = sqs.facet(name, **engine.facet_options(sqs.query.backend))
     return sqs
 
 

@@ -98,3 +98,12 @@ def test_exports_say_what_simple_could_not_search(client, seeded, simple_engine)
 @pytest.mark.requires("facets")
 def test_the_requires_marker_skips_on_an_engine_without_the_feature():
     assert engine.provides("facets")
+
+
+def test_facet_options_are_in_each_engines_words():
+    # haystack passes facet options to the engine as they are: Elasticsearch refuses `limit` and returns 10
+    # values unless given a size; Solr lists every value in the index, with 0, unless given a mincount.
+    elasticsearch = type("Elasticsearch7SearchBackend", (), {"__module__": "haystack.backends.elasticsearch7_backend"})
+    solr = type("SolrSearchBackend", (), {"__module__": "haystack.backends.solr_backend"})
+    assert engine.facet_options(elasticsearch()) == {"size": engine.ELASTICSEARCH_FACET_SIZE}
+    assert engine.facet_options(solr()) == {"limit": -1, "mincount": 1}
