@@ -107,14 +107,27 @@ def seeded_committed(transactional_db, search_backend):
     return {a.source_file: a for a in Article.objects.for_listing()}
 
 
-@pytest.fixture
-def fresh_archive(tmp_path):
-    """A migrated archive of its own, used through subprocesses (tests/fresh_archive.py)."""
+@pytest.fixture(scope="session")
+def migrated_archive(tmp_path_factory):
+    """An archive migrated once per session (per xdist worker), never used itself: fresh_archive copies it."""
     from tests.fresh_archive import FreshArchive
 
-    archive = FreshArchive(tmp_path)
+    archive = FreshArchive(tmp_path_factory.mktemp("migrated"))
     try:
         archive.manage("migrate", "--noinput")
+        yield archive
+    finally:
+        archive.close()
+
+
+@pytest.fixture
+def fresh_archive(tmp_path, migrated_archive):
+    """A migrated archive of its own, used through subprocesses (tests/fresh_archive.py): a copy of
+    `migrated_archive`, as `migrate` would make it."""
+    from tests.fresh_archive import FreshArchive
+
+    archive = FreshArchive(tmp_path, template=migrated_archive)
+    try:
         yield archive
     finally:
         archive.close()
