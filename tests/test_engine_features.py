@@ -107,3 +107,17 @@ def test_facet_options_are_in_each_engines_words():
     solr = type("SolrSearchBackend", (), {"__module__": "haystack.backends.solr_backend"})
     assert engine.facet_options(elasticsearch()) == {"size": engine.ELASTICSEARCH_FACET_SIZE}
     assert engine.facet_options(solr()) == {"limit": -1, "mincount": 1}
+
+
+def test_the_article_page_says_why_nothing_is_marked(client, seeded, simple_engine):
+    article = seeded["002_1e562040c40c0d33.txt"]
+    html = client.get(f"/articles/{article.pk}/?q=Massimov").content.decode()
+    assert "<mark>" not in html and "does not mark the matched words" in html
+    assert "does not mark" not in client.get(f"/articles/{article.pk}/").content.decode()
+
+
+@pytest.mark.requires("highlighting")
+def test_the_article_page_has_no_such_notice_where_the_engine_marks(client, seeded):
+    article = seeded["002_1e562040c40c0d33.txt"]
+    html = client.get(f"/articles/{article.pk}/?q=Massimov").content.decode()
+    assert "<mark>" in html and "does not mark" not in html
