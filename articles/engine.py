@@ -202,15 +202,29 @@ def limit_search(params, *, with_facets: bool = True, with_snippets: bool = True
                 )
             )
         params = replace(params, q=words[0] if words else "")
-    for feature, wanted, message in (
-        ("sorting", True, "cannot sort: results are in the engine's own order"),
-        ("facets", with_facets, "gives no facet counts"),
-        ("highlighting", bool(q) and with_snippets, "does not mark the matched words"),
-        ("spelling_modes", bool(q) and params.spelling == "variants", "does not match other spellings of names"),
+    for feature, wanted in (
+        ("sorting", True),
+        ("facets", with_facets),
+        ("highlighting", bool(q) and with_snippets),
+        ("spelling_modes", bool(q) and params.spelling == "variants"),
     ):
         if wanted and feature in lacking:
-            told.append(Unavailable(feature, f"{ENGINE_SAYS} {message}."))
+            told.append(Unavailable(feature, f"{ENGINE_SAYS} {NOTICES[feature]}."))
     return params, told
+
+
+# What the reader is told when a search would use one of these and the engine lacks it.
+NOTICES = {
+    "sorting": "cannot sort: results are in the engine's own order",
+    "facets": "gives no facet counts",
+    "highlighting": "does not mark the matched words",
+    "spelling_modes": "does not match other spellings of names",
+}
+
+
+def unavailable_notice(feature: str, backend=None) -> str:
+    """The reader's notice for one of NOTICES' features, or "" when the engine provides it."""
+    return "" if provides(feature, backend) else f"{ENGINE_SAYS} {NOTICES[feature]}."
 
 
 def _plain_words(q: str) -> list[str]:

@@ -87,12 +87,21 @@ def test_pages_come_from_the_right_place_though_simple_ignores_offsets(client, s
     assert [[r["id"] for r in p["results"]] for p in pages] == [everything[0:2], everything[2:4], everything[4:]]
 
 
-def test_exports_say_what_simple_could_not_search(client, seeded, simple_engine):
+def test_exports_and_tools_refuse_what_simple_could_not_search_as_written(client, seeded, simple_engine):
+    from articles.query_bounds import IncompleteSearch
     from articles.search import SearchParams, matching_ids
 
-    assert matching_ids(SearchParams(outlet=["Al Jazeera"])).ids == []
-    assert "cannot filter" in matching_ids(SearchParams(outlet=["Al Jazeera"])).message
-    assert len(matching_ids(SearchParams(q="Lukashenko Kumtor")).ids) == 3
+    for params in (
+        SearchParams(outlet=["Al Jazeera"]),
+        SearchParams(q="Lukashenko Kumtor"),
+        SearchParams(q="Masimov~"),
+    ):
+        with pytest.raises(IncompleteSearch, match="search engine"):
+            matching_ids(params)
+    matches = matching_ids(SearchParams(q="Lukashenko"))
+    assert matches.count == 3 and "cannot sort" in matches.message
+    response = client.get("/api/search/export?format=jsonl&outlet=Al+Jazeera")
+    assert response.status_code == 400 and "cannot filter" in response.json()["error"]
 
 
 @pytest.mark.requires("facets")
@@ -107,3 +116,17 @@ def test_facet_options_are_in_each_engines_words():
     solr = type("SolrSearchBackend", (), {"__module__": "haystack.backends.solr_backend"})
     assert engine.facet_options(elasticsearch()) == {"size": engine.ELASTICSEARCH_FACET_SIZE}
     assert engine.facet_options(solr()) == {"limit": -1, "mincount": 1}
+
+
+def test_the_article_page_says_why_nothing_is_marked(client, seeded, simple_engine):
+    article = seeded["002_1e562040c40c0d33.txt"]
+    html = client.get(f"/articles/{article.pk}/?q=Massimov").content.decode()
+    assert "<mark>" not in html and "does not mark the matched words" in html
+    assert "does not mark" not in client.get(f"/articles/{article.pk}/").content.decode()
+
+
+@pytest.mark.requires("highlighting")
+def test_the_article_page_has_no_such_notice_where_the_engine_marks(client, seeded):
+    article = seeded["002_1e562040c40c0d33.txt"]
+    html = client.get(f"/articles/{article.pk}/?q=Massimov").content.decode()
+    assert "<mark>" in html and "does not mark" not in html
