@@ -11,7 +11,7 @@ from articles import engine
 class Command(BaseCommand):
     help = (
         "Merge the search index's segments of similar size that background merges leave (they rewrite at "
-        "most 2,000 documents, so larger segments accumulate). Run it from cron, e.g. nightly. "
+        "most 1,000 documents, so larger segments accumulate). Run it from cron, e.g. nightly. "
         "--all merges everything into one segment (slower; for after large deletions)."
     )
 
