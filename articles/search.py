@@ -108,6 +108,11 @@ class SearchResults:
     def lacks(self, feature: str) -> bool:
         return any(u.feature == feature for u in self.unavailable)
 
+    @property
+    def unavailable_notice(self) -> str:
+        """The page's one notice of what the engine could not do (facets are explained where they would be)."""
+        return " ".join(u.message for u in self.unavailable if u.feature != "facets")
+
     @classmethod
     def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
         """No search was run: no count, no hits, no facets."""

@@ -69,7 +69,10 @@ def isolated_index(tmp_path_factory):
 
 @pytest.fixture
 def search_backend(isolated_index):
-    """The index, emptied before the test."""
+    """The index, emptied before the test (after any background merge an earlier test's saves started)."""
+    from articles.whoosh.merges import wait_for_background_merges
+
+    wait_for_background_merges()
     backend = connections["default"].get_backend()
     backend.clear()
     return backend
