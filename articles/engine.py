@@ -66,10 +66,9 @@ def has_exact_filters(query) -> bool:
     return hasattr(query, "add_exact_filter")
 
 
-def forgets_incomplete(backend) -> bool:
-    """The backend caches a collection across haystack's count-then-page calls, and can drop one that
-    stopped early (query_bounds)."""
-    return hasattr(backend, "forget_incomplete")
+def plans_in_search(query) -> bool:
+    """The search itself returns what it marks in text (articles.highlight.QueryPlan), from the same run."""
+    return hasattr(query, "want_highlight_plan")
 
 
 def suggests_spelling(backend) -> bool:
