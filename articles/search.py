@@ -168,8 +168,8 @@ class RunWindow:
 
 
 def first_index(params: SearchParams) -> int:
-    """The index of the page's first result; InvalidPage for a page before the first."""
-    if params.page < 1:
+    """The index of the page's first result; InvalidPage for a page before the first or past any archive."""
+    if params.page < 1 or (params.page - 1) * params.page_size >= ALL_MATCHES:
         raise InvalidPage(f"Page {params.page} does not exist.")
     return (params.page - 1) * params.page_size
 

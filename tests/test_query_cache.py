@@ -106,3 +106,14 @@ def test_the_cache_is_bounded_and_forgets_older_generations():
     assert cache.get((1, "five"), 101) is None  # holds the top 100 only
     cache.keep_generation(2)
     assert len(cache) == 0 and cache.doc_numbers == 0
+
+
+def test_a_page_past_any_archive_is_no_page_not_a_damaged_index(backend, client):
+    """One run per search starts at the page's offset: a page number of 19 digits must be refused as a
+    page, before the engine turns it into a float (OverflowError, once reported as a damaged index)."""
+    from django.core.paginator import InvalidPage
+
+    for q in ("Kazakhstan", ""):
+        with pytest.raises(InvalidPage):
+            search_articles(SearchParams(q=q, page=10**18))
+    assert client.get("/api/search", {"q": "Kazakhstan", "page": str(10**18)}).status_code in (400, 404)

@@ -77,6 +77,7 @@ class Searching:
         if parsed is None or parsed is wq.NullQuery:
             return {"results": [], "hits": 0}
         narrow_parsed = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
+        page_num, page_length = self.calculate_page(start_offset, end_offset)
         searcher = self.searcher()
 
         # Each key keeps its own direction (newest first, then title A-Z), unlike the stock backend.
@@ -89,7 +90,6 @@ class Searching:
         exact = tuple(kwargs.get("exact_filters") or ()) + self._model_filter(
             searcher, models, limit_to_registered_models
         )
-        page_num, page_length = self.calculate_page(start_offset, end_offset)
         needed = page_num * page_length
 
         limits = (query_bounds.max_expansions(), query_bounds.time_budget())
