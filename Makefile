@@ -32,18 +32,22 @@ run: index
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# The whole suite on SQLite (browser tests included), then again on a throwaway PostgreSQL cluster
-# (tests/run_postgres.py; skipped with a notice when PostgreSQL is not installed, a failure under CI's
-# KZARCHIVE_REQUIRE_POSTGRES=1). Browser tests run once, on SQLite: they test pages, not the database.
-# haystack's own Whoosh backend tests (tests/haystack_contract, ~15 s) run against our engine with their own
-# settings and models. The PostgreSQL run uses two xdist workers (each gets its own test database and Whoosh folder).
+# The whole suite on SQLite (browser tests included), then on a throwaway PostgreSQL cluster the tests marked
+# `database` (tests/run_postgres.py; skipped with a notice when PostgreSQL is not installed, a failure under CI's
+# KZARCHIVE_REQUIRE_POSTGRES=1). `database` = the tests whose outcome can depend on the database: those that use
+# it, except modules that use it only to hold seed articles for Whoosh, text analysis or citation formats
+# (the rule and the list: tests/conftest.py, DATABASE_INDEPENDENT). Browser tests run once, on SQLite: they
+# test pages, not the database. haystack's own Whoosh backend tests (tests/haystack_contract, ~15 s) run against
+# our engine with their own settings and models. The PostgreSQL run uses two xdist workers (each gets its own
+# test database and Whoosh folder).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
 	$(PY) -m pytest -p no:randomly --ds tests.haystack_contract.settings tests/haystack_contract
-	$(PY) tests/run_postgres.py -n 2 -m "not browser"
+	KZARCHIVE_TESTS_CATALOG_ONCE=1 HAYSTACK_URL=simple:// $(PY) -m pytest -p no:randomly -n 2 -rs tests/test_search.py tests/test_views.py tests/test_api.py tests/test_search_pages.py tests/test_engine_features.py
+	$(PY) tests/run_postgres.py -n 2 -m "database and not browser"
 
 test-fast: install
 	$(PY) -m pytest -m "not browser" -x

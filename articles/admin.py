@@ -14,7 +14,8 @@ from django.urls import path
 from django.utils.html import format_html
 
 from articles.ingest import FAILED, Curated, ingest_bytes
-from articles.models import FROM_CURATOR, Article, Credit, PendingIndexUpdate, Person, Source, StanceCategory, Tag
+from articles.model_parts import FROM_CURATOR
+from articles.models import Article, Credit, PendingIndexUpdate, Person, Source, StanceCategory, Tag
 
 # Admin form fields -> the provenance key ingest checks before overwriting.
 PROVENANCE_KEYS = {

@@ -46,6 +46,8 @@ def search(request):
             # Other spellings and names of the query's words found in these results (variants only).
             "also_matched": results.also_matched,
             "message": results.message or None,
+            # What this search would use and the engine lacks (haystack's simple engine: facets, sorting, ...).
+            "unavailable": [{"feature": u.feature, "message": u.message} for u in results.unavailable],
             # Filter values no article has (a typo, a year with no articles), with the nearest real value.
             "unknown_filters": [
                 {"filter": u.name, "value": u.value, "message": u.notice, "suggestion": u.suggestion}

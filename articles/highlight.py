@@ -145,6 +145,8 @@ def query_plan(query: str, spelling: str = "variants") -> QueryPlan:
     if not query.strip():
         return NO_PLAN
     backend = connections["default"].get_backend()
+    if not engine.provides("highlighting", backend):  # its matches are not the index's words: mark none
+        return NO_PLAN
     try:
         if engine.plans_highlights(backend):
             return backend.highlight_plan(query, spelling)

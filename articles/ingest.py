@@ -24,10 +24,8 @@ from articles.extraction.types import Credit as CreditData
 from articles.extraction.types import Extracted, PartialDate
 from articles.extraction.zones import zone_offset_minutes
 from articles.indexing import outbox as index_queue
+from articles.model_parts import FROM_CURATOR, FROM_METADATA_FILE, FROM_TEXT
 from articles.models import (
-    FROM_CURATOR,
-    FROM_METADATA_FILE,
-    FROM_TEXT,
     Article,
     Credit,
     Person,

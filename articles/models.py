@@ -9,15 +9,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils.text import slugify
 
 from articles.extraction.types import BLOCK_KINDS, DAY, MONTH, PARAGRAPH, UNKNOWN, YEAR, PartialDate
 from articles.extraction.zones import format_offset
-
-# Where a value came from.
-FROM_TEXT = "text"  # read off the ingested file by the extractor
-FROM_METADATA_FILE = "metadata file"  # fixtures/curated.json, kept with the repository
-FROM_CURATOR = "curator"  # edited in the admin; never overwritten by ingest
+from articles.model_parts import SlugFromNameMixin
 
 # The facet and filter value for "not known": an article with no outlet, no author, no stance or no
 # date is counted and filtered under it (`?outlet=(unknown)`). No outlet, person or stance category
@@ -32,15 +27,6 @@ def is_reserved_name(name: str) -> bool:
 def validate_not_reserved(name: str) -> None:
     if is_reserved_name(name):
         raise ValidationError(f"“{UNKNOWN_VALUE}” is reserved: filters use it for articles where this is not known.")
-
-
-class SlugFromNameMixin:
-    """Fill an empty slug from the name, unique within the model, when first saved."""
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(type(self), self.name)
-        super().save(*args, **kwargs)
 
 
 class Source(SlugFromNameMixin, models.Model):
@@ -331,14 +317,6 @@ def stored_partial_date(d, precision: str) -> PartialDate:
     if precision == MONTH:
         return PartialDate(d.year, d.month)
     return PartialDate(d.year, d.month, d.day)
-
-
-def unique_slug(model: type[models.Model], text: str) -> str:
-    base = slugify(text, allow_unicode=False)[:180] or "item"
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 class PendingIndexUpdate(models.Model):

@@ -103,6 +103,11 @@ class SearchResults:
     count_exact: bool = True  # False: the search stopped early (query_bounds) and count is a lower bound
     # Other spellings and names of the query's words found in this page's results (Tokayev, Токаев).
     also_matched: list[str] = field(default_factory=list)
+    # What this search would use and the engine lacks (engine.limit_search), each with the reader's notice.
+    unavailable: list[engine.Unavailable] = field(default_factory=list)
+
+    def lacks(self, feature: str) -> bool:
+        return any(u.feature == feature for u in self.unavailable)
 
     @classmethod
     def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
@@ -140,10 +145,12 @@ def run_once(sqs: SearchQuerySet, start: int, end: int, *, with_plan: bool = Fal
     query = sqs.query._clone()
     if with_plan and engine.plans_in_search(query):
         query.want_highlight_plan()
-    query.set_limits(start, end)
+    offsets = engine.provides("offsets", query.backend)
+    query.set_limits(start if offsets else 0, end)
     query.run()
+    results = query.get_results()
     return Run(
-        query.get_results(),
+        results if offsets else list(results)[start:end],  # an engine without offsets answers from the first
         query.get_count(),
         query.get_facet_counts() or {},
         getattr(query, "bounds", None),
@@ -222,7 +229,7 @@ def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True)
         sqs = sqs.order_by("date_asc", "title_sort")
     if with_facets:  # counting facets visits every match; skip it when nobody shows them
         for name in FACETS:
-            sqs = sqs.facet(name, limit=-1)
+            sqs = sqs.facet(name, **engine.facet_options(sqs.query.backend))
     return sqs
 
 
@@ -235,12 +242,17 @@ def _exact(field_name: str, value: str):
 def search_articles(params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True) -> SearchResults:
     """Run a search once; raises InvalidPage for a page before the first or past the end (the caller maps
     it to 404/400)."""
-    start = first_index(params)
-    run, query, bounds = _run(params, start, start + params.page_size, with_facets, with_plan=with_snippets)
+    searched, unavailable = engine.limit_search(params, with_facets=with_facets, with_snippets=with_snippets)
+    if searched is None:  # the engine cannot run it as asked: say why, and count nothing
+        nothing = SearchResults.nothing(params)
+        nothing.unavailable = unavailable
+        return nothing
+    start = first_index(searched)
+    run, query, bounds = _run(searched, start, start + searched.page_size, with_facets, with_plan=with_snippets)
     if run is None:
         return SearchResults.nothing(params, " ".join(bounds.notices), query, unknown_filter_values(params))
 
-    page = page_of(run, params)
+    page = page_of(run, searched)
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
     plan = NO_PLAN
     if query and with_snippets:
@@ -283,6 +295,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         page,
         count_exact=bounds.count_exact,
         also_matched=also,
+        unavailable=unavailable,
     )
 
 
@@ -328,6 +341,8 @@ def unknown_filter_values(
     own counts) saves asking the index when every chosen value already shows up in them.
     """
     chosen = params.filters()
+    if not engine.provides("facets"):  # no counts to tell a value no article has from one this search excludes
+        return []
     if facets is not None:
         chosen = {
             name: missing
@@ -439,14 +454,18 @@ def matching_ids(params: SearchParams) -> Matches:
     Raises IncompleteSearch when the search stopped early (query_bounds): a partial list would pass for
     the whole result set.
     """
-    run, query, bounds = _run(params, 0, ALL_MATCHES, with_facets=False)
+    searched, unavailable = engine.limit_search(params, with_facets=False, with_snippets=False)
+    told = [u.message for u in unavailable if u.feature in ("filters", "query_language", "fuzzy", "sorting")]
+    if searched is None:
+        return Matches(params, [], " ".join(told))
+    run, query, bounds = _run(searched, 0, ALL_MATCHES, with_facets=False)
     ids = [int(r.pk) for r in run.results] if run is not None else []
     if not bounds.count_exact:
         raise IncompleteSearch(
             "This search could not be completed within its bounds, and this tool needs every match: "
             + " ".join(bounds.notices)
         )
-    return Matches(params, ids, " ".join(bounds.notices), query)
+    return Matches(params, ids, " ".join(bounds.notices + told), query)
 
 
 def spelling_suggestion(query: str) -> str | None:

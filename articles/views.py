@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from articles import engine
 from articles import query_links as links
 from articles.forms import BadParameter, parse_params
 from articles.highlight import query_plan
@@ -57,7 +58,7 @@ def _search_page(
         "chips": links.chips(request.GET, params, preset or {}),
         "facet_links": links.facet_links(request.GET, results.facets, preset or {}),
         "page_links": links.page_links(request.GET, results),
-        "sort_links": links.sort_links(request.GET, params) if results.count else [],
+        "sort_links": links.sort_links(request.GET, params) if results.count and not results.lacks("sorting") else [],
         "unknown_values": links.unknown_value_links(request.GET, results.unknown_values, preset or {}),
         "suggestion_url": links.changed(request.GET, page=None, q=results.suggestion) if results.suggestion else None,
         # Article links carry the whole listing (path, filters, sort, page) for the way back, and q to mark.
@@ -107,6 +108,8 @@ def detail(request, pk: int):
         "references": references,
         "unknown_urls": {"outlet": links.unknown_url("outlet"), "author": links.unknown_url("author")},
         "q": q,
+        # An engine whose matches are not the index's words (haystack's simple): say why nothing is marked.
+        "unmarked": engine.unavailable_notice("highlighting") if q.strip() else "",
         "related": related,
         "related_unavailable": related is None,
         "mentions": article_mentions(article),

@@ -767,6 +767,482 @@ def phase_load(server: Server, seconds: float, clients: int) -> dict:
     }
 
 
+# --- session workload ----------------------------------------------------------------------------------------
+# A researcher's session (issue 16): one query refined many times. Steps, from the first response's facets:
+# new query (page 1, relevance), next page, sort by newest, + outlet, + year or author, chip removal (the
+# outlet dropped), back (the first request again). "Refinements" are every step after the first.
+SESSION_STEPS = ("first", "next page", "newest", "+outlet", "+year/author", "-outlet", "back")
+# The scale.py queries with words (broad and narrow), each starting a session unfiltered by relevance
+# (named by their text: "shares" and "election" start without the filter and sort of their QUERIES rows).
+SESSION_QUERIES = [(kw["q"], kw["q"], match) for _, kw, match, *_ in QUERIES if kw.get("q")]
+SESSION_WARM_QUERY = ("warm-up", "trade", "trade")  # run untimed on every fresh worker; not in the set
+SESSION_FACETS = ("outlet", "author", "stance", "year")  # the facets the raw floor and FTS5 count
+
+
+def session_plan(query: str, index: int) -> list[tuple[str, dict | None]]:
+    """The seven requests of the session that starts with `query`, as SearchParams fields (None: a step
+    this query cannot take, e.g. no second page). The facet values come from the first response."""
+    from articles.models import UNKNOWN_VALUE
+    from articles.search import SearchParams, search_articles
+
+    first = search_articles(SearchParams(q=query, page_size=PAGE_SIZE))
+
+    def top(name):
+        values = [f for f in first.facets.get(name, []) if f.value != UNKNOWN_VALUE]
+        return max(values, key=lambda f: (f.count, f.value)).value if values else None
+
+    base = {"q": query, "page": 1, "sort": ""}
+    outlet = top("outlet")
+    # Every other session clicks a year, the others an author; the other one if the first has no value.
+    kinds = ("year", "author") if index % 2 == 0 else ("author", "year")
+    second = next(((k, v) for k in kinds if (v := top(k))), None)
+    newest = {**base, "sort": "newest"}
+    with_outlet = {**newest, "outlet": [outlet]} if outlet else None
+    both = {**(with_outlet or newest), second[0]: [second[1]]} if second else None
+    dropped = {**newest, second[0]: [second[1]]} if second else newest
+    return list(
+        zip(
+            SESSION_STEPS,
+            [base, {**base, "page": 2} if first.count > PAGE_SIZE else None, newest, with_outlet, both, dropped, base],
+            strict=True,
+        )
+    )
+
+
+def session_plans() -> dict:
+    return {name: session_plan(q, i) for i, (name, q, _) in enumerate([*SESSION_QUERIES, SESSION_WARM_QUERY])}
+
+
+def session_params(step: dict):
+    from articles.search import SearchParams
+
+    return SearchParams(page_size=PAGE_SIZE, **step)
+
+
+def session_url(base: str, step: dict) -> str:
+    params = [("q", step["q"]), ("page_size", str(PAGE_SIZE))]
+    if step.get("page", 1) != 1:
+        params.append(("page", str(step["page"])))
+    if step.get("sort"):
+        params.append(("sort", step["sort"]))
+    for name in ("outlet", "author", "year"):
+        params += [(name, v) for v in step.get(name, [])]
+    return f"{base}?{urllib.parse.urlencode(params)}"
+
+
+def session_metrics(samples: dict) -> dict:
+    """first page, refinements (every step after the first), full facets: latency stats in ms."""
+    refine = [t for step in SESSION_STEPS[1:] for t in samples.get(step, [])]
+    out = {"first": stats_ms(samples["first"]), "refine": stats_ms(refine)}
+    if samples.get("full"):
+        out["full"] = stats_ms(samples["full"])
+    out["per_step"] = {k: statistics.median(v) * 1000 for k, v in samples.items() if v}
+    return out
+
+
+def run_sessions(plans: dict, fn, samples: dict, *, first=None, full=None) -> None:
+    """Every session's steps in order through fn(step name, step), timed into samples[step name].
+    first / full: run instead of step 1 as "first" and before it as "full" (when a path measures them apart)."""
+    for name, *_ in SESSION_QUERIES:
+        for step_name, step in plans[name]:
+            if step is None:
+                continue
+            if step_name == "first" and full is not None:
+                t = time.perf_counter()
+                full(step)
+                samples.setdefault("full", []).append(time.perf_counter() - t)
+            call = first if step_name == "first" and first is not None else (lambda s, n=step_name: fn(n, s))
+            t = time.perf_counter()
+            call(step)
+            samples.setdefault(step_name, []).append(time.perf_counter() - t)
+
+
+def query_cache_of_backend():
+    """The serving backend's per-worker query cache (articles/whoosh/query_cache.py), or None on a build
+    without one."""
+    from haystack import connections
+
+    return getattr(connections["default"].get_backend(), "_query_cache", None)
+
+
+def fresh_search_worker(plans: dict) -> None:
+    """This process as a new worker: a new backend (new searcher, empty caches), warmed up like gunicorn's
+    (search.warm_up) and by one untimed session of a query outside the set."""
+    from haystack import connections
+
+    from articles.search import search_articles, warm_up
+
+    connections["default"].reset_sessions()
+    warm_up()
+    for _, step in plans[SESSION_WARM_QUERY[0]]:
+        if step is not None:
+            search_articles(session_params(step))
+
+
+def phase_session_function(plans: dict, reps: int) -> dict:
+    """Through search_articles, the cache off and on, interleaved rep by rep. Each rep of each mode runs
+    on a fresh backend (empty cache), so every session's first step is a new query for it. First page =
+    the ranked page with its count and snippets, no facets (with_facets=False); full facets (cache off,
+    so nothing is answered from an earlier step) = the complete answer of a new query."""
+    from django.conf import settings
+
+    from articles.search import search_articles
+
+    had = getattr(settings, "KZARCHIVE_QUERY_CACHE", None)
+    samples = {"off": {}, "on": {}}
+    try:
+        for _ in range(reps):
+            for mode in ("off", "on"):
+                settings.KZARCHIVE_QUERY_CACHE = mode == "on"
+                fresh_search_worker(plans)
+                run_sessions(
+                    plans,
+                    lambda _n, s: search_articles(session_params(s)),
+                    samples[mode],
+                    first=lambda s: search_articles(session_params(s), with_facets=False),
+                    full=(lambda s: search_articles(session_params(s))) if mode == "off" else None,
+                )
+        cache = query_cache_of_backend()
+        entries = len(cache) if cache is not None else None
+    finally:
+        if had is None:
+            del settings.KZARCHIVE_QUERY_CACHE
+        else:
+            settings.KZARCHIVE_QUERY_CACHE = had
+    counts = {}
+    for name, *_ in SESSION_QUERIES:
+        counts[name] = [
+            search_articles(session_params(step), with_facets=False).count if step else None for _, step in plans[name]
+        ]
+    return {
+        **{mode: session_metrics(s) for mode, s in samples.items()},
+        "cache_present": cache is not None,
+        "cache_entries": entries,
+        "counts": counts,
+    }
+
+
+def phase_session_raw(plans: dict, reps: int, index_path: Path) -> dict:
+    """The floor: every step done directly with Whoosh on kzarchive's own index, one long-lived searcher: the
+    same parsed query, filters, sort and page, the four facets counted (groupedby) on every step as the
+    archive does. First page: without facets; full facets: with them."""
+    from haystack import connections
+    from whoosh import index as windex
+    from whoosh import query as wq
+    from whoosh.fields import KEYWORD
+    from whoosh.sorting import Count, FieldFacet, MultiFacet
+
+    from articles.search import normalize_query
+    from articles.whoosh.parsing import make_parser
+
+    backend = connections["default"].get_backend()
+    ix = windex.open_dir(str(index_path))
+    searcher = ix.searcher()
+    parser = make_parser(backend.content_field_name, ix.schema)
+    facets = [
+        FieldFacet(f"{n}_exact", allow_overlap=ix.schema[f"{n}_exact"].__class__ is KEYWORD, maptype=Count)
+        for n in SESSION_FACETS
+    ]
+    newest = MultiFacet([FieldFacet("date_desc", reverse=True), FieldFacet("title_sort")])
+    parsed = {}
+
+    def run(step, with_facets=True):
+        q = step["q"]
+        if q not in parsed:
+            parsed[q] = parser.parse(normalize_query(q))
+        terms = [
+            wq.Or([wq.Term(f"{name}_exact", v) for v in step[name]])
+            for name in ("outlet", "author", "year")
+            if step.get(name)
+        ]
+        page = searcher.search_page(
+            parsed[q],
+            step.get("page", 1),
+            pagelen=PAGE_SIZE,
+            filter=wq.And(terms) if terms else None,
+            sortedby=newest if step.get("sort") == "newest" else None,
+            groupedby=facets if with_facets else None,
+        )
+        ids = [hit["id"] for hit in page]
+        if with_facets:
+            for f in facets:
+                page.results.groups(f.default_name())
+        return page.total, ids
+
+    for name, *_ in [*SESSION_QUERIES, SESSION_WARM_QUERY]:  # warm-up: facet and sort columns read once
+        for _, step in plans[name]:
+            if step:
+                run(step)
+    samples = {}
+    for _ in range(reps):
+        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False), full=run)
+    counts = {name: [run(step, False)[0] if step else None for _, step in plans[name]] for name, *_ in SESSION_QUERIES}
+    searcher.close()
+    return {**session_metrics(samples), "counts": counts}
+
+
+def phase_session_fts5(plans: dict, reps: int, path: Path) -> dict:
+    """The peer: the same steps as SQL on SQLite FTS5 (porter, accents folded): MATCH, WHERE outlet/year/
+    author, ORDER BY bm25 or date, LIMIT/OFFSET, and the exact count and the four facets' GROUP BY counts
+    from the matches kept once in a temporary table. First page: page and count only."""
+    from articles.models import UNKNOWN_VALUE, Article, Credit
+
+    if path.exists():
+        path.unlink()
+    con = sqlite3.connect(str(path))
+    t0 = time.perf_counter()
+    con.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, body, outlet UNINDEXED, pubdate UNINDEXED, year UNINDEXED,"
+        " stance UNINDEXED, tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    con.execute("CREATE TABLE authors(id INTEGER, name TEXT)")
+    rows = (
+        Article.objects.order_by("pk")
+        .values_list("pk", "title", "body", "source__name", "published_date", "stance__name")
+        .iterator(chunk_size=2000)
+    )
+    credited = set()
+    with con:
+        con.executemany(
+            "INSERT INTO fts(rowid, title, body, outlet, pubdate, year, stance) VALUES (?,?,?,?,?,?,?)",
+            (
+                (
+                    pk,
+                    t,
+                    b,
+                    o or UNKNOWN_VALUE,
+                    d.isoformat() if d else "",
+                    str(d.year) if d else UNKNOWN_VALUE,
+                    s or UNKNOWN_VALUE,
+                )
+                for pk, t, b, o, d, s in rows
+            ),
+        )
+        authors = Credit.objects.filter(role="author").values_list("article_id", "person__name").distinct()
+        for pk, name in authors.iterator(chunk_size=5000):
+            credited.add(pk)
+            con.execute("INSERT INTO authors VALUES (?, ?)", (pk, name))
+        con.executemany(
+            "INSERT INTO authors VALUES (?, ?)",
+            ((pk, UNKNOWN_VALUE) for (pk,) in con.execute("SELECT rowid FROM fts").fetchall() if pk not in credited),
+        )
+        con.execute("CREATE INDEX authors_name ON authors(name, id)")
+        con.execute("CREATE INDEX authors_id ON authors(id, name)")
+    build = time.perf_counter() - t0
+    match_of = {q: m for _, q, m in [*SESSION_QUERIES, SESSION_WARM_QUERY]}
+
+    def where(step):
+        clauses, args = ["fts MATCH ?"], [match_of[step["q"]]]
+        for name in ("outlet", "year"):
+            if step.get(name):
+                clauses.append(f"{name} IN ({','.join('?' * len(step[name]))})")
+                args += step[name]
+        if step.get("author"):
+            clauses.append(f"rowid IN (SELECT id FROM authors WHERE name IN ({','.join('?' * len(step['author']))}))")
+            args += step["author"]
+        return " WHERE " + " AND ".join(clauses), args
+
+    def run(step, with_facets=True):
+        w, args = where(step)
+        order = "pubdate DESC, title" if step.get("sort") == "newest" else "bm25(fts, 2.0, 1.0)"
+        offset = (step.get("page", 1) - 1) * PAGE_SIZE
+        page = con.execute(
+            f"SELECT rowid, title, snippet(fts, 1, '<mark>', '</mark>', '…', 40) FROM fts{w}"
+            f" ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {offset}",
+            args,
+        ).fetchall()
+        if not with_facets:
+            return con.execute(f"SELECT count(*) FROM fts{w}", args).fetchone()[0], page
+        con.execute("DROP TABLE IF EXISTS temp.m")
+        con.execute(f"CREATE TEMP TABLE m AS SELECT rowid AS id, outlet, year, stance FROM fts{w}", args)
+        count = con.execute("SELECT count(*) FROM m").fetchone()[0]
+        for name in ("outlet", "year", "stance"):
+            con.execute(f"SELECT {name}, count(*) FROM m GROUP BY {name}").fetchall()
+        con.execute("SELECT a.name, count(*) FROM m JOIN authors a ON a.id = m.id GROUP BY a.name").fetchall()
+        return count, page
+
+    for name, *_ in [*SESSION_QUERIES, SESSION_WARM_QUERY]:
+        for _, step in plans[name]:
+            if step:
+                run(step)
+    samples = {}
+    for _ in range(reps):
+        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False), full=run)
+    counts = {name: [run(step, False)[0] if step else None for _, step in plans[name]] for name, *_ in SESSION_QUERIES}
+    con.close()
+    return {**session_metrics(samples), "counts": counts, "build_seconds": build, "size": path.stat().st_size}
+
+
+def phase_session_http(plans: dict, reps: int, env: dict) -> dict:
+    """Through HTTP, the HTML page /search/, on one gunicorn worker per server (the query cache is per
+    worker: with several, a refinement reaches the worker that ran its query only if routing is sticky).
+    Cache off: one server for the whole run; first page = the HTML page of a new query, full facets = the
+    /api/search answer (exact count, every facet) of a new query. Cache on: a new server for every rep, so
+    every session starts with a query its worker has not seen. Reps alternate between the two."""
+    errors = [0]
+
+    def fetcher(server):
+        def fetch(url):
+            status, _ = server.get(url)
+            errors[0] += status != 200
+
+        return fetch
+
+    def warm(server):
+        fetch = fetcher(server)
+        for _, step in plans[SESSION_WARM_QUERY[0]]:
+            if step:
+                fetch(session_url("/search/", step))
+
+    samples = {"off": {}, "on": {}}
+    memory, peak = [], 0.0
+    off = Server({**env, "KZARCHIVE_QUERY_CACHE": "0"}, workers=1)
+    try:
+        warm(off)
+        errors[0] = 0
+        for _ in range(reps):
+            fetch = fetcher(off)
+            run_sessions(
+                plans,
+                lambda _n, s, f=fetch: f(session_url("/search/", s)),
+                samples["off"],
+                full=lambda s, f=fetch: f(session_url("/api/search", s)),
+            )
+            on = Server({**env, "KZARCHIVE_QUERY_CACHE": "1"}, workers=1)
+            try:
+                warm(on)
+                fetch = fetcher(on)
+                run_sessions(plans, lambda _n, s, f=fetch: f(session_url("/search/", s)), samples["on"])
+                peak = max(peak, on.peak_rss_mb())
+                memory = on.memory()
+            finally:
+                on.stop()
+        off_rss = off.peak_rss_mb()
+    finally:
+        off.stop()
+    return {
+        **{mode: session_metrics(s) for mode, s in samples.items()},
+        "errors": errors[0],
+        "rss_mb": peak,
+        "rss_off_mb": off_rss,
+        "memory": memory,
+    }
+
+
+def session_report(n: int, r: dict) -> str:
+    s = r["session"]
+    lines = []
+    add = lines.append
+    reps = s["reps"]
+    add(
+        f"\n=== kzarchive session workload: {n:,} articles, {len(SESSION_QUERIES)} queries x {reps} reps,"
+        f" page size {PAGE_SIZE} ({r['workdir']}) ==="
+    )
+    add("Steps: " + ", ".join(SESSION_STEPS) + "; refinement = every step after the first")
+    load = s.get("loadavg")
+    if load:
+        add(f"Load average (1, 5, 15 min) at start {load['start']}, at end {load['end']} on {os.cpu_count()} cores")
+    fn = s["function"]
+    cache_note = "" if fn["cache_present"] else "  (this build has no query cache: on = off)"
+    raw, fts = s["raw_whoosh"], s["fts5"]
+    add(
+        f"\np95 ms (median)                        first page        refinement        full facets"
+        f"   refine vs raw  vs FTS5{cache_note}"
+    )
+
+    def cell(m, key):
+        return f"{m[key]['p95']:7.1f} ({m[key]['median']:6.1f})" if key in m else f"{'-':>16}"
+
+    def row(label, m, ratios=True):
+        ratio = ""
+        if ratios:
+            p95 = m["refine"]["p95"]
+            ratio = f"   {p95 / raw['refine']['p95']:8.2f}x {p95 / fts['refine']['p95']:7.2f}x"
+        add(f"  {label:<36} {cell(m, 'first')}  {cell(m, 'refine')}  {cell(m, 'full')}{ratio}")
+
+    row("search_articles, cache off", fn["off"])
+    row("search_articles, cache on", fn["on"])
+    if "http" in s:
+        row("HTTP /search/ (1 worker), cache off", s["http"]["off"])
+        row("HTTP /search/ (1 worker), cache on", s["http"]["on"])
+    row("raw Whoosh on the same index (floor)", raw, ratios=False)
+    row("SQLite FTS5, same steps as SQL (peer)", fts, ratios=False)
+
+    def ratio_line(label, m, key):
+        if key not in m:
+            return
+        add(
+            f"  {label:<44} {m[key]['p95'] / raw[key]['p95']:6.2f}x raw Whoosh,"
+            f" {m[key]['p95'] / fts[key]['p95']:6.2f}x FTS5"
+        )
+
+    add("\np95 ratios, this run")
+    for mode in ("off", "on"):
+        ratio_line(f"search_articles first page, cache {mode}", fn[mode], "first")
+        ratio_line(f"search_articles refinement, cache {mode}", fn[mode], "refine")
+    ratio_line("search_articles full facets (new query)", fn["off"], "full")
+    if "http" in s:
+        for mode in ("off", "on"):
+            ratio_line(f"HTTP first page, cache {mode}", s["http"][mode], "first")
+            ratio_line(f"HTTP refinement, cache {mode}", s["http"][mode], "refine")
+        ratio_line("HTTP /api/search full facets (new query)", s["http"]["off"], "full")
+    add(
+        f"  refinement p95, cache on vs off: search_articles "
+        f"{fn['on']['refine']['p95'] / fn['off']['refine']['p95']:.2f}x"
+        + (f", HTTP {s['http']['on']['refine']['p95'] / s['http']['off']['refine']['p95']:.2f}x" if "http" in s else "")
+    )
+
+    paths = [("fn off", fn["off"]), ("fn on", fn["on"])]
+    if "http" in s:
+        paths += [("http off", s["http"]["off"]), ("http on", s["http"]["on"])]
+    paths += [("raw", raw), ("fts5", fts)]
+    add("\nPer step, median ms     " + "".join(f"{p:>10}" for p, _ in paths))
+    for step in ("full", *SESSION_STEPS):
+        add(f"  {step:<22}" + "".join(f"{m['per_step'].get(step, float('nan')):10.1f}" for _, m in paths))
+    add("\nHits per step (kzarchive / raw / FTS5; '-' = step not taken)")
+    for name, *_ in SESSION_QUERIES:
+        cells = []
+        for k, r_, f_ in zip(fn["counts"][name], raw["counts"][name], fts["counts"][name], strict=True):
+            cells.append("-" if k is None else f"{k}/{r_}/{f_}")
+        add(f"  {name:<20} " + "  ".join(cells))
+    if "http" in s:
+        h = s["http"]
+        add(
+            f"\nServing worker RSS (peak VmHWM), cache on: {h['rss_mb']:.0f} MB; cache off: {h['rss_off_mb']:.0f} MB;"
+            f" HTTP errors {h['errors']}"
+        )
+        for m in h.get("memory", [])[:-1]:
+            add(
+                f"  cache-on worker at the end: RSS {m.get('VmRSS', 0):.0f} MB = heap {m.get('RssAnon', 0):.0f} MB"
+                f" + mapped files {m.get('RssFile', 0):.0f} MB (index pages, reclaimable)"
+            )
+    if fn.get("cache_entries") is not None:
+        add(f"Query cache entries in the measuring process at the end: {fn['cache_entries']}")
+    return "\n".join(lines)
+
+
+def phase_session(workdir: Path, env: dict | None, reps: int) -> dict:
+    """The whole session workload: plans from the first responses, then every path in this one run."""
+    load_start = os.getloadavg()
+    log("session workload: plans")
+    plans = session_plans()
+    out = {"reps": reps, "plans": plans}
+    log("session: search_articles, cache off / on")
+    out["function"] = phase_session_function(plans, reps)
+    log("session: raw Whoosh on the same index")
+    out["raw_whoosh"] = phase_session_raw(plans, reps, workdir / "whoosh_index")
+    log("session: SQLite FTS5")
+    out["fts5"] = phase_session_fts5(plans, reps, workdir / "session_fts5.sqlite3")
+    if env is not None:
+        log("session: HTTP, cache off / on")
+        out["http"] = phase_session_http(plans, reps, env)
+    out["loadavg"] = {
+        "start": tuple(round(x, 2) for x in load_start),
+        "end": tuple(round(x, 2) for x in os.getloadavg()),
+    }
+    return out
+
+
 # --- report ------------------------------------------------------------------------------------------------
 
 
@@ -917,8 +1393,19 @@ def main(argv=None) -> int:
         action="store_true",
         help="skip the raw Whoosh writer build; the raw search floor then reads kzarchive's index",
     )
+    ap.add_argument(
+        "--workload",
+        choices=("standard", "session", "both"),
+        default="standard",
+        help="standard: the query set, build rows and load test; session: a researcher's session (a query, next "
+        "page, newest, two facet clicks, a chip removed, back) through search_articles and HTTP, the query cache "
+        "off and on, against raw Whoosh and FTS5 (benchmarks/README.md, 'Session'); both: one after the other",
+    )
     ap.add_argument("--keep", action="store_true", help="keep a temporary workdir")
     args = ap.parse_args(argv)
+    standard = args.workload in ("standard", "both")
+    if args.workload == "session":
+        args.no_raw_writer = True  # the session's raw floor reads kzarchive's own index
     if args.quick:
         args.articles = min(args.articles, 60)
     reps = args.reps or (1 if args.quick else 5)
@@ -980,6 +1467,14 @@ def main(argv=None) -> int:
             results["raw_writer"] = phase_raw_writer(prepared, raw_index)
             del prepared
             log(f"  {results['raw_writer']}")
+        if not args.no_http:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        if args.workload in ("session", "both"):
+            results["session"] = phase_session(workdir, None if args.no_http else env, reps)
+            publish(workdir, "session", results, session_report(args.articles, results))
+        if not standard:  # results.json too, for a later --reuse of this folder
+            (workdir / "results.json").write_text(json.dumps(results, indent=2, default=str))
+            return 0
         log("search latency: search_articles")
         results["function"] = phase_function(reps)
         log("search latency: raw Whoosh")
@@ -987,7 +1482,6 @@ def main(argv=None) -> int:
         log("SQLite FTS5 peer")
         results["fts5"] = phase_fts5(workdir / "fts5.sqlite3", reps)
         if not args.no_http:
-            call_command("collectstatic", interactive=False, verbosity=0)
             log("HTTP: gunicorn, 2 workers")
             server = Server(env, workers=2)
             try:

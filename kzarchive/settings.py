@@ -143,7 +143,8 @@ STORAGES = {
 # --- Search -----------------------------------------------------------------------------------
 # Default: an embedded Whoosh index through kzarchive's own backend subclass (articles/whoosh/).
 # HAYSTACK_URL switches engines through haystack's own backends:
-#   solr://host:8983/solr/kzarchive  or  elasticsearch://host:9200/kzarchive  (see README, "Scale-out").
+#   solr://host:8983/solr/kzarchive  or  elasticsearch://host:9200/kzarchive  (see README, "Scale-out"),
+#   or simple:// (haystack's own engine: database lookups, no index; `make test` runs search tests on it).
 WHOOSH_PATH = Path(env.str("WHOOSH_PATH", default=str(DATA_DIR / "whoosh_index")))
 
 
@@ -155,8 +156,10 @@ def haystack_connections(url: str) -> dict:
             whoosh["WRITER_PROCS"] = env.int("WHOOSH_WRITER_PROCS")
         return whoosh
     scheme, _, rest = url.partition("://")
+    if scheme == "simple":
+        return {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}
     if scheme not in {"solr", "elasticsearch", "elasticsearch7"}:
-        raise ImproperlyConfigured(f"HAYSTACK_URL scheme {scheme!r} is not one of solr, elasticsearch.")
+        raise ImproperlyConfigured(f"HAYSTACK_URL scheme {scheme!r} is not one of solr, elasticsearch, simple.")
     # elasticsearch:// means the Elasticsearch 7 backend here (django-environ's would be 1.x).
     config = env.search_url_config("elasticsearch7://" + rest if scheme == "elasticsearch" else url)
     if "INDEX_NAME" in config:

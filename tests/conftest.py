@@ -24,6 +24,39 @@ CONTRACT_SETTINGS = "tests.haystack_contract.settings"
 collect_ignore = [] if os.environ.get("DJANGO_SETTINGS_MODULE") == CONTRACT_SETTINGS else ["haystack_contract"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.requires("facets", ...)`: skipped, with the features named, where the search engine
+    (HAYSTACK_URL; `make test` runs search, view and API tests also on haystack's `simple`) lacks one of them
+    (articles.engine.FEATURES). The tests that run keep their assertions. And the `database` marker (below)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from articles import engine
+
+    engine_class = import_string(settings.HAYSTACK_CONNECTIONS["default"]["ENGINE"])
+    lacking = engine.lacking_in(engine_class.backend, engine_class.query)
+    for item in items:
+        needed = [f for marker in item.iter_markers("requires") for f in marker.args]
+        if unknown := set(needed) - set(engine.FEATURES):
+            raise pytest.UsageError(f"{item.nodeid}: unknown search features {sorted(unknown)}")
+        if missing := [f for f in needed if f in lacking]:
+            item.add_marker(pytest.mark.skip(reason=f"{engine_class.__name__} lacks {', '.join(missing)}"))
+        if depends_on_database(item) and not item.get_closest_marker("database"):
+            item.add_marker(pytest.mark.database)  # see "which tests run again on PostgreSQL" below
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """KZARCHIVE_TESTS_CATALOG_ONCE=1 (`make test`'s run on the simple engine): the curated catalog (stances,
+    outlets, entity table) is loaded once into the test database, so each test's first ingest finds it current
+    (articles/catalog_state.py) instead of loading it again, 2-3 s a test; the rows are the same."""
+    if os.environ.get("KZARCHIVE_TESTS_CATALOG_ONCE") == "1":
+        from articles.ingest import Curated
+
+        with django_db_blocker.unblock():
+            Curated.load().ensure_catalog()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_index(tmp_path_factory):
     """Point haystack at an index in a temporary folder for the whole session."""
@@ -40,6 +73,17 @@ def search_backend(isolated_index):
     backend = connections["default"].get_backend()
     backend.clear()
     return backend
+
+
+@pytest.fixture
+def simple_engine(isolated_index):
+    """haystack's own `simple` engine in place of the configured one for one test (it reads the database)."""
+    saved = connections.connections_info["default"]
+    connections.connections_info["default"] = {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}
+    connections.reload("default")
+    yield connections["default"].get_backend()
+    connections.connections_info["default"] = saved
+    connections.reload("default")
 
 
 @pytest.fixture
@@ -74,3 +118,48 @@ def fresh_archive(tmp_path):
         yield archive
     finally:
         archive.close()
+
+
+# --- which tests run again on PostgreSQL -------------------------------------------------------------
+# `make test` runs the whole suite on SQLite, then on PostgreSQL (tests/run_postgres.py) again only the tests
+# marked `database`: those whose outcome can depend on the database. A test is marked here when it uses the
+# database (the `django_db` marker, or the `db`, `transactional_db` or `fresh_archive` fixture, directly or
+# through another fixture such as `seeded`) and its module is not one of DATABASE_INDEPENDENT below.
+# So these run on SQLite only: tests that never touch a database (extraction, dates, decoding, analysis of
+# text, progress lines, name keys), and those that start archives of their own on SQLite whatever
+# DATABASE_URL says (test_index_faults, test_scale_smoke, test_name_speed_smoke, test_security's
+# production settings): a second run of them on PostgreSQL would run the very same thing again.
+# A test in a listed module that does depend on the database is marked `@pytest.mark.database` by hand.
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "fresh_archive"})
+
+# Modules whose tests use the database only to hold the seed articles (ingested on PostgreSQL by
+# test_ingest, test_hostile, test_views...) while they test what something else makes of them; their other
+# database reads are reads by primary key (`in_bulk`, `pk__in`, `get`), which both databases answer alike.
+# Not listed, so run on PostgreSQL too: views with the database's own counts (test_views, test_times,
+# test_unknown_values), trends (GROUP BY), exports, entity pages and mentions, ingest, the admin and
+# accounts, backup/restore, rebuilds and bulk sessions (test_backend), the outbox, checks and concurrency.
+DATABASE_INDEPENDENT = {
+    "test_analysis_spans": "where a name or word stands in a text",
+    "test_analysis_timeline": "dates read from a text",
+    "test_citations": "RIS, BibLaTeX and CSL made from an article record",
+    "test_filters": "search filters and facets: Whoosh",
+    "test_fuzz_queries": "random queries through the Whoosh parser",
+    "test_haystack_contract": "the engine's haystack contract: Whoosh",
+    "test_highlight": "highlighting and snippets",
+    "test_index_snapshot": "Whoosh searchers across index generations",
+    "test_index_words": "the terms a text is indexed as",
+    "test_merge_policy": "Whoosh segment merges",
+    "test_query_bounds": "the query parser's limits",
+    "test_request_limits": "request size limits in middleware",
+    "test_search": "search results, sorting, facets: Whoosh",
+    "test_search_pages": "links between search result pages",
+}
+
+
+def depends_on_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker("database") or "simple_engine" in names:  # haystack's simple engine searches
+        return True  # with the ORM (icontains), in any module
+    uses_database = bool(item.get_closest_marker("django_db")) or bool(DATABASE_FIXTURES & names)
+    module = getattr(item, "module", None)
+    return uses_database and (module is None or module.__name__.rpartition(".")[2] not in DATABASE_INDEPENDENT)

@@ -5,7 +5,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
-from articles.models import FROM_CURATOR, Article, StanceCategory
+from articles.model_parts import FROM_CURATOR
+from articles.models import Article, StanceCategory
 from articles.search import SearchParams, search_articles
 from tests.conftest import SEEDS
 

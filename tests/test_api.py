@@ -13,6 +13,7 @@ def get(client, url):
     return response.status_code, json.loads(response.content)
 
 
+@pytest.mark.requires("sorting", "highlighting")
 def test_search_shape_and_values(client, seeded):
     status, data = get(client, "/api/search?q=Lukashenko&sort=oldest")
     assert status == 200
@@ -31,6 +32,7 @@ def test_search_shape_and_values(client, seeded):
     assert set(data["facets"]) == {"outlet", "author", "stance", "year", "mention"}
 
 
+@pytest.mark.requires("facets", "filters")
 def test_facet_values_round_trip_as_filters(client, seeded):
     _, data = get(client, "/api/search")
     for name, values in data["facets"].items():
@@ -39,6 +41,7 @@ def test_facet_values_round_trip_as_filters(client, seeded):
             assert narrowed["count"] == facet["count"], (name, facet)
 
 
+@pytest.mark.requires("filters")
 def test_repeated_filters_combine(client, seeded):
     _, data = get(client, "/api/search?outlet=Al+Jazeera&outlet=InformNapalm")
     assert data["count"] == 2
@@ -66,6 +69,7 @@ def test_article_endpoint_has_export_fields(client, seeded):
     assert status == 404 and data["error"]
 
 
+@pytest.mark.requires("suggestions")
 def test_suggestion(client, seeded):
     _, data = get(client, "/api/search?q=Tokaiev&spelling=exact")  # as written: no seed spells it so
     assert (data["count"], data["suggestion"]) == (0, "tokayev")

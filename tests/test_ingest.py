@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.ingest import FAILED, Curated, ingest_bytes, ingest_paths
-from articles.models import FROM_CURATOR, FROM_METADATA_FILE, FROM_TEXT, Article
+from articles.model_parts import FROM_CURATOR, FROM_METADATA_FILE, FROM_TEXT
+from articles.models import Article
 from tests.conftest import DATA, SEEDS
 
 

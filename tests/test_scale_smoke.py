@@ -59,3 +59,59 @@ def test_scale_quick_smoke(tmp_path):
     assert results["function"]["counts"] == results["raw_whoosh"]["counts"]
     # Nothing was written outside the work folder.
     assert (workdir / "whoosh_index").is_dir() and (workdir / "kzarchive.sqlite3").exists()
+
+
+def load_scale():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("scale_benchmark", REPO / "benchmarks" / "scale.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_session_workload_smoke(db, search_backend, isolated_index, tmp_path, client):
+    """The session workload (scale.py --workload session) in-process on 60 sample articles, one rep: every path
+    finds what raw Whoosh finds step by step, and every step's URL is a page and an API answer with the same
+    count. (Its HTTP phase runs gunicorn on the benchmark's own archive: scale.py --quick --workload session.)"""
+    from haystack import connections
+
+    from articles.models import Article
+
+    scale = load_scale()
+    # Three sessions (broad, narrow, two words) keep it quick; the benchmark runs all of them.
+    scale.SESSION_QUERIES = scale.SESSION_QUERIES[:3]
+    scale.phase_bulk_fill(scale.build_documents(SAMPLE, 60))
+    search_backend.update(connections["default"].get_unified_index().get_index(Article), Article.objects.all())
+
+    plans = scale.session_plans()
+    assert all([name for name, _ in plan] == list(scale.SESSION_STEPS) for plan in plans.values())
+    first, *_, back = plans["market"]
+    assert first[1] == back[1] == {"q": "market", "page": 1, "sort": ""}
+    clicked = [step for name, plan in plans.items() for step_name, step in plan if step_name == "+year/author"]
+    assert any(step and step.get("outlet") and (step.get("year") or step.get("author")) for step in clicked)
+
+    session = {
+        "reps": 1,
+        "function": scale.phase_session_function(plans, 1),
+        "raw_whoosh": scale.phase_session_raw(plans, 1, isolated_index),
+        "fts5": scale.phase_session_fts5(plans, 1, tmp_path / "fts5.sqlite3"),
+        "loadavg": {"start": (0, 0, 0), "end": (0, 0, 0)},
+    }
+    assert session["function"]["counts"] == session["raw_whoosh"]["counts"]
+    for path in (session["function"]["off"], session["function"]["on"], session["raw_whoosh"], session["fts5"]):
+        assert set(path) >= {"first", "refine", "per_step"}
+    assert "full" in session["function"]["off"] and "full" in session["fts5"]
+
+    for name, *_ in scale.SESSION_QUERIES:
+        for (_, step), count in zip(plans[name], session["function"]["counts"][name], strict=True):
+            if step is None:
+                continue
+            if name == "market":
+                assert client.get(scale.session_url("/search/", step)).status_code == 200
+            answer = client.get(scale.session_url("/api/search", step))
+            assert answer.status_code == 200 and answer.json()["count"] == count
+
+    text = scale.session_report(60, {"workdir": str(tmp_path), "session": session})
+    for row in ("search_articles, cache off", "search_articles, cache on", "raw Whoosh", "SQLite FTS5", "back"):
+        assert row in text, row

@@ -16,6 +16,9 @@ FILES = {
 }
 
 
+needs = pytest.mark.requires  # a feature of the search engine (skipped where it lacks it: articles.engine)
+
+
 def found(**kwargs):
     results = search_articles(SearchParams(**kwargs))
     return sorted(FILES[h.article.source_file] for h in results.hits)
@@ -30,27 +33,31 @@ def ordered(**kwargs):
     [
         ("Tokayev", ["aljazeera", "blog", "informnapalm", "politnavigator", "unnamed"]),
         ("Lukashenko", ["informnapalm", "politnavigator", "unnamed"]),
-        ("Lukashenko Kumtor", ["politnavigator"]),  # all words must match
-        ("Kumtor OR Hainan", ["aljazeera", "politnavigator"]),
-        ("Lukashenko NOT Kumtor", ["informnapalm", "unnamed"]),
-        ("Lukashenko -Kumtor", ["informnapalm", "unnamed"]),
-        ('"Pandora’s box"', ["informnapalm"]),
-        ('"Romanian revolution"', ["blog", "unnamed"]),
-        ('"revolution Romanian"', []),  # a phrase is ordered
-        ("Akorda", ["aljazeera", "politnavigator"]),  # accent folding: the text says Akordá once
-        ("AKORDÁ", ["aljazeera", "politnavigator"]),
+        pytest.param("Lukashenko Kumtor", ["politnavigator"], marks=needs("query_language")),  # all words must match
+        pytest.param("Kumtor OR Hainan", ["aljazeera", "politnavigator"], marks=needs("query_language")),
+        pytest.param("Lukashenko NOT Kumtor", ["informnapalm", "unnamed"], marks=needs("query_language")),
+        pytest.param("Lukashenko -Kumtor", ["informnapalm", "unnamed"], marks=needs("query_language")),
+        pytest.param('"Pandora’s box"', ["informnapalm"], marks=needs("query_language")),
+        pytest.param('"Romanian revolution"', ["blog", "unnamed"], marks=needs("query_language")),
+        pytest.param('"revolution Romanian"', [], marks=needs("query_language")),  # a phrase is ordered
+        # accent folding: the text says Akordá once
+        pytest.param("Akorda", ["aljazeera", "politnavigator"], marks=needs("word_forms")),
+        pytest.param("AKORDÁ", ["aljazeera", "politnavigator"], marks=needs("word_forms")),
         ("Caucescu", ["unnamed"]),
-        ("Masimov", ["politnavigator"]),
-        ("Masimov~", ["aljazeera", "blog", "informnapalm", "politnavigator"]),  # fuzzy finds Massimov
-        ("Kulibay*", ["politnavigator"]),  # Kulibayev; a capitalised prefix is not stemmed
-        ("zhanaoz*", ["aljazeera", "informnapalm", "politnavigator"]),
-        ("Pantsir*", []),  # only in InformNapalm's "Read also" links, which are not the article
-        ("title:Pandora", ["informnapalm"]),
-        ("author:Hriniova", ["informnapalm"]),
-        ("author:Giralt", ["blog"]),
-        ('outlet:"Al Jazeera"', ["aljazeera"]),
-        ("outlet:PolitNavigator", ["politnavigator"]),
-        ("(Kumtor OR Hainan) AND Baikonur", ["politnavigator"]),
+        pytest.param("Masimov", ["politnavigator"], marks=needs("spelling_modes")),
+        # fuzzy finds Massimov
+        pytest.param("Masimov~", ["aljazeera", "blog", "informnapalm", "politnavigator"], marks=needs("fuzzy")),
+        # Kulibayev; a capitalised prefix is not stemmed
+        pytest.param("Kulibay*", ["politnavigator"], marks=needs("query_language")),
+        pytest.param("zhanaoz*", ["aljazeera", "informnapalm", "politnavigator"], marks=needs("query_language")),
+        # only in InformNapalm's "Read also" links, which are not the article
+        pytest.param("Pantsir*", [], marks=needs("query_language")),
+        pytest.param("title:Pandora", ["informnapalm"], marks=needs("query_language")),
+        pytest.param("author:Hriniova", ["informnapalm"], marks=needs("query_language")),
+        pytest.param("author:Giralt", ["blog"], marks=needs("query_language")),
+        pytest.param('outlet:"Al Jazeera"', ["aljazeera"], marks=needs("query_language")),
+        pytest.param("outlet:PolitNavigator", ["politnavigator"], marks=needs("query_language")),
+        pytest.param("(Kumtor OR Hainan) AND Baikonur", ["politnavigator"], marks=needs("query_language")),
         ("zzyzx", []),
     ],
 )
@@ -65,6 +72,7 @@ def test_query_language(seeded, q, expected):
 VARIANT_FINDS = {"Masimov": ["aljazeera", "blog", "informnapalm", "politnavigator"]}
 
 
+@pytest.mark.requires("word_forms", "highlighting")
 def test_english_stemming(seeded):
     assert found(q="protesting") == found(q="protests") == found(q="protest")
     assert "protesters" in str(search_articles(SearchParams(q="protesting")).hits[0].snippet).lower()
@@ -78,17 +86,20 @@ def test_broken_syntax_gets_a_message_and_results(seeded):
     assert results.count >= 1
 
 
+@pytest.mark.requires("sorting")
 def test_empty_query_browses_newest_first_with_undated_last(seeded):
     # Month- and year-precision dates sort at the start of their span; ties go by title.
     assert ordered() == ["politnavigator", "informnapalm", "aljazeera", "unnamed", "blog"]
 
 
+@pytest.mark.requires("sorting")
 def test_sort_oldest(seeded):
     # Same-date articles in title order; "2022" sorts at the start of its span.
     assert ordered(q="Tokayev", sort="oldest") == ["informnapalm", "aljazeera", "unnamed", "blog", "politnavigator"]
     assert ordered(q="Tokayev", sort="newest")[0] == "politnavigator"
 
 
+@pytest.mark.requires("facets")
 def test_facets_are_real_names_with_counts(seeded):
     facets = search_articles(SearchParams()).facets
     assert [(f.value, f.count) for f in facets["outlet"]] == [
@@ -112,6 +123,7 @@ def test_facets_are_real_names_with_counts(seeded):
     assert [(f.value, f.count) for f in facets["year"]] == [("2022", 5)]
 
 
+@pytest.mark.requires("facets", "filters")
 def test_facets_follow_query_and_filters(seeded):
     results = search_articles(SearchParams(q="Lukashenko", stance=["Critical of Russia's role"]))
     assert sorted(FILES[h.article.source_file] for h in results.hits) == ["informnapalm", "unnamed"]
@@ -119,6 +131,7 @@ def test_facets_follow_query_and_filters(seeded):
     assert [(f.value, f.count) for f in results.facets["stance"]] == [("Critical of Russia's role", 2)]
 
 
+@pytest.mark.requires("filters")
 def test_filters_combine(seeded):
     assert found(outlet=["Al Jazeera", "InformNapalm"]) == ["aljazeera", "informnapalm"]  # OR within
     assert found(outlet=["Al Jazeera", "InformNapalm"], stance=["Critical of Russia's role"]) == ["informnapalm"]
@@ -127,6 +140,7 @@ def test_filters_combine(seeded):
     assert found(year=["2021"]) == []
 
 
+@pytest.mark.requires("filters")
 def test_date_range_respects_precision(seeded):
     # "2022" (year precision) is not claimed for January 2022; the whole year contains it.
     january = found(date_from=dt.date(2022, 1, 1), date_to=dt.date(2022, 1, 31))
@@ -135,6 +149,7 @@ def test_date_range_respects_precision(seeded):
     assert found(date_from=dt.date(2022, 1, 6), date_to=dt.date(2022, 1, 6)) == ["politnavigator"]
 
 
+@pytest.mark.requires("query_language", "highlighting")
 def test_snippets_escape_text_and_mark_matches(seeded, django_capture_on_commit_callbacks):
     article = seeded["002_1e562040c40c0d33.txt"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -155,6 +170,7 @@ def test_pagination_and_bad_pages(seeded):
             search_articles(SearchParams(page_size=2, page=page))
 
 
+@pytest.mark.requires("suggestions")
 def test_spelling_suggestion_when_nothing_matches(seeded):
     # As written: no seed spells them so (with variant spellings, the default, all five match).
     results = search_articles(SearchParams(q="Nazarbaev Tokaiev", spelling="exact"))
@@ -163,6 +179,7 @@ def test_spelling_suggestion_when_nothing_matches(seeded):
     assert search_articles(SearchParams(q="Tokayev", spelling="exact")).suggestion is None
 
 
+@pytest.mark.requires("whoosh")
 def test_warm_up_fills_the_per_segment_caches(seeded):
     from haystack import connections
 
@@ -190,6 +207,7 @@ def test_warm_up_never_stops_a_worker_from_starting(seeded, monkeypatch, caplog)
     assert "search warm-up failed" in caplog.text
 
 
+@pytest.mark.requires("sorting", "filters")
 def test_matching_ids_lists_every_match_in_the_search_order(seeded):
     from articles.search import matching_ids
 
@@ -206,6 +224,7 @@ def test_matching_ids_lists_every_match_in_the_search_order(seeded):
     assert matching_ids(SearchParams(q="zzyzx")).ids == []
 
 
+@pytest.mark.requires("query_language")
 def test_a_word_before_a_question_mark_or_asterisk_is_found(seeded):
     # The text "A permanent semi-prisoner?" was indexed as the term `prisoner?`, so the word was unfindable.
     assert found(q="prisoner") == ["blog"]

@@ -8,6 +8,8 @@ import html as html_lib
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from articles.search import SearchParams, search_articles
 from tests.test_views import NEWEST, page
 
@@ -16,6 +18,7 @@ def hit_links(html: str) -> list[str]:
     return [html_lib.unescape(h) for h in re.findall(r'<li class="hit">.*?<h2><a href="([^"]+)"', html, flags=re.S)]
 
 
+@pytest.mark.requires("filters", "highlighting")
 def test_article_links_carry_the_whole_search_and_the_article_links_back_to_it(client, seeded):
     listing = "/search/?q=Tokayev&outlet=Al+Jazeera&outlet=InformNapalm&sort=newest&page_size=1&page=2"
     links = hit_links(page(client, listing).html)
@@ -28,6 +31,7 @@ def test_article_links_carry_the_whole_search_and_the_article_links_back_to_it(c
     assert "<mark>Tokayev</mark>" in article.content.decode()
 
 
+@pytest.mark.requires("filters")
 def test_browse_pages_link_back_to_themselves(client, seeded):
     for listing in ("/outlets/al-jazeera/?sort=oldest", "/dates/2022/1/?page_size=2&page=2", "/?year=2022&page_size=2"):
         links = hit_links(page(client, listing).html)
@@ -50,6 +54,7 @@ def test_back_link_from_a_browse_listing_without_a_query(client, seeded):
     assert '<a href="/?sort=oldest">← Back to results</a>' in html
 
 
+@pytest.mark.requires("suggestions", "filters")
 def test_the_spelling_suggestion_keeps_filters_and_sort(client, seeded):
     p = page(client, "/search/?q=Tokaiev&outlet=Al+Jazeera&sort=newest&page_size=5&spelling=exact")
     assert (
@@ -65,6 +70,7 @@ def test_a_quoted_query_is_not_quoted_again(client, seeded):
     assert "articles for “Tokayev”" in page(client, "/search/?q=Tokayev").html
 
 
+@pytest.mark.requires("sorting", "filters")
 def test_no_sort_controls_on_a_page_without_results(client, seeded):
     assert 'class="sort"' not in page(client, "/search/?q=zzyzx").html
     assert 'class="sort"' not in page(client, "/?year=1999").html
@@ -72,6 +78,7 @@ def test_no_sort_controls_on_a_page_without_results(client, seeded):
     assert 'class="sort"' in p.html and p.titles == NEWEST
 
 
+@pytest.mark.requires("query_language")
 def test_an_unreadable_query_is_explained_in_words_not_exception_names(seeded):
     results = search_articles(SearchParams(q="Tokayev published:[2022 TO x]"))
     assert results.message == (
@@ -80,6 +87,7 @@ def test_an_unreadable_query_is_explained_in_words_not_exception_names(seeded):
     assert results.count == 0  # no article has all of "Tokayev published 2022 TO x" as words
 
 
+@pytest.mark.requires("query_language")
 def test_a_field_that_does_not_exist_is_named_not_silently_searched_as_words(client, seeded):
     results = search_articles(SearchParams(q="body:Tokayev"))
     assert results.count == 0

@@ -12,7 +12,8 @@ import articles.ingest
 from articles.export import export_string
 from articles.highlight import QueryPlan, snippet
 from articles.ingest import ingest_bytes, ingest_paths
-from articles.models import FROM_CURATOR, Article
+from articles.model_parts import FROM_CURATOR
+from articles.models import Article
 from tests.conftest import SEEDS
 from tests.test_views import page, seed
 

@@ -262,9 +262,9 @@ def test_raw_original_is_plain_text_verbatim(client, seeded):
         "/search/?q=Tokayev&page=2",  # 5 results, 20 a page: one page only
         "/search/?q=Tokayev&page=0",
         "/search/?q=Tokayev&page=-1",
-        "/search/?q=Tokayev&page=3&page_size=2&outlet=Al+Jazeera",
+        pytest.param("/search/?q=Tokayev&page=3&page_size=2&outlet=Al+Jazeera", marks=pytest.mark.requires("filters")),
         "/?page=99",
-        "/outlets/al-jazeera/?page=2",
+        pytest.param("/outlets/al-jazeera/?page=2", marks=pytest.mark.requires("filters")),
         "/articles/999999/",
         "/articles/999999/raw/",
         "/outlets/no-such-outlet/",
@@ -292,6 +292,7 @@ def test_malformed_parameters_are_explained_not_500(client, seeded):
 # --- results, facets, chips ------------------------------------------------------------------------
 
 
+@pytest.mark.requires("sorting", "facets")
 def test_home_lists_all_five_newest_first_with_facets(client, seeded):
     p = page(client, "/")
     assert p.count == 5
@@ -313,6 +314,7 @@ def test_home_lists_all_five_newest_first_with_facets(client, seeded):
     assert p.chips == []
 
 
+@pytest.mark.requires("facets", "highlighting")
 def test_search_counts_titles_and_facets(client, seeded):
     p = page(client, "/search/?q=Massimov&spelling=exact")  # as written (with variants, Masimov too: 4)
     assert p.count == 3
@@ -324,6 +326,7 @@ def test_search_counts_titles_and_facets(client, seeded):
     assert p.html.count("<mark>") >= 3
 
 
+@pytest.mark.requires("facets", "filters")
 def test_facet_link_adds_a_filter_and_the_chip_removes_it(client, seeded):
     p = page(client, "/search/?q=Tokayev")
     assert p.count == 5
@@ -355,6 +358,7 @@ def test_facet_link_adds_a_filter_and_the_chip_removes_it(client, seeded):
     assert p.chips == []
 
 
+@pytest.mark.requires("filters")
 def test_two_values_of_one_facet_mean_either(client, seeded):
     p = page(client, "/?stance=Analytical,+no+clear+side&stance=Critical+of+Russia%27s+role")
     assert p.count == 4
@@ -362,6 +366,7 @@ def test_two_values_of_one_facet_mean_either(client, seeded):
     assert len(p.chips) == 2
 
 
+@pytest.mark.requires("filters")
 def test_date_range_chip(client, seeded):
     p = page(client, "/?from=2022-01&to=2022-01")
     assert p.count == 4
@@ -369,6 +374,7 @@ def test_date_range_chip(client, seeded):
     assert [label for label, _ in p.chips] == ["from: 2022-01", "to: 2022-01"]
 
 
+@pytest.mark.requires("sorting", "ranking")
 def test_sort_links(client, seeded):
     p = page(client, "/search/?q=Tokayev")
     assert re.search(r'<strong aria-current="true">Relevance</strong>', p.html)
@@ -376,6 +382,7 @@ def test_sort_links(client, seeded):
     assert page(client, "/search/?q=Tokayev&sort=oldest").titles == OLDEST
 
 
+@pytest.mark.requires("sorting")
 def test_pages_of_two(client, seeded):
     p = page(client, "/search/?q=Tokayev&sort=oldest&page_size=2")
     assert p.titles == OLDEST[:2]
@@ -386,6 +393,7 @@ def test_pages_of_two(client, seeded):
     assert 'rel="prev"' in p.html and 'rel="next"' not in p.html
 
 
+@pytest.mark.requires("filters")
 def test_preset_pages_show_their_subset_without_a_chip(client, seeded):
     p = page(client, "/outlets/al-jazeera/")
     assert (p.count, p.titles, p.chips) == (1, [T001], [])
@@ -440,6 +448,7 @@ def test_dates_overview_counts_each_article_at_its_precision(client, seeded):
     assert "Date unknown" not in html
 
 
+@pytest.mark.requires("filters")
 def test_year_page_counts_the_year_only_article(client, seeded):
     p = page(client, "/dates/2022/")
     assert p.count == 5
@@ -447,6 +456,7 @@ def test_year_page_counts_the_year_only_article(client, seeded):
     assert "Published in 2022" in p.html
 
 
+@pytest.mark.requires("filters")
 def test_month_page_leaves_out_the_year_only_article(client, seeded):
     p = page(client, "/dates/2022/1/")
     assert p.count == 4
@@ -471,6 +481,7 @@ def test_article_page_metadata_provenance_and_citation(client, seeded):
     assert "<mark>" not in html
 
 
+@pytest.mark.requires("highlighting")
 def test_article_page_highlights_the_query_and_links_back(client, seeded):
     a = seed(seeded, "002")
     html = page(client, f"/articles/{a.pk}/?q=Massimov").html
@@ -515,6 +526,7 @@ def hostile_pages(article):
     ]
 
 
+@pytest.mark.requires("filters")
 def test_hostile_article_is_inert_on_every_page(client, hostile):
     from django.utils.http import urlencode
 
@@ -529,6 +541,7 @@ def test_hostile_article_is_inert_on_every_page(client, hostile):
             assert "&lt;script&gt;" in p.html or "&lt;img" in p.html, f"{url}: the hostile text is not shown escaped"
 
 
+@pytest.mark.requires("filters", "facets", "highlighting")
 def test_hostile_article_found_with_escaped_snippet(client, hostile):
     assert page(client, "/search/?" + urlencode_pairs(outlet=HOSTILE_OUTLET)).count == 1
     p = page(client, f"/search/?q={HOSTILE_WORD}")
@@ -540,6 +553,7 @@ def test_hostile_article_found_with_escaped_snippet(client, hostile):
     assert p.facet("author") == {HOSTILE_AUTHOR: 1}
 
 
+@pytest.mark.requires("filters")
 def test_facet_values_with_quotes_can_be_filtered(client, hostile):
     assert page(client, "/search/?" + urlencode_pairs(author=HOSTILE_AUTHOR)).count == 1
     assert page(client, "/search/?" + urlencode_pairs(stance=HOSTILE_STANCE)).count == 1
@@ -551,6 +565,7 @@ def urlencode_pairs(**kw):
     return urlencode(kw)
 
 
+@pytest.mark.requires("highlighting")
 def test_hostile_article_page_shows_the_markup_as_text(client, hostile):
     p = page(client, f"/articles/{hostile.pk}/?q=script")
     assert p.html.count("&lt;<mark>script</mark>&gt;") >= 2

@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from articles import engine
+from articles.models import Article
 
 # Bump when the analyzer changes which terms a text is indexed as: every entry written before then shows
 # as stale, so `check_index --repair` (or rebuild_index) re-indexes it. 2: text split at `*` and `?`.
@@ -16,8 +17,6 @@ ANALYSIS_VERSION = 2
 def reindex_articles(ids) -> None:
     """Update the index entries of these articles (removing those no longer in the database)."""
     from haystack import connections
-
-    from articles.models import Article
 
     ids = set(ids)
     if not ids:

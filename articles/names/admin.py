@@ -3,7 +3,7 @@ longer applies to it) and its mentions are recomputed after the save (articles/n
 
 from django.contrib import admin
 
-from articles.models import FROM_CURATOR
+from articles.model_parts import FROM_CURATOR
 from articles.names.models import Entity, EntityVariant
 
 

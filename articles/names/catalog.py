@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from articles.models import FROM_CURATOR, FROM_METADATA_FILE
+from articles.model_parts import FROM_CURATOR, FROM_METADATA_FILE
 from articles.names.models import Entity, EntityVariant, name_conflict
 
 log = logging.getLogger(__name__)

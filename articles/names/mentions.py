@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from articles.names.variants import is_variant_key, spelling_key
+from articles.indexing.entries import reindex_articles
+from articles.models import Article
+from articles.names.models import ArticleMention, Entity, EntityVariant
+from articles.names.variants import TOKEN, is_variant_key, spelling_key
 
 log = logging.getLogger(__name__)
 
-TOKEN = re.compile(r"\w+")
 # What may stand between two words of one name in a text: spaces, hyphens and dashes, an apostrophe,
 # the full stop of an initial ("N. Nazarbayev"). Not a comma, a bracket or a line of other text.
 JOINER = re.compile(r"[\s\-\u2010-\u2015'’.]{1,3}")
@@ -53,11 +55,6 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     return [Token(spelling_key(m.group()), m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
-
-
-def name_keys(name: str) -> tuple[str, ...]:
-    """The keys a name is matched by (two names with the same keys name the same thing)."""
-    return tuple(spelling_key(t) for t in TOKEN.findall(name))
 
 
 def _case_rule(word: str, key: str) -> str:
@@ -171,7 +168,6 @@ def article_text(article) -> str:
 
 def build_matcher(entity_ids: Iterable[int] | None = None) -> Matcher:
     """A matcher over the entity table (or some of it), read now."""
-    from articles.names.models import Entity, EntityVariant
 
     entities = Entity.objects.all() if entity_ids is None else Entity.objects.filter(pk__in=list(entity_ids))
     names = list(entities.order_by("pk").values_list("pk", "name"))
@@ -181,7 +177,6 @@ def build_matcher(entity_ids: Iterable[int] | None = None) -> Matcher:
 
 
 def names_fingerprint(entity_ids: Iterable[int]) -> str:
-    from articles.names.models import Entity, EntityVariant
 
     ids = sorted(set(entity_ids))
     rows = list(Entity.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "name"))
@@ -198,7 +193,6 @@ def refresh_articles(article_ids: Iterable[int], matcher: Matcher | None = None)
     Locks the articles' rows first (PostgreSQL), so two jobs refreshing one article take turns, and
     the second reads the entity table as the first left it.
     """
-    from articles.models import Article
     from articles.names.models import ArticleMention
 
     ids = sorted(set(article_ids))
@@ -222,8 +216,6 @@ def refresh_articles(article_ids: Iterable[int], matcher: Matcher | None = None)
 
 def reindex(article_ids: Iterable[int]) -> None:
     """Bring the index's `mention` facet of these articles in step with their recomputed mentions."""
-    from articles.indexing.entries import reindex_articles
-
     reindex_articles(set(article_ids))
 
 
@@ -232,7 +224,6 @@ def articles_naming(entity_ids: Iterable[int]) -> set[int]:
 
     Phase 2 answers this from the search index's spelling field instead of reading every text.
     """
-    from articles.models import Article
 
     keys = build_matcher(entity_ids).first_keys
     if not keys:
@@ -251,7 +242,6 @@ def refresh_entities(entity_ids: Iterable[int], also_articles: Iterable[int] = (
     `also_articles`: articles to recompute whatever they contain (those that mentioned an entity since
     deleted). Returns the number of articles recomputed.
     """
-    from articles.names.models import ArticleMention, Entity
 
     ids = sorted(set(entity_ids))
     before = names_fingerprint(ids)
@@ -271,7 +261,6 @@ def refresh_all() -> int:
 
     The index's `mention` facet is not updated here (a restore rebuilds the index after its commit);
     `recompute_mentions --all` reindexes afterwards."""
-    from articles.models import Article
     from articles.names.models import Entity
 
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
@@ -303,7 +292,6 @@ class PendingEntityRefresh:
 
 
 def _existing_entities(ids) -> set[int]:
-    from articles.names.models import Entity
 
     return set(Entity.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
@@ -311,8 +299,6 @@ def _existing_entities(ids) -> set[int]:
 def entities_changed(entity_ids: Iterable[int], article_ids: Iterable[int] = ()) -> None:
     """Mark these entities stale now and recompute their mentions after the commit."""
     from django.utils import timezone
-
-    from articles.names.models import Entity
 
     entity_ids, article_ids = set(entity_ids), set(article_ids)
     Entity.objects.filter(pk__in=entity_ids, mentions_stale=False).update(mentions_stale=True)

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from articles.models import FROM_CURATOR, FROM_METADATA_FILE, SlugFromNameMixin
+from articles.model_parts import FROM_CURATOR, FROM_METADATA_FILE, SlugFromNameMixin
+from articles.names.variants import name_keys
 
 
 class EntityQuerySet(models.QuerySet):
@@ -110,8 +111,6 @@ class EntityVariant(models.Model):
         return instance
 
     def clean(self):
-        from articles.names.mentions import name_keys
-
         if not name_keys(self.text):
             raise ValidationError({"text": "A variant needs at least one letter or digit."})
         other = name_conflict(self.text, exclude_entity_id=self.entity_id)
@@ -122,8 +121,6 @@ class EntityVariant(models.Model):
 def name_conflict(text: str, exclude_entity_id: int | None) -> str:
     """Why `text` cannot name a new or other entity ("" if it can): it is already a spelling of a name of
     another one, and a mention of it would be ambiguous."""
-    from articles.names.mentions import name_keys
-
     keys = name_keys(text)
     for other in Entity.objects.exclude(pk=exclude_entity_id).prefetch_related("variants"):
         for name in other.names():

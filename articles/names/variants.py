@@ -140,5 +140,14 @@ def same_name(a: str, b: str) -> bool:
     return spelling_key(a) == spelling_key(b)
 
 
+# A word of a text or a name, as names are matched (articles/names/mentions.py).
+TOKEN = re.compile(r"\w+")
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """The keys a name is matched by (two names with the same keys name the same thing)."""
+    return tuple(spelling_key(t) for t in TOKEN.findall(name))
+
+
 def has_cyrillic(text: str) -> bool:
     return any("\u0400" <= ch <= "\u04ff" for ch in text)

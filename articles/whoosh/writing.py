@@ -13,7 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SkipDocument
@@ -84,7 +84,7 @@ class IndexWriting:
         kwargs.update(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, compound=False)
         if procs > 1:
             return CheckedMpWriter(self.index, procs=procs, batchsize=BULK_JOB_DOCS, multisegment=True, **kwargs)
-        return self.index.writer(**kwargs)
+        return save_writer(self.index, **kwargs)
 
     def update(self, index, iterable, commit=True):
         if not self.setup_complete:
@@ -106,9 +106,10 @@ class IndexWriting:
         with self._write_lock():
             writer = self._writer(limitmb=BULK_LIMITMB if bulk else 128)
             try:
-                # Into an empty index there is nothing to replace. The lock is held throughout.
-                with writer.searcher() if self.index.doc_count_all() else nullcontext() as existing:
-                    add_replacing(writer, existing, docs)
+                # The lock is held throughout: no other writer can add an entry of these ids meanwhile.
+                delete_existing(writer, [doc[ID] for doc in docs])
+                for doc in docs:
+                    writer.add_document(**doc)
             except Exception:
                 writer.cancel()
                 raise
@@ -267,6 +268,71 @@ class IndexWriting:
             for model in models:
                 writer.delete_by_term(DJANGO_CT, f"{model._meta.app_label}.{model._meta.model_name}")
             writer.commit(mergetype=self.save_merge)
+
+
+def inlining_codec():
+    """Whoosh's codec, but a term with one posting keeps it in its term entry instead of the postings
+    file: a single save's segment has one posting per term, and writing each as its own pickled,
+    zlib-compressed block was about a third of the commit. (Whoosh's own inlinelimit cannot do it: its
+    default inlines nothing, and a higher limit fails, calling `set_inline` for `set_inlined`.)"""
+    from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+
+    class InliningPostingsWriter(W3PostingsWriter):
+        def finish_postings(self):
+            # Only postings with a value (positions): Whoosh's ListMatcher reads an inlined posting
+            # without one as "" where merges need b"".
+            if self.written() or len(self) != 1 or len(self._values) != 1:
+                return super().finish_postings()
+            terminfo, self._terminfo = self._terminfo, None
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values)
+            return terminfo
+
+    class InliningCodec(W3Codec):
+        def postings_writer(self, dbfile, byteids=False):
+            return InliningPostingsWriter(
+                dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression
+            )
+
+    return InliningCodec()
+
+
+def save_writer(index, **kwargs):
+    """A writer for the save path, with inlining_codec. Its segment records Whoosh's plain codec (the one
+    pickled into the TOC, which reads inlined postings too), so no index depends on this module's classes."""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    writer = index.writer(codec=inlining_codec(), **kwargs)
+    writer.newsegment._codec = W3Codec()
+    return writer
+
+
+def delete_existing(writer, ids: list[str]) -> None:
+    """Delete the live entries of these ids (the writer's own segments, as of its TOC).
+
+    What Whoosh's update_document does, but reading only each segment's term index: update_document and
+    writer.searcher() open a full reader (about 21 files with snapshot.install) on every segment, and a
+    single save paid for that twice, plus once more for doc_count_all().
+    """
+    field = writer.schema[ID]
+    keys = [field.to_bytes(i) for i in ids]
+    for segment, offset in zip(writer.segments, writer._doc_offsets, strict=True):
+        if not segment.doc_count():
+            continue
+        # A compound segment (written before segments became plain files) is read through its own storage.
+        storage = segment.open_compound_file(writer.storage) if segment.is_compound() else writer.storage
+        terms = segment.codec().terms_reader(storage, segment)
+        try:
+            for key in keys:
+                if (ID, key) not in terms:
+                    continue
+                for docnum in terms.matcher(ID, key, field.format).all_ids():
+                    if not segment.is_deleted(docnum):
+                        writer.delete_document(offset + docnum)
+        finally:
+            terms.close()
+            if storage is not writer.storage:
+                storage.close()
 
 
 def add_replacing(writer, existing, docs: list[dict]) -> None:

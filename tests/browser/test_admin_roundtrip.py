@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from articles.models import FROM_CURATOR, Article, StanceCategory
+from articles.model_parts import FROM_CURATOR
+from articles.models import Article, StanceCategory
 from tests.test_admin import snapshot, without
 
 pytestmark = pytest.mark.browser
