@@ -68,10 +68,9 @@ def has_exact_filters(query) -> bool:
     return hasattr(query, "add_exact_filter")
 
 
-def forgets_incomplete(backend) -> bool:
-    """The backend caches a collection across haystack's count-then-page calls, and can drop one that
-    stopped early (query_bounds)."""
-    return hasattr(backend, "forget_incomplete")
+def plans_in_search(query) -> bool:
+    """The search itself returns what it marks in text (articles.highlight.QueryPlan), from the same run."""
+    return hasattr(query, "want_highlight_plan")
 
 
 def suggests_spelling(backend) -> bool:
@@ -141,7 +140,7 @@ def lacking_in(backend_class, query_class) -> frozenset[str]:
     missing = set()
     # Known by what it does, as every check above asks, not by its class: articles/whoosh/ imports modules
     # that import this one, so importing it here would close an import loop (tests/test_imports.py).
-    if not (hasattr(backend_class, "merge_segments") and hasattr(backend_class, "forget_incomplete")):
+    if not (hasattr(backend_class, "merge_segments") and hasattr(backend_class, "highlight_plan")):
         missing.add("whoosh")
     if not hasattr(query_class, "set_spelling"):
         missing.add("spelling_modes")

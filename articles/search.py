@@ -27,6 +27,7 @@ FACETS = ("outlet", "author", "stance", "year", "mention")
 SPELLINGS = ("variants", "exact")
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
+ALL_MATCHES = 10**9  # the end of a slice that holds every match (more than any archive has)
 # What users type for fields -> index field names.
 FIELD_ALIASES = {"title": "title", "author": "author", "outlet": "outlet", "by": "author", "source": "outlet"}
 
@@ -108,6 +109,11 @@ class SearchResults:
     def lacks(self, feature: str) -> bool:
         return any(u.feature == feature for u in self.unavailable)
 
+    @property
+    def unavailable_notice(self) -> str:
+        """The page's one notice of what the engine could not do (facets are explained where they would be)."""
+        return " ".join(u.message for u in self.unavailable if u.feature != "facets")
+
     @classmethod
     def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
         """No search was run: no count, no hits, no facets."""
@@ -126,30 +132,64 @@ class SearchResults:
         return bool(self.page and self.page.has_previous())
 
 
-class ResultsWindow:
-    """A counted search as Django's Paginator sees it: its length is the count already run (no second count).
+@dataclass
+class Run:
+    """One run of a search through haystack: the requested slice of results, the total, the facet counts
+    and what the engine said about it (query bounds; the highlight plan, from engines that give one)."""
 
-    A slice asks the engine for a whole page from its start and is cut afterwards: haystack's Whoosh
-    backend turns offsets into (page number, page length) by integer division, so a short last page
-    (100:103 becomes page 34 of length 3, results 99-101) would come from the wrong place."""
+    results: list
+    count: int
+    facets: dict
+    bounds: Bounds | None = None
+    plan: object | None = None
 
-    def __init__(self, sqs: SearchQuerySet, count: int, page_size: int):
-        self.sqs, self.count, self.page_size = sqs, count, page_size
+
+def run_once(sqs: SearchQuerySet, start: int, end: int, *, with_plan: bool = False) -> Run:
+    """Run the query once for results start..end, its count and its facets (haystack's SearchQuery.run;
+    SearchQuerySet would run it once for the count, again for the slice, again for the facets)."""
+    query = sqs.query._clone()
+    if with_plan and engine.plans_in_search(query):
+        query.want_highlight_plan()
+    offsets = engine.provides("offsets", query.backend)
+    query.set_limits(start if offsets else 0, end)
+    query.run()
+    results = query.get_results()
+    return Run(
+        results if offsets else list(results)[start:end],  # an engine without offsets answers from the first
+        query.get_count(),
+        query.get_facet_counts() or {},
+        getattr(query, "bounds", None),
+        getattr(query, "plan", None),
+    )
+
+
+class RunWindow:
+    """A run as Django's Paginator sees it: as long as its count, its one slice the results it holds."""
+
+    def __init__(self, run: Run, start: int):
+        self.run, self.start = run, start
 
     def __len__(self) -> int:
-        return self.count
+        return self.run.count
 
     def __getitem__(self, index: slice) -> list:
-        start, stop, _ = index.indices(self.count)
-        if not engine.provides("offsets", self.sqs.query.backend):  # it answers from the first result on
-            return list(self.sqs[0 : start + self.page_size])[start:stop]
-        return list(self.sqs[start : start + self.page_size])[: max(stop - start, 0)]
+        start, stop, _ = index.indices(self.run.count)
+        if start != self.start:
+            raise IndexError(f"this run holds results from {self.start}, not {start}")
+        return list(self.run.results[: max(stop - start, 0)])
 
 
-def page_of(sqs: SearchQuerySet, count: int, params: SearchParams) -> Page:
-    """The requested page (page 1 of nothing exists); InvalidPage for one before the first or past the last."""
+def first_index(params: SearchParams) -> int:
+    """The index of the page's first result; InvalidPage for a page before the first or past any archive."""
+    if params.page < 1 or (params.page - 1) * params.page_size >= ALL_MATCHES:
+        raise InvalidPage(f"Page {params.page} does not exist.")
+    return (params.page - 1) * params.page_size
+
+
+def page_of(run: Run, params: SearchParams) -> Page:
+    """The requested page of a run (page 1 of nothing exists); InvalidPage for one past the last."""
     try:
-        return Paginator(ResultsWindow(sqs, count, params.page_size), params.page_size).page(params.page)
+        return Paginator(RunWindow(run, first_index(params)), params.page_size).page(params.page)
     except InvalidPage:
         raise InvalidPage(f"Page {params.page} does not exist.") from None
 
@@ -205,20 +245,23 @@ def _exact(field_name: str, value: str):
 
 
 def search_articles(params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True) -> SearchResults:
-    """Run a search; raises InvalidPage for a page past the end (the caller maps it to 404/400)."""
+    """Run a search once; raises InvalidPage for a page before the first or past the end (the caller maps
+    it to 404/400)."""
     searched, unavailable = engine.limit_search(params, with_facets=with_facets, with_snippets=with_snippets)
     if searched is None:  # the engine cannot run it as asked: say why, and count nothing
         nothing = SearchResults.nothing(params)
         nothing.unavailable = unavailable
         return nothing
-    sqs, count, query, bounds = _counted_queryset(searched, with_facets=with_facets)
-    if sqs is None:
+    start = first_index(searched)
+    run, query, bounds = _run(searched, start, start + searched.page_size, with_facets, with_plan=with_snippets)
+    if run is None:
         return SearchResults.nothing(params, " ".join(bounds.notices), query, unknown_filter_values(params))
 
-    page = page_of(sqs, count, params)
-    bounds.extend(getattr(sqs.query, "bounds", None))  # a later page may be collected anew
+    page = page_of(run, searched)
     articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
-    plan = query_plan(query, params.spelling) if query and with_snippets else NO_PLAN
+    plan = NO_PLAN
+    if query and with_snippets:
+        plan = run.plan if run.plan is not None else query_plan(query, params.spelling)
     hits = []
     by_relevance = params.effective_sort == "relevance"
     for result in page:
@@ -230,7 +273,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
 
     facets = {}
     if with_facets:
-        counts = sqs.facet_counts().get("fields", {})
+        counts = run.facets.get("fields", {})
         for name in FACETS:
             chosen = set(getattr(params, name))
             values = [FacetValue(v, c, v in chosen) for v, c in counts.get(name, []) if v not in (None, "")]
@@ -240,14 +283,14 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
             facets[name] = values
 
     suggestion = None
-    if count == 0 and query:
-        suggestion = spelling_suggestion(sqs, query)
+    if run.count == 0 and query:
+        suggestion = spelling_suggestion(query)
     unknown = unknown_filter_values(params, facets if with_facets else None)
     also = also_matched(query, plan, [h.article for h in hits]) if plan.keys or plan.key_phrases else []
     message = " ".join(bounds.notices)
     return SearchResults(
         params,
-        count,
+        run.count,
         hits,
         facets,
         suggestion,
@@ -332,33 +375,32 @@ def nearest_value(value: str, known: list[str]) -> str | None:
     return by_folded[found[0]] if found else None
 
 
-def _counted_queryset(params: SearchParams, *, with_facets: bool):
-    """(queryset, count, query used, bounds with the notices for the reader); queryset None when nothing
-    could be searched."""
+def _run(params: SearchParams, start: int, end: int, with_facets: bool, *, with_plan: bool = False):
+    """(run, query used, bounds with the notices for the reader); run None when nothing could be searched.
+
+    A query the engine refuses is run again as its plain words, with a notice saying so."""
     bounds = Bounds()
     query = normalize_query(params.q, bounds)
-    sqs = base_queryset(params, query, with_facets=with_facets)
-    if engine.forgets_incomplete(sqs.query.backend):
-        sqs.query.backend.forget_incomplete()
+    with_plan = with_plan and bool(query)
     try:
-        count = sqs.count()
+        run = run_once(base_queryset(params, query, with_facets=with_facets), start, end, with_plan=with_plan)
         bounds.add(unknown_fields_notice(query))
     except SearchUnavailable:  # the index cannot answer: say so (503), never "your query could not be read"
         raise
     except Exception:  # noqa: BLE001 - the engine's parser refused the syntax: fall back to the plain words
         query, message = plain_words(query), unreadable_notice(query)
         bounds.add(message)
-        sqs = base_queryset(params, query, with_facets=with_facets)
         try:
-            count = sqs.count()
+            sqs = base_queryset(params, query, with_facets=with_facets)
+            run = run_once(sqs, start, end, with_plan=with_plan and bool(query))
         except SearchUnavailable:
             raise
         except Exception:  # even the plain words failed (a filter value the engine cannot take)
             bounds.add("Your query or filters could not be read; nothing was searched.")
-            return None, 0, query, bounds
-    bounds.extend(getattr(sqs.query, "bounds", None))
+            return None, query, bounds
+    bounds.extend(run.bounds)
     bounds.notices = [n for n in bounds.notices if n]
-    return sqs, count, query, bounds
+    return run, query, bounds
 
 
 # Query parts a user can write on their own: field:value (quoted, a range or a word), a phrase, a range.
@@ -422,10 +464,8 @@ def matching_ids(params: SearchParams) -> Matches:
     if refused := [u.message for u in unavailable if u.feature in ("filters", "query_language", "fuzzy")]:
         raise IncompleteSearch("This tool needs every match of the search as written: " + " ".join(refused))
     told = [u.message for u in unavailable if u.feature == "sorting"]
-    sqs, count, query, bounds = _counted_queryset(searched, with_facets=False)
-    ids = [int(r.pk) for r in sqs[0:count]] if sqs is not None and count else []
-    if sqs is not None:
-        bounds.extend(getattr(sqs.query, "bounds", None))
+    run, query, bounds = _run(searched, 0, ALL_MATCHES, with_facets=False)
+    ids = [int(r.pk) for r in run.results] if run is not None else []
     if not bounds.count_exact:
         raise IncompleteSearch(
             "This search could not be completed within its bounds, and this tool needs every match: "
@@ -434,8 +474,9 @@ def matching_ids(params: SearchParams) -> Matches:
     return Matches(params, ids, " ".join(bounds.notices + told), query)
 
 
-def spelling_suggestion(sqs: SearchQuerySet, query: str) -> str | None:
+def spelling_suggestion(query: str) -> str | None:
     """Only asked when nothing matched: corrections are costly and noise when results exist."""
+    sqs = SearchQuerySet().models(Article)
     backend = sqs.query.backend
     if engine.suggests_spelling(backend):
         return backend.create_spelling_suggestion(query) or None

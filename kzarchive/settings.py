@@ -179,6 +179,8 @@ HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 # may expand to, in all, and seconds to collect matches before answering with what was found.
 SEARCH_MAX_EXPANSIONS = env.int("SEARCH_MAX_EXPANSIONS", default=1000)
 SEARCH_TIME_BUDGET = env.float("SEARCH_TIME_BUDGET", default=1.0)
+# Keep recent queries' matches per worker (articles/whoosh/query_cache.py); 0 searches anew every time.
+KZARCHIVE_QUERY_CACHE = env.bool("KZARCHIVE_QUERY_CACHE", default=True)
 
 # Longest request line (method, path with query string, protocol) the archive answers; a longer one gets 414
 # (JSON under /api/) from articles.middleware.RequestLimitsMiddleware. It must stay below gunicorn's hard

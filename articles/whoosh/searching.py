@@ -14,12 +14,13 @@ from haystack.backends import log_query
 from haystack.constants import DJANGO_CT, ID
 from haystack.utils import get_model_ct
 from whoosh import query as wq
-from whoosh.searching import ResultsPage
+from whoosh.searching import Results, ResultsPage
 from whoosh.sorting import FieldFacet, MultiFacet
 
 from articles import query_bounds
 from articles.highlight import plan_for
 from articles.names.expansion import DEFAULT_MODE
+from articles.whoosh.query_cache import Collection, compact
 from articles.whoosh.reading import TOP_PREFETCH
 from articles.whoosh.snapshot import reading
 
@@ -68,7 +69,6 @@ class Searching:
         if not self.setup_complete:
             self.setup()
         query_string = force_str(query_string).strip()
-        self._local.bounds = None
         if not query_string:
             return {"results": [], "hits": 0}
         # Parse everything the user wrote before touching the index: a refused query is not damage.
@@ -77,8 +77,8 @@ class Searching:
         if parsed is None or parsed is wq.NullQuery:
             return {"results": [], "hits": 0}
         narrow_parsed = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
+        page_num, page_length = self.calculate_page(start_offset, end_offset)
         searcher = self.searcher()
-        self._use_query((query_string, spelling))
 
         # Each key keeps its own direction (newest first, then title A-Z), unlike the stock backend.
         sortedby, reverse = None, False
@@ -86,22 +86,16 @@ class Searching:
             keys = [FieldFacet(s.lstrip("-"), reverse=s.startswith("-")) for s in sort_by]
             sortedby = keys[0] if len(keys) == 1 else MultiFacet(keys)
 
-        facet_names = list(facets or [])
         narrow = tuple(force_str(nq) for nq in narrow_queries or ())
         exact = tuple(kwargs.get("exact_filters") or ()) + self._model_filter(
             searcher, models, limit_to_registered_models
         )
-        page_num, page_length = self.calculate_page(start_offset, end_offset)
         needed = page_num * page_length
 
-        # haystack asks for the count (end_offset=1), then the page, of the same query: answer both from
-        # one collection while the index is unchanged. The cache holds one query per thread.
         limits = (query_bounds.max_expansions(), query_bounds.time_budget())
-        key = (id(searcher), query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
-        last = getattr(self._local, "last", None)
-        if last is not None and last[0] == key and last[1] >= needed:
-            results, docs, bounds = last[2], last[3], last[4]
-        else:
+        key = (searcher._kz_generation, query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
+        found = self._query_cache.get(key, needed)
+        if found is None:
             bounds = query_bounds.Bounds()
             deadline = query_bounds.Deadline(limits[1])
             parsed = self._pin_expansions(parsed, searcher, bounds)
@@ -109,28 +103,37 @@ class Searching:
             clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
             filter_query = wq.And(clauses) if clauses else None
             limit = max(needed, TOP_PREFETCH)
-            results, docs = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit, deadline)
+            top, docs, total = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit, deadline)
             deadline.report(bounds)
-            self._local.last = (key, limit, results, docs, bounds)
-        self._local.bounds = bounds  # read by ArchiveWhooshSearchQuery (haystack keeps only hits and results)
+            found = Collection(top, compact(docs), total, parsed, limit, tuple(bounds.notices))
+            if bounds.count_exact:  # one a bound stopped early must be tried in full next time
+                self._query_cache.put(key, found)
+        else:
+            bounds = query_bounds.Bounds(list(found.notices))
 
+        results = Results(searcher, found.parsed, found.top)
+        results._total = found.total
         raw_page = ResultsPage(results, page_num, page_length)
-        if raw_page.pagenum < page_num:
-            return {"results": [], "hits": raw_page.total, "facets": {}, "spelling_suggestion": None}
-        out = self._process_results(
+        out = {"results": [], "hits": found.total, "facets": {}, "spelling_suggestion": None, "bounds": bounds}
+        if raw_page.pagenum < page_num:  # past the end (or nothing matched): no results, no facets, as stock
+            return out
+        processed = self._process_results(
             raw_page,
             highlight=False,
             query_string=query_string,
             spelling_query=spelling_query,
             result_class=result_class,
         )
-        out["hits"] = raw_page.total
-        out["facets"] = self._facet_counts(searcher, docs, facet_names) if facet_names else {}
+        out["results"], out["spelling_suggestion"] = processed["results"], processed.get("spelling_suggestion")
+        if facets:
+            out["facets"] = self._facet_counts(searcher, found.docs, list(facets))
         if date_facets:
             out["facets"] = out["facets"] or {"fields": {}, "dates": {}, "queries": {}}
-            out["facets"]["dates"] = self._date_facet_counts(searcher, docs, date_facets)
+            out["facets"]["dates"] = self._date_facet_counts(searcher, found.docs, date_facets)
         if highlight:
-            self._highlight(searcher, parsed, out["results"])
+            self._highlight(searcher, found.parsed, out["results"])
+        if kwargs.get("highlight_plan"):
+            out["plan"] = self._plan_of(searcher, found.parsed)
         return out
 
     def _highlight(self, searcher, parsed, results) -> None:
@@ -186,21 +189,21 @@ class Searching:
 
     @reading
     def highlight_plan(self, query_string: str, spelling: str = DEFAULT_MODE):
-        """What a query marks in text (articles.highlight.QueryPlan): its phrases, and the index terms of
-        the content and title fields its other leaves match, prefixes and fuzzy terms expanded, and the
-        spelling keys its names matched."""
-        query_string = force_str(query_string)
-        parsed = self.parser_for(spelling).parse(query_string)
+        """What a query marks in text (articles.highlight.QueryPlan), for a page that ran no search (an
+        article opened from the results): its phrases, and the index terms of the content and title fields
+        its other leaves match, prefixes and fuzzy terms expanded, and the spelling keys its names matched."""
+        parsed = self.parser_for(spelling).parse(force_str(query_string))
         searcher = self.searcher()
-        self._use_query((query_string.strip(), spelling))
-        # Per segment, as the search itself expands them, so the search's expansions are reused.
+        return self._plan_of(searcher, self._pin_expansions(parsed, searcher, query_bounds.Bounds()))
+
+    def _plan_of(self, searcher, pinned):
+        """The highlight plan of a query whose expansions are pinned (the search's own)."""
         readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
 
         def expand(leaf):
             return {text for reader in readers for _, text in leaf.existing_terms(reader, expand=True)}
 
-        parsed = self._pin_expansions(parsed, searcher, query_bounds.Bounds())
-        return plan_for(parsed, (self.content_field_name, "title"), expand)
+        return plan_for(pinned, (self.content_field_name, "title"), expand)
 
     @reading
     def create_spelling_suggestion(self, query_string):

@@ -27,6 +27,7 @@ from haystack.exceptions import SkipDocument
 from articles.rebuild_status import process_alive
 from articles.whoosh.merges import drop_existing, log_merge, pick_merge, request_background_merge
 from articles.whoosh.multiproc import CheckedMpWriter
+from articles.whoosh.snapshot import retry_vanished
 
 # How deep this thread is inside write_lock() (the fcntl lock is taken only at depth 0).
 _write_lock_depth = threading.local()
@@ -50,8 +51,6 @@ MAX_MERGE_STEPS = 1000  # merge_segments gives up after this many (other process
 
 def retry_toc(index):
     """index.refresh(), retried while a commit elsewhere replaces the table of contents under it."""
-    from articles.whoosh.backend import retry_vanished
-
     return retry_vanished(index.refresh)
 
 

@@ -1,0 +1,100 @@
+"""Recent queries' collections, so a researcher's next page, or a return to the results, costs no search.
+
+A collection is what one pass over the index found for a query (reading.IndexReading._collect): its top
+documents in order, every matching document number (for totals and facets) and the query with its
+expansions pinned (for highlighting). It is keyed by the searcher's generation: any commit or rebuild
+opens a new generation, so an entry of an older one is never found again (and is dropped when the new
+searcher opens). Only complete collections are kept: one a query bound stopped early must be tried again
+in full next time.
+
+Bounded in entries and in document numbers (4 bytes each, `array('i')`); least recently used goes first.
+`KZARCHIVE_QUERY_CACHE=0` turns it off (every request searches), to compare answers with and without it.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+
+MAX_ENTRIES = 64
+MAX_DOCS = 4_000_000  # document numbers over all entries: 16 MB
+
+
+@dataclass(frozen=True)
+class Collection:
+    top: list  # (score or sort key, global document number), best first, at most `limit`
+    docs: object  # array('i') of every matching document number, or reading.ALL_DOCS
+    total: int
+    parsed: object  # the whoosh query searched, prefixes and fuzzy terms pinned to index terms
+    limit: int
+    notices: tuple[str, ...] = ()  # what the query's bounds changed (query_bounds), all with an exact count
+
+
+def compact(docs):
+    return docs if not isinstance(docs, list) else array("i", docs)
+
+
+def enabled() -> bool:
+    return getattr(settings, "KZARCHIVE_QUERY_CACHE", True)
+
+
+class QueryCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_docs: int = MAX_DOCS):
+        self.max_entries, self.max_docs = max_entries, max_docs
+        self._entries: OrderedDict[tuple, Collection] = OrderedDict()
+        self._docs = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, needed: int) -> Collection | None:
+        """The collection for `key` if it holds at least `needed` top documents."""
+        if not enabled():
+            return None
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found.limit < needed:
+                return None
+            self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, collection: Collection) -> None:
+        if not enabled():
+            return
+        size = _size(collection)
+        if size > self.max_docs:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._docs -= _size(old)
+            self._entries[key] = collection
+            self._docs += size
+            while len(self._entries) > self.max_entries or self._docs > self.max_docs:
+                _, evicted = self._entries.popitem(last=False)
+                self._docs -= _size(evicted)
+
+    def keep_generation(self, generation: int) -> None:
+        """Drop the entries of every other generation (a new searcher opened: they can never match)."""
+        with self._lock:
+            for key in [k for k in self._entries if k[0] != generation]:
+                self._docs -= _size(self._entries.pop(key))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._docs = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def doc_numbers(self) -> int:
+        return self._docs
+
+
+def _size(collection: Collection) -> int:
+    docs = collection.docs
+    return (len(docs) if isinstance(docs, array) else 0) + len(collection.top)

@@ -1,0 +1,119 @@
+"""One pass per search, and the next page or a return to the results from the query cache
+(articles/whoosh/query_cache.py): never stale after a write, identical to no cache at all."""
+
+from __future__ import annotations
+
+from array import array
+
+import pytest
+from django.test import override_settings
+from haystack import connections
+
+from articles.models import Article
+from articles.search import SearchParams, matching_ids, search_articles
+from articles.whoosh.query_cache import Collection, QueryCache
+
+
+@pytest.fixture
+def backend(seeded):
+    backend = connections["default"].get_backend()
+    backend._query_cache.clear()
+    return backend
+
+
+def count_calls(monkeypatch, backend, name):
+    calls = []
+    original = getattr(backend, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(backend, name, counted)
+    return calls
+
+
+def test_one_search_is_one_backend_call_and_one_collection(backend, monkeypatch):
+    searches = count_calls(monkeypatch, backend, "search")
+    collections = count_calls(monkeypatch, backend, "_collect")
+    plans = count_calls(monkeypatch, backend, "highlight_plan")
+    found = search_articles(SearchParams(q="Tokayev protests"))
+    assert found.count > 0 and found.facets["outlet"] and found.hits[0].snippet
+    assert (len(searches), len(collections), len(plans)) == (1, 1, 0)  # page, count, facets, plan: one run
+
+
+def test_the_next_page_and_the_way_back_come_from_the_cache(backend, monkeypatch):
+    collections = count_calls(monkeypatch, backend, "_collect")
+    first = search_articles(SearchParams(q="Kazakhstan", page_size=2))
+    second = search_articles(SearchParams(q="Kazakhstan", page_size=2, page=2))
+    again = search_articles(SearchParams(q="Kazakhstan", page_size=2))
+    assert len(collections) == 1
+    assert [h.article.pk for h in again.hits] == [h.article.pk for h in first.hits]
+    assert not {h.article.pk for h in first.hits} & {h.article.pk for h in second.hits}
+    search_articles(SearchParams(q="Kazakhstan", page_size=2, sort="oldest"))
+    assert len(collections) == 2  # another order is another collection
+
+
+def test_an_edit_is_visible_on_the_next_request(backend, django_capture_on_commit_callbacks):
+    assert search_articles(SearchParams(q="zanzibarite")).count == 0
+    article = Article.objects.order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title = f"{article.title} zanzibarite"
+        article.save()
+    assert search_articles(SearchParams(q="zanzibarite")).count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        article.delete()
+    assert search_articles(SearchParams(q="zanzibarite")).count == 0
+    assert article.pk not in matching_ids(SearchParams(q="Kazakhstan")).ids
+
+
+QUERIES = ["Kazakhstan", "Tokayev", "protest*", "goverment~", '"fuel prices"', "", "CSTO OR ODKB", "-Russia"]
+
+
+def answers(params: SearchParams):
+    found = search_articles(params)
+    facets = {name: [(f.value, f.count) for f in values] for name, values in found.facets.items()}
+    return found.count, [(h.article.pk, h.snippet) for h in found.hits], facets, found.message
+
+
+@pytest.mark.parametrize("sort", ["", "newest", "oldest"])
+def test_results_are_identical_with_the_cache_off(backend, sort):
+    for q in QUERIES:
+        for page in (1, 2):
+            params = SearchParams(q=q, sort=sort, page_size=2, page=page)
+            try:
+                cached = [answers(params), answers(params)]
+            except Exception as exc:  # noqa: BLE001 - a page past the end must fail the same way
+                cached = type(exc)
+            with override_settings(KZARCHIVE_QUERY_CACHE=False):
+                try:
+                    plain = [answers(params), answers(params)]
+                except Exception as exc:  # noqa: BLE001
+                    plain = type(exc)
+            assert cached == plain, (q, sort, page)
+    assert len(backend._query_cache) > 0
+
+
+def test_the_cache_is_bounded_and_forgets_older_generations():
+    cache = QueryCache(max_entries=3, max_docs=10)
+    for n in range(5):
+        cache.put((1, f"q{n}"), Collection([], array("i", [n]), 1, None, 100))
+    assert len(cache) == 3 and cache.get((1, "q0"), 1) is None and cache.get((1, "q4"), 1) is not None
+    cache.put((1, "big"), Collection([], array("i", range(11)), 11, None, 100))
+    assert cache.get((1, "big"), 1) is None  # larger than the whole cache: not kept
+    cache.put((1, "five"), Collection([], array("i", range(5)), 5, None, 100))
+    assert cache.doc_numbers <= 10
+    assert cache.get((1, "five"), 101) is None  # holds the top 100 only
+    cache.keep_generation(2)
+    assert len(cache) == 0 and cache.doc_numbers == 0
+
+
+def test_a_page_past_any_archive_is_no_page_not_a_damaged_index(backend, client):
+    """One run per search starts at the page's offset: a page number of 19 digits must be refused as a
+    page, before the engine turns it into a float (OverflowError, once reported as a damaged index)."""
+    from django.core.paginator import InvalidPage
+
+    for q in ("Kazakhstan", ""):
+        with pytest.raises(InvalidPage):
+            search_articles(SearchParams(q=q, page=10**18))
+    assert client.get("/api/search", {"q": "Kazakhstan", "page": str(10**18)}).status_code in (400, 404)
