@@ -145,9 +145,7 @@ def phase_size(docs, saves_n: int) -> dict:
 
 def report(r: dict) -> str:
     lines = ["", f"save -> searchable (ms, wall clock), {r['saves']} consecutive single saves each:", ""]
-    lines.append(
-        "| articles | save path p50 / p95 / max | former tiered p50 / p95 / max | p95 ratio | max ratio |"
-    )
+    lines.append("| articles | save path p50 / p95 / max | former tiered p50 / p95 / max | p95 ratio | max ratio |")
     lines.append("|---|---|---|---|---|")
     for s in r["sizes"]:
         a, b = s["log"], s["tiered"]
