@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DJANGO_SETTINGS_MODULE := kzarchive.settings
 
-.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-export bench-names bench-names-speed bench-index-writes bench-hostile clean
+.PHONY: run install migrate seed index serve test test-fast lint format check-migrations bench-extraction bench-scale bench-session bench-export bench-names bench-names-speed bench-index-writes bench-hostile clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Need $(PYTHON) (Python 3.11) on PATH, or run: make PYTHON=/path/to/python3.11"; exit 1; }
@@ -74,6 +74,10 @@ bench-names-speed: install
 
 bench-scale: install
 	$(PY) benchmarks/scale.py --articles 10000
+
+# A researcher's session (issue 16): first page, refinements and full facets, cache off and on, vs raw Whoosh and FTS5.
+bench-session: install
+	$(PY) benchmarks/scale.py --workload session --articles 10000 --fill bulk --no-raw-writer
 
 bench-export: install
 	$(PY) benchmarks/export.py --articles 10000

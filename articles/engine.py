@@ -140,7 +140,7 @@ def lacking_in(backend_class, query_class) -> frozenset[str]:
     missing = set()
     # Known by what it does, as every check above asks, not by its class: articles/whoosh/ imports modules
     # that import this one, so importing it here would close an import loop (tests/test_imports.py).
-    if not (hasattr(backend_class, "merge_segments") and hasattr(backend_class, "forget_incomplete")):
+    if not (hasattr(backend_class, "merge_segments") and hasattr(backend_class, "highlight_plan")):
         missing.add("whoosh")
     if not hasattr(query_class, "set_spelling"):
         missing.add("spelling_modes")

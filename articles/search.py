@@ -109,6 +109,11 @@ class SearchResults:
     def lacks(self, feature: str) -> bool:
         return any(u.feature == feature for u in self.unavailable)
 
+    @property
+    def unavailable_notice(self) -> str:
+        """The page's one notice of what the engine could not do (facets are explained where they would be)."""
+        return " ".join(u.message for u in self.unavailable if u.feature != "facets")
+
     @classmethod
     def nothing(cls, params: SearchParams, message: str = "", query: str = "", unknown=()) -> SearchResults:
         """No search was run: no count, no hits, no facets."""
@@ -451,13 +456,14 @@ def matching_ids(params: SearchParams) -> Matches:
     """All matches of a search (same query language, filters and sort as `search_articles`), for exports
     and analysis tools that must see every match, not a page. Page and page size are ignored.
 
-    Raises IncompleteSearch when the search stopped early (query_bounds): a partial list would pass for
+    Raises IncompleteSearch when the search stopped early (query_bounds), or the engine could not run it as
+    asked (a filter or query syntax it lacks, engine.limit_search): a partial or other list would pass for
     the whole result set.
     """
     searched, unavailable = engine.limit_search(params, with_facets=False, with_snippets=False)
-    told = [u.message for u in unavailable if u.feature in ("filters", "query_language", "fuzzy", "sorting")]
-    if searched is None:
-        return Matches(params, [], " ".join(told))
+    if refused := [u.message for u in unavailable if u.feature in ("filters", "query_language", "fuzzy")]:
+        raise IncompleteSearch("This tool needs every match of the search as written: " + " ".join(refused))
+    told = [u.message for u in unavailable if u.feature == "sorting"]
     run, query, bounds = _run(searched, 0, ALL_MATCHES, with_facets=False)
     ids = [int(r.pk) for r in run.results] if run is not None else []
     if not bounds.count_exact:

@@ -840,21 +840,25 @@ def session_metrics(samples: dict) -> dict:
     return out
 
 
-def run_sessions(plans: dict, fn, samples: dict, *, first=None, full=None) -> None:
-    """Every session's steps in order through fn(step name, step), timed into samples[step name].
-    first / full: run instead of step 1 as "first" and before it as "full" (when a path measures them apart)."""
+def run_sessions(plans: dict, fn, samples: dict, *, first=None) -> None:
+    """Every session's steps in order through fn(step name, step), timed into samples[step name]; `first`, when
+    given, runs step 1 instead (a path that measures the first page apart from the full answer)."""
     for name, *_ in SESSION_QUERIES:
         for step_name, step in plans[name]:
             if step is None:
                 continue
-            if step_name == "first" and full is not None:
-                t = time.perf_counter()
-                full(step)
-                samples.setdefault("full", []).append(time.perf_counter() - t)
             call = first if step_name == "first" and first is not None else (lambda s, n=step_name: fn(n, s))
             t = time.perf_counter()
             call(step)
             samples.setdefault(step_name, []).append(time.perf_counter() - t)
+
+
+def run_full(plans: dict, fn, samples: dict) -> None:
+    """Every session's first request, answered in full (exact count, every facet): samples["full"]."""
+    for name, *_ in SESSION_QUERIES:
+        t = time.perf_counter()
+        fn(plans[name][0][1])
+        samples.setdefault("full", []).append(time.perf_counter() - t)
 
 
 def query_cache_of_backend():
@@ -865,42 +869,56 @@ def query_cache_of_backend():
     return getattr(connections["default"].get_backend(), "_query_cache", None)
 
 
-def fresh_search_worker(plans: dict) -> None:
-    """This process as a new worker: a new backend (new searcher, empty caches), warmed up like gunicorn's
-    (search.warm_up) and by one untimed session of a query outside the set."""
-    from haystack import connections
+def new_generation() -> None:
+    """A write to the index (a new article matching none of the session queries), so every worker's searcher
+    has a new generation and every query is new to its query cache, as after any edit, without restarting
+    anything: the workers stay warm (per-segment facet and sort caches) as in a serving archive."""
+    from articles.ingest import Curated, ingest_bytes
 
-    from articles.search import search_articles, warm_up
+    token = f"zqxsession{time.time_ns()}"
+    ingest_bytes(
+        f"session-probe/{token}.txt", f"Probe {token}\n\nProbe {token}.\n".encode(), curated=Curated([], [], {})
+    )
 
-    connections["default"].reset_sessions()
-    warm_up()
+
+def warm_session(plans: dict, run) -> None:
+    """One untimed session of a query outside the set: the new searcher opened, its caches read."""
     for _, step in plans[SESSION_WARM_QUERY[0]]:
         if step is not None:
-            search_articles(session_params(step))
+            run(step)
 
 
 def phase_session_function(plans: dict, reps: int) -> dict:
-    """Through search_articles, the cache off and on, interleaved rep by rep. Each rep of each mode runs
-    on a fresh backend (empty cache), so every session's first step is a new query for it. First page =
-    the ranked page with its count and snippets, no facets (with_facets=False); full facets (cache off,
-    so nothing is answered from an earlier step) = the complete answer of a new query."""
+    """Through search_articles, the cache off and on, interleaved rep by rep. Before each pass a write opens a
+    new index generation (new_generation), so every session's first step is a new query. First page = the
+    ranked page with its count and snippets, no facets (with_facets=False). Full facets = the complete
+    answer (exact count, every facet) of a new query, in a pass of its own (cache off) before the sessions."""
     from django.conf import settings
 
     from articles.search import search_articles
 
+    def full(step):
+        return search_articles(session_params(step))
+
     had = getattr(settings, "KZARCHIVE_QUERY_CACHE", None)
     samples = {"off": {}, "on": {}}
     try:
+        settings.KZARCHIVE_QUERY_CACHE = False
+        warm_session(plans, full)
         for _ in range(reps):
+            settings.KZARCHIVE_QUERY_CACHE = False
+            new_generation()
+            warm_session(plans, full)
+            run_full(plans, full, samples["off"])
             for mode in ("off", "on"):
                 settings.KZARCHIVE_QUERY_CACHE = mode == "on"
-                fresh_search_worker(plans)
+                new_generation()
+                warm_session(plans, full)
                 run_sessions(
                     plans,
-                    lambda _n, s: search_articles(session_params(s)),
+                    lambda _n, s: full(s),
                     samples[mode],
                     first=lambda s: search_articles(session_params(s), with_facets=False),
-                    full=(lambda s: search_articles(session_params(s))) if mode == "off" else None,
                 )
         cache = query_cache_of_backend()
         entries = len(cache) if cache is not None else None
@@ -975,25 +993,28 @@ def phase_session_raw(plans: dict, reps: int, index_path: Path) -> dict:
                 run(step)
     samples = {}
     for _ in range(reps):
-        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False), full=run)
+        run_full(plans, run, samples)
+        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False))
     counts = {name: [run(step, False)[0] if step else None for _, step in plans[name]] for name, *_ in SESSION_QUERIES}
     searcher.close()
     return {**session_metrics(samples), "counts": counts}
 
 
 def phase_session_fts5(plans: dict, reps: int, path: Path) -> dict:
-    """The peer: the same steps as SQL on SQLite FTS5 (porter, accents folded): MATCH, WHERE outlet/year/
-    author, ORDER BY bm25 or date, LIMIT/OFFSET, and the exact count and the four facets' GROUP BY counts
-    from the matches kept once in a temporary table. First page: page and count only."""
+    """The peer: the same steps as SQL, as a plain SQLite app would write them: an FTS5 table of titles and
+    bodies (porter, accents folded) beside a table of each article's outlet, year, stance and date and one
+    of its authors (rowid = article id). MATCH joined to them, WHERE outlet/year/author, ORDER BY bm25 or
+    date, LIMIT/OFFSET; the exact count and the four facets' GROUP BY counts from the matches kept once in
+    a temporary table. First page: the page and the count only."""
     from articles.models import UNKNOWN_VALUE, Article, Credit
 
     if path.exists():
         path.unlink()
     con = sqlite3.connect(str(path))
     t0 = time.perf_counter()
+    con.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2')")
     con.execute(
-        "CREATE VIRTUAL TABLE fts USING fts5(title, body, outlet UNINDEXED, pubdate UNINDEXED, year UNINDEXED,"
-        " stance UNINDEXED, tokenize='porter unicode61 remove_diacritics 2')"
+        "CREATE TABLE meta(id INTEGER PRIMARY KEY, title TEXT, outlet TEXT, year TEXT, stance TEXT, pubdate TEXT)"
     )
     con.execute("CREATE TABLE authors(id INTEGER, name TEXT)")
     rows = (
@@ -1001,30 +1022,24 @@ def phase_session_fts5(plans: dict, reps: int, path: Path) -> dict:
         .values_list("pk", "title", "body", "source__name", "published_date", "stance__name")
         .iterator(chunk_size=2000)
     )
-    credited = set()
     with con:
-        con.executemany(
-            "INSERT INTO fts(rowid, title, body, outlet, pubdate, year, stance) VALUES (?,?,?,?,?,?,?)",
-            (
+        for pk, title, body, outlet, date, stance in rows:
+            con.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (pk, title, body))
+            con.execute(
+                "INSERT INTO meta VALUES (?,?,?,?,?,?)",
                 (
                     pk,
-                    t,
-                    b,
-                    o or UNKNOWN_VALUE,
-                    d.isoformat() if d else "",
-                    str(d.year) if d else UNKNOWN_VALUE,
-                    s or UNKNOWN_VALUE,
-                )
-                for pk, t, b, o, d, s in rows
-            ),
-        )
+                    title,
+                    outlet or UNKNOWN_VALUE,
+                    str(date.year) if date else UNKNOWN_VALUE,
+                    stance or UNKNOWN_VALUE,
+                    date.isoformat() if date else "",
+                ),
+            )
         authors = Credit.objects.filter(role="author").values_list("article_id", "person__name").distinct()
-        for pk, name in authors.iterator(chunk_size=5000):
-            credited.add(pk)
-            con.execute("INSERT INTO authors VALUES (?, ?)", (pk, name))
-        con.executemany(
-            "INSERT INTO authors VALUES (?, ?)",
-            ((pk, UNKNOWN_VALUE) for (pk,) in con.execute("SELECT rowid FROM fts").fetchall() if pk not in credited),
+        con.executemany("INSERT INTO authors VALUES (?, ?)", authors.iterator(chunk_size=5000))
+        con.execute(
+            "INSERT INTO authors SELECT id, ? FROM meta WHERE id NOT IN (SELECT id FROM authors)", (UNKNOWN_VALUE,)
         )
         con.execute("CREATE INDEX authors_name ON authors(name, id)")
         con.execute("CREATE INDEX authors_id ON authors(id, name)")
@@ -1035,26 +1050,27 @@ def phase_session_fts5(plans: dict, reps: int, path: Path) -> dict:
         clauses, args = ["fts MATCH ?"], [match_of[step["q"]]]
         for name in ("outlet", "year"):
             if step.get(name):
-                clauses.append(f"{name} IN ({','.join('?' * len(step[name]))})")
+                clauses.append(f"meta.{name} IN ({','.join('?' * len(step[name]))})")
                 args += step[name]
         if step.get("author"):
-            clauses.append(f"rowid IN (SELECT id FROM authors WHERE name IN ({','.join('?' * len(step['author']))}))")
+            names = ",".join("?" * len(step["author"]))
+            clauses.append(f"meta.id IN (SELECT id FROM authors WHERE name IN ({names}))")
             args += step["author"]
-        return " WHERE " + " AND ".join(clauses), args
+        return " FROM fts JOIN meta ON meta.id = fts.rowid WHERE " + " AND ".join(clauses), args
 
     def run(step, with_facets=True):
-        w, args = where(step)
-        order = "pubdate DESC, title" if step.get("sort") == "newest" else "bm25(fts, 2.0, 1.0)"
+        frm, args = where(step)
+        order = "meta.pubdate DESC, meta.title" if step.get("sort") == "newest" else "bm25(fts, 2.0, 1.0)"
         offset = (step.get("page", 1) - 1) * PAGE_SIZE
         page = con.execute(
-            f"SELECT rowid, title, snippet(fts, 1, '<mark>', '</mark>', '…', 40) FROM fts{w}"
+            f"SELECT fts.rowid, meta.title, snippet(fts, 1, '<mark>', '</mark>', '…', 40){frm}"
             f" ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET {offset}",
             args,
         ).fetchall()
         if not with_facets:
-            return con.execute(f"SELECT count(*) FROM fts{w}", args).fetchone()[0], page
+            return con.execute(f"SELECT count(*){frm}", args).fetchone()[0], page
         con.execute("DROP TABLE IF EXISTS temp.m")
-        con.execute(f"CREATE TEMP TABLE m AS SELECT rowid AS id, outlet, year, stance FROM fts{w}", args)
+        con.execute(f"CREATE TEMP TABLE m AS SELECT meta.id, meta.outlet, meta.year, meta.stance{frm}", args)
         count = con.execute("SELECT count(*) FROM m").fetchone()[0]
         for name in ("outlet", "year", "stance"):
             con.execute(f"SELECT {name}, count(*) FROM m GROUP BY {name}").fetchall()
@@ -1067,64 +1083,58 @@ def phase_session_fts5(plans: dict, reps: int, path: Path) -> dict:
                 run(step)
     samples = {}
     for _ in range(reps):
-        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False), full=run)
+        run_full(plans, run, samples)
+        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False))
     counts = {name: [run(step, False)[0] if step else None for _, step in plans[name]] for name, *_ in SESSION_QUERIES}
     con.close()
     return {**session_metrics(samples), "counts": counts, "build_seconds": build, "size": path.stat().st_size}
 
 
 def phase_session_http(plans: dict, reps: int, env: dict) -> dict:
-    """Through HTTP, the HTML page /search/, on one gunicorn worker per server (the query cache is per
-    worker: with several, a refinement reaches the worker that ran its query only if routing is sticky).
-    Cache off: one server for the whole run; first page = the HTML page of a new query, full facets = the
-    /api/search answer (exact count, every facet) of a new query. Cache on: a new server for every rep, so
-    every session starts with a query its worker has not seen. Reps alternate between the two."""
+    """Through HTTP, the HTML page /search/, on two servers of one gunicorn worker each, the query cache off in
+    one and on in the other (the cache is per worker: with several, a refinement reaches the worker that ran
+    its query only if routing is sticky). Before each pass a write opens a new index generation, so every
+    session starts with a query new to the worker. First page = the HTML page of a new query, as served;
+    full facets = the /api/search answer (exact count, every facet) of a new query, cache off."""
     errors = [0]
 
-    def fetcher(server):
-        def fetch(url):
-            status, _ = server.get(url)
+    def fetcher(server, base="/search/"):
+        def fetch(step):
+            status, _ = server.get(session_url(base, step))
             errors[0] += status != 200
 
         return fetch
 
-    def warm(server):
-        fetch = fetcher(server)
-        for _, step in plans[SESSION_WARM_QUERY[0]]:
-            if step:
-                fetch(session_url("/search/", step))
-
-    samples = {"off": {}, "on": {}}
-    memory, peak = [], 0.0
     off = Server({**env, "KZARCHIVE_QUERY_CACHE": "0"}, workers=1)
     try:
-        warm(off)
+        on = Server({**env, "KZARCHIVE_QUERY_CACHE": "1"}, workers=1)
+    except BaseException:
+        off.stop()
+        raise
+    samples = {"off": {}, "on": {}}
+    try:
+        for server in (off, on):
+            warm_session(plans, fetcher(server))
         errors[0] = 0
         for _ in range(reps):
-            fetch = fetcher(off)
-            run_sessions(
-                plans,
-                lambda _n, s, f=fetch: f(session_url("/search/", s)),
-                samples["off"],
-                full=lambda s, f=fetch: f(session_url("/api/search", s)),
-            )
-            on = Server({**env, "KZARCHIVE_QUERY_CACHE": "1"}, workers=1)
-            try:
-                warm(on)
-                fetch = fetcher(on)
-                run_sessions(plans, lambda _n, s, f=fetch: f(session_url("/search/", s)), samples["on"])
-                peak = max(peak, on.peak_rss_mb())
-                memory = on.memory()
-            finally:
-                on.stop()
-        off_rss = off.peak_rss_mb()
+            new_generation()
+            warm_session(plans, fetcher(off))
+            run_full(plans, fetcher(off, "/api/search"), samples["off"])
+            for mode, server in (("off", off), ("on", on)):
+                new_generation()
+                warm_session(plans, fetcher(server))
+                fetch = fetcher(server)
+                run_sessions(plans, lambda _n, s, f=fetch: f(s), samples[mode])
+        rss = {"on": on.peak_rss_mb(), "off": off.peak_rss_mb()}
+        memory = on.memory()
     finally:
+        on.stop()
         off.stop()
     return {
         **{mode: session_metrics(s) for mode, s in samples.items()},
         "errors": errors[0],
-        "rss_mb": peak,
-        "rss_off_mb": off_rss,
+        "rss_mb": rss["on"],
+        "rss_off_mb": rss["off"],
         "memory": memory,
     }
 

@@ -69,7 +69,10 @@ def isolated_index(tmp_path_factory):
 
 @pytest.fixture
 def search_backend(isolated_index):
-    """The index, emptied before the test."""
+    """The index, emptied before the test (after any background merge an earlier test's saves started)."""
+    from articles.whoosh.merges import wait_for_background_merges
+
+    wait_for_background_merges()
     backend = connections["default"].get_backend()
     backend.clear()
     return backend
@@ -107,14 +110,27 @@ def seeded_committed(transactional_db, search_backend):
     return {a.source_file: a for a in Article.objects.for_listing()}
 
 
-@pytest.fixture
-def fresh_archive(tmp_path):
-    """A migrated archive of its own, used through subprocesses (tests/fresh_archive.py)."""
+@pytest.fixture(scope="session")
+def migrated_archive(tmp_path_factory):
+    """An archive migrated once per session (per xdist worker), never used itself: fresh_archive copies it."""
     from tests.fresh_archive import FreshArchive
 
-    archive = FreshArchive(tmp_path)
+    archive = FreshArchive(tmp_path_factory.mktemp("migrated"))
     try:
         archive.manage("migrate", "--noinput")
+        yield archive
+    finally:
+        archive.close()
+
+
+@pytest.fixture
+def fresh_archive(tmp_path, migrated_archive):
+    """A migrated archive of its own, used through subprocesses (tests/fresh_archive.py): a copy of
+    `migrated_archive`, as `migrate` would make it."""
+    from tests.fresh_archive import FreshArchive
+
+    archive = FreshArchive(tmp_path, template=migrated_archive)
+    try:
         yield archive
     finally:
         archive.close()

@@ -2,12 +2,16 @@
 several OS processes write at once, a real process is interrupted, or a race needs real connections.
 
 A SQLite file in a temporary folder, or, when DATABASE_URL points at PostgreSQL (tests/run_postgres.py), a
-fresh database on that server. The `fresh_archive` fixture (tests/conftest.py) migrates one per test.
+fresh database on that server. The `fresh_archive` fixture (tests/conftest.py) gives each test its own: a copy
+of one archive migrated once per session (the database file or, on PostgreSQL, `CREATE DATABASE ... TEMPLATE`,
+and the empty index `migrate` made), which is what running `migrate` again would make, without the seconds
+each `migrate` subprocess costs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -21,17 +25,26 @@ REPO = Path(__file__).resolve().parent.parent
 class FreshArchive:
     """An archive of its own (database + Whoosh index in a temp folder), used only through subprocesses."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, template: FreshArchive | None = None):
+        """An empty archive, or a copy of `template` (an archive no process is using)."""
         self.folder = folder
         self.pg_name = None
         outer = os.environ.get("DATABASE_URL", "")
         if outer.startswith(("postgres://", "postgresql://")):
             self.pg = environ.Env.db_url_config(outer)
             self.pg_name = f"kzarchive_fresh_{uuid.uuid4().hex[:12]}"
-            self._admin(f'CREATE DATABASE "{self.pg_name}"')
+            copy = f' TEMPLATE "{template.pg_name}"' if template is not None else ""
+            self._admin(f'CREATE DATABASE "{self.pg_name}"{copy}')
             url = outer.rsplit("/", 1)[0] + "/" + self.pg_name
         else:
             url = f"sqlite:///{folder / 'archive.sqlite3'}"
+            if template is not None:
+                for db_file in template.folder.glob("archive.sqlite3*"):  # with -wal/-shm, should any be left
+                    shutil.copy2(db_file, folder / db_file.name)
+        if template is not None:
+            for name in ("var", "whoosh"):
+                if (template.folder / name).exists():
+                    shutil.copytree(template.folder / name, folder / name)
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "kzarchive.settings",

@@ -48,7 +48,7 @@ def test_simple_names_what_it_lacks_on_the_page_and_in_the_api(client, seeded, s
     assert all("search engine" in u["message"] for u in data["unavailable"])
     assert "<mark>" not in data["results"][0]["snippet"]
     page = client.get("/search/?q=Lukashenko").content.decode()
-    assert "does not give" in page and "gives no facet counts" in page and "cannot sort" in page
+    assert "needs facet counts" in page and "cannot sort" in page
     assert "Sort by:" not in page
 
 
@@ -87,12 +87,21 @@ def test_pages_come_from_the_right_place_though_simple_ignores_offsets(client, s
     assert [[r["id"] for r in p["results"]] for p in pages] == [everything[0:2], everything[2:4], everything[4:]]
 
 
-def test_exports_say_what_simple_could_not_search(client, seeded, simple_engine):
+def test_exports_and_tools_refuse_what_simple_could_not_search_as_written(client, seeded, simple_engine):
+    from articles.query_bounds import IncompleteSearch
     from articles.search import SearchParams, matching_ids
 
-    assert matching_ids(SearchParams(outlet=["Al Jazeera"])).ids == []
-    assert "cannot filter" in matching_ids(SearchParams(outlet=["Al Jazeera"])).message
-    assert len(matching_ids(SearchParams(q="Lukashenko Kumtor")).ids) == 3
+    for params in (
+        SearchParams(outlet=["Al Jazeera"]),
+        SearchParams(q="Lukashenko Kumtor"),
+        SearchParams(q="Masimov~"),
+    ):
+        with pytest.raises(IncompleteSearch, match="search engine"):
+            matching_ids(params)
+    matches = matching_ids(SearchParams(q="Lukashenko"))
+    assert matches.count == 3 and "cannot sort" in matches.message
+    response = client.get("/api/search/export?format=jsonl&outlet=Al+Jazeera")
+    assert response.status_code == 400 and "cannot filter" in response.json()["error"]
 
 
 @pytest.mark.requires("facets")

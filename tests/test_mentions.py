@@ -121,6 +121,24 @@ def test_file_changes_apply_except_to_entities_a_curator_edited(seeded, tmp_path
     assert forms_in("National Security Committee of Kazakhstan", S002) == {"KGB": 1}
 
 
+def test_a_new_entry_named_like_another_entity_is_refused_and_the_rest_loaded(seeded, tmp_path, caplog):
+    # load_entities reads the names' keys once (catalog.NameKeys); what it refuses is what name_conflict
+    # refuses, also against an entity created earlier in the same file.
+    path = tmp_path / "entities.json"
+    entries = [
+        {"name": "Tokaev Kassym-Jomart", "variants": []},  # not a name of the seeded Tokayev: other words
+        {"name": "Токаев", "variants": []},  # a spelling of a variant of Kassym-Jomart Tokayev
+        {"name": "Zhanaozen Oil Workers", "variants": [{"text": "ZOW"}]},
+        {"name": "zow", "variants": []},  # a spelling of the entry above, loaded a moment earlier
+    ]
+    path.write_text(json.dumps({"entities": entries}), encoding="utf-8")
+    report = load_entities(path)
+    assert report.created == ["Tokaev Kassym-Jomart", "Zhanaozen Oil Workers"]
+    assert report.refused == ["Токаев", "zow"]
+    assert "Токаев not loaded: “Токаев” is a spelling of" in caplog.text
+    assert "zow not loaded: “zow” is a spelling of “ZOW”, a name of Zhanaozen Oil Workers." in caplog.text
+
+
 # --- keeping mentions in step ------------------------------------------------------------------------
 
 

@@ -89,3 +89,94 @@ def whoosh_backend_backend():
     backend = connections["default"].get_backend()
     assert isinstance(backend, ArchiveWhooshBackend)
     return backend
+
+
+def test_a_save_merges_nothing_and_asks_for_a_background_merge(tmp_path):
+    ix = make_index(tmp_path, [2000, 1, 1, 2, 1])  # a full class of tiny segments beside the large one
+    before = {seg.segment_id() for seg in ix._segments()}
+    writer = ix.writer()
+    writer.add_document(id="new", text="a single save")
+    writer.commit(mergetype=save_merge)
+    after = {seg.segment_id() for seg in index.open_dir(str(tmp_path))._segments()}
+    assert before < after and len(after) == len(before) + 1  # its own segment only, nothing rewritten
+    assert writer.merge_wanted
+
+
+def segment_ids(backend) -> set[str]:
+    return {seg.segment_id() for seg in backend.index.refresh()._segments() if seg.doc_count()}
+
+
+def answers():
+    from articles.search import SearchParams, search_articles
+
+    out = []
+    for q in ("", "government", "the", "said"):
+        found = search_articles(SearchParams(q=q))
+        out.append((q, found.count, sorted(hit.article.pk for hit in found.hits)))
+    return out
+
+
+def one_commit_each(backend, articles):
+    from haystack import connections
+
+    from articles.models import Article
+
+    index = connections["default"].get_unified_index().get_index(Article)
+    for article in articles:
+        backend.update(index, [article])
+
+
+def test_background_merge_changes_no_answer_and_keeps_what_saves_deleted_meanwhile(seeded, monkeypatch):
+    from articles.models import Article
+    from articles.whoosh import writing
+
+    asked = []
+    monkeypatch.setattr(writing, "request_background_merge", asked.append)  # run the merge here, not in a thread
+    backend = whoosh_backend_backend()
+    articles = list(Article.objects.order_by("pk"))
+    one_commit_each(backend, articles + articles[:3])  # eight single saves
+    assert len(segment_ids(backend)) >= MERGE_FACTOR + 1  # the save path merged none of them
+    assert asked and asked[0] is backend
+    expected = answers()
+
+    # A save while the merge writes its segment (outside the write lock) replaces an article that is in
+    # one of the segments being merged: the merged segment must not bring the old entry back.
+    original_mkdtemp = writing.tempfile.mkdtemp
+
+    def save_meanwhile(*args, **kwargs):
+        one_commit_each(backend, [articles[0]])
+        return original_mkdtemp(*args, **kwargs)
+
+    monkeypatch.setattr(writing.tempfile, "mkdtemp", save_meanwhile)
+    before = segment_ids(backend)
+    assert backend.merge_step(None) is True
+    monkeypatch.setattr(writing.tempfile, "mkdtemp", original_mkdtemp)
+    while backend.merge_step(None):
+        pass
+    assert len(segment_ids(backend)) < len(before)
+    assert answers() == expected
+    assert backend.index.refresh().doc_count() == len(articles)
+    assert check_index().clean
+    assert not [name for name in __import__("os").listdir(backend.path) if name.startswith(".kzarchive-merge-")]
+
+
+def test_merge_step_drops_its_work_when_a_chosen_segment_went_away(seeded, monkeypatch):
+    from articles.models import Article
+    from articles.whoosh import writing
+
+    monkeypatch.setattr(writing, "request_background_merge", lambda backend: None)
+    backend = whoosh_backend_backend()
+    articles = list(Article.objects.order_by("pk"))
+    one_commit_each(backend, articles)
+    expected = answers()
+    original_mkdtemp = writing.tempfile.mkdtemp
+
+    def merge_everything_meanwhile(*args, **kwargs):
+        backend.merge_segments(everything=True)  # e.g. merge_index --all from another process
+        return original_mkdtemp(*args, **kwargs)
+
+    monkeypatch.setattr(writing.tempfile, "mkdtemp", merge_everything_meanwhile)
+    assert backend.merge_step(None) is True  # merged nothing: its segments are gone
+    assert len(segment_ids(backend)) == 1
+    assert answers() == expected
+    assert backend.index.refresh().doc_count() == len(articles)

@@ -18,6 +18,7 @@ from django.conf import settings
 
 from articles.model_parts import FROM_CURATOR, FROM_METADATA_FILE
 from articles.names.models import Entity, EntityVariant, name_conflict
+from articles.names.variants import name_keys
 
 log = logging.getLogger(__name__)
 VARIANT_FIELDS = ("language", "kind", "note")
@@ -61,6 +62,7 @@ def load_entities(path: Path | None = None) -> LoadReport:
         return report
     entries = json.loads(path.read_text(encoding="utf-8")).get("entities", [])
     existing = {e.name: e for e in Entity.objects.all()}
+    names = NameKeys()
     for entry in entries:
         fp = fingerprint(entry)
         entity = existing.get(entry["name"])
@@ -71,7 +73,7 @@ def load_entities(path: Path | None = None) -> LoadReport:
             report.unchanged += 1
             continue
         if entity is None:
-            conflict = name_conflict(entry["name"], exclude_entity_id=None)
+            conflict = names.conflict(entry["name"])
             if conflict:
                 log.warning("entities file: %s not loaded: %s", entry["name"], conflict)
                 report.refused.append(entry["name"])
@@ -81,7 +83,29 @@ def load_entities(path: Path | None = None) -> LoadReport:
         else:
             report.updated.append(entry["name"])
         _apply(entity, entry, fp)
+        names.changed(entity)
     return report
+
+
+class NameKeys:
+    """The name keys of every entity's names, read once for a whole load: `conflict` is `name_conflict` for
+    a new entity without reading the table again for each entry (which made a first load quadratic: 80
+    entries read the table 80 times). Only a name whose keys some entity has goes to `name_conflict` itself,
+    for its exact message."""
+
+    def __init__(self):
+        self.by_entity: dict[int, set[tuple[str, ...]]] = {}
+        for entity in Entity.objects.prefetch_related("variants"):
+            self.changed(entity)
+
+    def changed(self, entity: Entity) -> None:
+        self.by_entity[entity.pk] = {name_keys(name) for name in entity.names()}
+
+    def conflict(self, text: str) -> str:
+        keys = name_keys(text)
+        if not any(keys in known for known in self.by_entity.values()):
+            return ""
+        return name_conflict(text, exclude_entity_id=None)
 
 
 def _apply(entity: Entity, entry: dict, fp: str) -> None:

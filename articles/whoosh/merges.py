@@ -1,18 +1,30 @@
-"""The index's merge policy: which segments a commit merges.
+"""The index's merge policy: which segments are merged, and when.
 
-Merges are log-structured (similar sizes only) and capped on the save path, so a save never rewrites the
-large segments; bulk sessions and `manage.py merge_index` run the larger merges.
+Merges are log-structured (similar sizes only). A save (single saves, deletes, ingest batches) merges
+nothing: it writes its one small segment and, when a size class is full, asks for a background merge
+(`request_background_merge`): a thread of the process that saved merges outside the write lock
+(writing.IndexWriting.merge_step), so neither that save nor the next waits for it. Bulk sessions and
+`manage.py merge_index` run the merges above BACKGROUND_MERGE_MAX_DOCS.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
 import math
+import threading
+
+logger = logging.getLogger(__name__)
 
 # Merge policy (log_merge): segments of similar size (the same power of MERGE_FACTOR documents) are
-# merged once MERGE_FACTOR of them exist. On the save path (single saves, deletes, ingest batches) a
-# merge is skipped when it would rewrite more than SAVE_MERGE_MAX_DOCS documents, so no save waits for a
-# large merge: those run in bulk sessions (rebuild_index/update_index) and `manage.py merge_index`.
+# merged once MERGE_FACTOR of them exist.
 MERGE_FACTOR = 4
+# Background merges rewrite at most this many documents (a few seconds of CPU in the serving process);
+# larger classes wait for `manage.py merge_index` (cron) or a bulk session.
+BACKGROUND_MERGE_MAX_DOCS = 2000
+# A save merges on its own path only when this many segments hold documents (background merges are not
+# keeping up, or never ran): then at most SAVE_MERGE_MAX_DOCS documents, as before background merges.
+SAVE_PATH_MAX_SEGMENTS = 12
 SAVE_MERGE_MAX_DOCS = 300
 
 
@@ -62,10 +74,74 @@ def _merge(writer, segments, max_docs: int | None) -> list:
 
 
 def save_merge(writer, segments):
-    """Merge policy of commits on the save path: log_merge, but never more than SAVE_MERGE_MAX_DOCS."""
-    return _merge(writer, segments, SAVE_MERGE_MAX_DOCS)
+    """Merge policy of commits on the save path: keep every segment with a live document, merge none
+    (unless more than SAVE_PATH_MAX_SEGMENTS are left: then log_merge up to SAVE_MERGE_MAX_DOCS), and
+    mark the writer `merge_wanted` when a background merge has work to do."""
+    live = [seg for seg in segments if seg.doc_count() > 0]
+    if len(live) >= SAVE_PATH_MAX_SEGMENTS:
+        return _merge(writer, live, SAVE_MERGE_MAX_DOCS)
+    writer.merge_wanted = bool(pick_merge(live, BACKGROUND_MERGE_MAX_DOCS))
+    return live
 
 
 def log_merge(writer, segments):
     """Merge policy of bulk commits and merge_index: similar-size segments, whatever their size."""
     return _merge(writer, segments, None)
+
+
+class BackgroundMerger:
+    """At most one merging thread per process and index: it runs `backend.merge_step` until no size
+    class up to BACKGROUND_MERGE_MAX_DOCS is full, and again if asked meanwhile. Failures are logged,
+    never raised (the index stays as it was: a merge only replaces segments when it commits)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.threads: dict[str, threading.Thread] = {}
+        self.again: set[str] = set()
+
+    def request(self, backend) -> None:
+        with self.lock:
+            thread = self.threads.get(backend.path)
+            if thread is not None and thread.is_alive():
+                self.again.add(backend.path)
+                return
+            thread = threading.Thread(target=self._run, args=(backend,), name="kzarchive-merge", daemon=True)
+            self.threads[backend.path] = thread
+            thread.start()
+
+    def _run(self, backend) -> None:
+        while True:
+            try:
+                while backend.merge_step(BACKGROUND_MERGE_MAX_DOCS, wait=False):
+                    pass
+            except Exception:  # noqa: BLE001 - a background merge must never take anything down
+                logger.warning("background merge of the search index failed; saves go on unmerged", exc_info=True)
+            with self.lock:
+                if backend.path not in self.again:
+                    del self.threads[backend.path]
+                    return
+                self.again.discard(backend.path)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the merges running now (tests; and at exit, so a command leaves its merges done)."""
+        while True:
+            with self.lock:
+                threads = [thread for thread in self.threads.values() if thread.is_alive()]
+            if not threads:
+                return
+            for thread in threads:
+                thread.join(timeout)
+            if timeout is not None:
+                return
+
+
+background = BackgroundMerger()
+atexit.register(background.wait, 60)
+
+
+def request_background_merge(backend) -> None:
+    background.request(backend)
+
+
+def wait_for_background_merges(timeout: float | None = None) -> None:
+    background.wait(timeout)

@@ -11,7 +11,10 @@
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
+import shutil
+import tempfile
 import threading
 from contextlib import contextmanager
 
@@ -19,7 +22,7 @@ from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SkipDocument
 
 from articles.rebuild_status import process_alive
-from articles.whoosh.merges import drop_existing, log_merge, pick_merge
+from articles.whoosh.merges import drop_existing, log_merge, pick_merge, request_background_merge
 from articles.whoosh.multiproc import CheckedMpWriter
 
 # How deep this thread is inside write_lock() (the fcntl lock is taken only at depth 0).
@@ -37,6 +40,16 @@ BULK_LIMITMB = 256
 # Set WRITER_PROCS in the connection options to override.
 BULK_PROCS = max(1, min(os.cpu_count() or 1, 4))
 BULK_JOB_DOCS = 100  # documents per job handed to a worker process
+INDEX_NAME = "MAIN"
+MERGE_FOLDER_PREFIX = ".kzarchive-merge-"  # where merge_step writes a merged segment before moving it in
+MAX_MERGE_STEPS = 1000  # merge_segments gives up after this many (other processes keep changing the index)
+
+
+def retry_toc(index):
+    """index.refresh(), retried while a commit elsewhere replaces the table of contents under it."""
+    from articles.whoosh.backend import retry_vanished
+
+    return retry_vanished(index.refresh)
 
 
 class IndexWriting:
@@ -113,7 +126,14 @@ class IndexWriting:
             except Exception:
                 writer.cancel()
                 raise
-            writer.commit(mergetype=self.save_merge)
+            self._commit_saved(writer)
+
+    def _commit_saved(self, writer) -> None:
+        """Commit a save-path writer; start a background merge (after the lock is released) if its
+        policy asks for one."""
+        writer.commit(mergetype=self.save_merge)
+        if getattr(writer, "merge_wanted", False) and self.use_file_storage:
+            request_background_merge(self)
 
     # --- bulk sessions: one writer for a whole update_index / rebuild_index run -----------------------
     @contextmanager
@@ -219,26 +239,111 @@ class IndexWriting:
             catch_up(ids)
 
     def merge_segments(self, everything: bool = False) -> tuple[int, int]:
-        """The merges the save path leaves out (SAVE_MERGE_MAX_DOCS), under the write lock, until no
-        size class holds MERGE_FACTOR segments; with `everything`, into one segment (Whoosh's optimize).
-        Returns the segment counts before and after. Searches go on meanwhile; saves wait for the lock."""
+        """The merges saves leave out, until no size class holds MERGE_FACTOR segments (each written
+        outside the write lock, merge_step); with `everything`, into one segment (Whoosh's optimize, under
+        the lock). Returns the segment counts before and after. Searches go on meanwhile."""
         if not self.setup_complete:
             self.setup()
-        with self.write_lock():
-            self.index = self.index.refresh()
-            before = len(self.index._segments())
-            while True:
-                segments = [seg for seg in self.index._segments() if seg.doc_count() > 0]
-                if everything and len(segments) > 1:
-                    self._writer().commit(optimize=True)
-                elif not everything and pick_merge(segments):
-                    self._writer().commit(mergetype=log_merge)
-                else:
-                    break
+        before = len(retry_toc(self.index)._segments())
+        if everything:
+            with self.write_lock():
                 self.index = self.index.refresh()
-                if everything:
+                if len([seg for seg in self.index._segments() if seg.doc_count() > 0]) > 1:
+                    self._writer().commit(optimize=True)
+        else:
+            for _ in range(MAX_MERGE_STEPS):
+                if not self.merge_step(None, wait=True):
                     break
-            return before, len(self.index._segments())
+        self.index = retry_toc(self.index)
+        return before, len(self.index._segments())
+
+    @contextmanager
+    def _merge_lock(self, wait: bool):
+        """One merger at a time per index, across processes; yields False (without waiting) when another
+        holds it and `wait` is false."""
+        with open(os.path.join(self.path, ".kzarchive-merge.lock"), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def merge_step(self, max_docs: int | None, wait: bool = True) -> bool:
+        """Merge the segments pick_merge chooses (up to max_docs documents), holding the write lock only
+        to choose them and to commit the result: saves go on while the merged segment is written.
+
+        1. Under the lock: read the segment list, choose, open readers on the chosen segments (every file
+           open, snapshot.install) and note their deleted documents.
+        2. Without it: copy their live documents into one new segment in a folder of its own inside the
+           index folder (`.kzarchive-merge-*`; Whoosh's commits delete unknown segment files of the index
+           itself, and ignore names starting with a dot).
+        3. Under the lock: if a chosen segment is gone (a rebuild, clear_index or another merge), drop the
+           result; else mark deleted in it what saves deleted from the chosen segments meanwhile, move its
+           files in and commit a new table of contents without the chosen segments. Searchers that hold
+           the old generation keep their open files (snapshot.py).
+
+        Returns whether it merged (or found something to merge), so callers loop until it is False."""
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.reading import SegmentReader
+
+        if not self.setup_complete:
+            self.setup()
+        if not self.use_file_storage:
+            return False
+        with self._merge_lock(wait) as got:
+            if not got:
+                return False
+            for leftover in glob.glob(os.path.join(glob.escape(self.path), MERGE_FOLDER_PREFIX + "*")):
+                shutil.rmtree(leftover, ignore_errors=True)  # a merger killed part way
+            with self.write_lock():
+                index = self.index.refresh()
+                live = [seg for seg in index._segments() if seg.doc_count() > 0]
+                group = pick_merge(live, max_docs)
+                if not group:
+                    return False
+                deleted = {seg.segment_id(): set(seg.deleted_docs()) for seg in group}
+                readers = [SegmentReader(index.storage, index.schema, seg) for seg in group]
+            folder = tempfile.mkdtemp(prefix=MERGE_FOLDER_PREFIX, dir=self.path)
+            try:
+                try:
+                    merged_index = FileStorage(folder).create_index(index.schema, indexname=INDEX_NAME)
+                    writer = merged_index.writer(compound=False)
+                    for reader in readers:
+                        writer.add_reader(reader)
+                    writer.commit(merge=False)
+                finally:
+                    for reader in readers:
+                        reader.close()
+                (merged,) = merged_index.refresh()._segments()
+                with self.write_lock():
+                    writer = self._writer()
+                    current = {seg.segment_id(): seg for seg in writer.segments}
+                    if any(segment_id not in current for segment_id in deleted):
+                        writer.cancel()
+                        return True
+                    base = 0
+                    for seg in group:
+                        gone = deleted[seg.segment_id()]
+                        since = set(current[seg.segment_id()].deleted_docs()) - gone
+                        if since:
+                            kept = [n for n in range(seg.doc_count_all()) if n not in gone]
+                            position = {n: base + i for i, n in enumerate(kept)}
+                            for n in since:
+                                merged.delete_document(position[n])
+                        base += seg.doc_count_all() - len(gone)
+                    prefix = merged.make_filename(".")
+                    for name in os.listdir(folder):
+                        if name.startswith(prefix):
+                            os.replace(os.path.join(folder, name), os.path.join(self.path, name))
+                    keep = [seg for seg in writer.segments if seg.segment_id() not in deleted]
+                    writer.commit(mergetype=lambda _writer, _segments: [*keep, merged])
+                    return True
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def remove(self, obj_or_string, commit=True):
         if not self.setup_complete:
@@ -251,7 +356,7 @@ class IndexWriting:
         with self._write_lock():
             writer = self._writer()
             writer.delete_by_term(ID, get_identifier(obj_or_string))
-            writer.commit(mergetype=self.save_merge)
+            self._commit_saved(writer)
 
     def clear(self, models=None, commit=True):
         if not self.setup_complete:
