@@ -169,20 +169,26 @@ def test_every_query_matches_the_stock_whoosh_path(sample):
 
 
 def test_count_and_page_come_from_one_pass(sample):
+    """One pass over the index per query: a search (_collect), or the matches kept for refinements (_match_all)."""
     backend = connections["default"].get_backend()
     passes = []
-    original = backend._collect
+    originals = {name: getattr(backend, name) for name in ("_collect", "_match_all")}
 
-    def counting(*args, **kwargs):
-        passes.append(args[1])
-        return original(*args, **kwargs)
+    def counting(name):
+        def count(*args, **kwargs):
+            passes.append(name)
+            return originals[name](*args, **kwargs)
 
-    backend._collect = counting
+        return count
+
+    for name in originals:
+        setattr(backend, name, counting(name))
     try:
         for params in PARAMS[:9]:
             search_articles(params)
     finally:
-        del backend._collect
+        for name in originals:
+            delattr(backend, name)
     assert len(passes) == 9
 
 
