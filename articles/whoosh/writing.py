@@ -5,7 +5,10 @@
 - rebuild_index / update_index run as one bulk session: worker processes (multiproc.py), one commit, no
   merges, the old index searchable until the new one replaces it; saves meanwhile are queued, not blocked.
 - Segments are plain files, not compound ones (which Whoosh copies into each reader's heap).
-- Commits on the save path merge by merges.save_merge, which never rewrites the large segments.
+- Commits on the save path merge nothing (merges.save_merge); merge_step merges in the background, outside
+  the write lock but for choosing and committing.
+- A save writes one small segment (postings of one document inlined) and finds the entry it replaces by
+  term lookups, without opening every segment.
 """
 
 from __future__ import annotations
