@@ -330,8 +330,9 @@ def ingest_paths(
 
 
 def merge_index() -> None:
-    """The merges saves leave out (articles/whoosh/merges.py, SAVE_MERGE_MAX_DOCS), after a large ingest: its batches
-    left a segment each, which every search would otherwise visit until the nightly merge_index."""
+    """The merges background merges leave out (articles/whoosh/merges.py, BACKGROUND_MERGE_MAX_DOCS), after a
+    large ingest: its batches left a segment each, which every search would otherwise visit until the
+    nightly merge_index."""
     from haystack import connections
 
     backend = connections["default"].get_backend()

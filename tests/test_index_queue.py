@@ -141,3 +141,24 @@ def test_folder_ingest_writes_the_index_once_per_batch(transactional_db, search_
     call_command("ingest", str(SEEDS), "--quiet")  # batches of 2, 2 and 1
     assert backend.index.refresh().latest_generation() == generation + 3
     assert check_index().clean and PendingIndexUpdate.objects.count() == 0
+
+
+def test_a_folder_ingest_that_dies_between_batches_leaves_every_file_queued_not_lost(
+    transactional_db, search_backend, monkeypatch
+):
+    from articles.indexing import outbox
+
+    # The process "dies" before any batch is written to the index: each file's own transaction committed
+    # its article and its outbox row, and the index never heard of them.
+    monkeypatch.setattr(outbox.Batch, "flush", lambda self: outbox.Applied())
+    call_command("ingest", str(SEEDS), "--quiet")
+    stored = set(Article.objects.values_list("pk", flat=True))
+    assert len(stored) == 5
+    assert set(PendingIndexUpdate.objects.values_list("article_id", flat=True)) == stored
+    report = check_index()
+    assert sorted(report.missing) == sorted(stored)  # check_index shows them, with the queue
+    assert "5 index updates pending" in outbox.state().line()
+    monkeypatch.undo()
+    call_command("process_index_queue")
+    assert check_index().clean and PendingIndexUpdate.objects.count() == 0
+    assert SearchQuerySet().all().count() == 5

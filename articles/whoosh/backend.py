@@ -20,7 +20,6 @@ import itertools
 import os
 import shutil
 import threading
-import time
 
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -40,25 +39,10 @@ from articles.whoosh.query_cache import QueryCache
 from articles.whoosh.reading import IndexReading
 from articles.whoosh.refining import Refining
 from articles.whoosh.searching import Searching
+from articles.whoosh.snapshot import retry_vanished
 from articles.whoosh.writing import BULK_BATCH_SIZE, BULK_PROCS, BulkSession, IndexWriting
 
 snapshot.install()  # segment readers open all their files at once (articles/whoosh/snapshot.py)
-
-
-def retry_vanished(fn, attempts: int = 40, delay: float = 0.05):
-    """Call fn, retrying while a Whoosh file it opens vanishes under it.
-
-    Whoosh opens an index (open_index, Index.refresh) by listing the newest TOC file and then reading it,
-    without retrying; a writer committing in another process between the two deletes that file, and the
-    reader gets FileNotFoundError. (Index.reader() retries itself; these do not.)
-    """
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except FileNotFoundError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(delay)
 
 
 def is_facet_field(field_class) -> bool:

@@ -262,3 +262,19 @@ def reading(fn):
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+def retry_vanished(fn, attempts: int = 40, delay: float = 0.05):
+    """Call fn, retrying while a Whoosh file it opens vanishes under it.
+
+    Whoosh opens an index (open_index, Index.refresh) by listing the newest TOC file and then reading it,
+    without retrying; a writer committing in another process between the two deletes that file, and the
+    reader gets FileNotFoundError. (Index.reader() retries itself; these do not.)
+    """
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(delay)

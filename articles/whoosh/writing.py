@@ -5,7 +5,10 @@
 - rebuild_index / update_index run as one bulk session: worker processes (multiproc.py), one commit, no
   merges, the old index searchable until the new one replaces it; saves meanwhile are queued, not blocked.
 - Segments are plain files, not compound ones (which Whoosh copies into each reader's heap).
-- Commits on the save path merge by merges.save_merge, which never rewrites the large segments.
+- Commits on the save path merge nothing (merges.save_merge); merge_step merges in the background, outside
+  the write lock but for choosing and committing.
+- A save writes one small segment (postings of one document inlined) and finds the entry it replaces by
+  term lookups, without opening every segment.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from haystack.exceptions import SkipDocument
 from articles.rebuild_status import process_alive
 from articles.whoosh.merges import drop_existing, log_merge, pick_merge, request_background_merge
 from articles.whoosh.multiproc import CheckedMpWriter
+from articles.whoosh.snapshot import retry_vanished
 
 # How deep this thread is inside write_lock() (the fcntl lock is taken only at depth 0).
 _write_lock_depth = threading.local()
@@ -47,8 +51,6 @@ MAX_MERGE_STEPS = 1000  # merge_segments gives up after this many (other process
 
 def retry_toc(index):
     """index.refresh(), retried while a commit elsewhere replaces the table of contents under it."""
-    from articles.whoosh.backend import retry_vanished
-
     return retry_vanished(index.refresh)
 
 

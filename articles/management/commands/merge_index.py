@@ -10,8 +10,8 @@ from articles import engine
 
 class Command(BaseCommand):
     help = (
-        "Merge the search index's segments of similar size that saves do not merge (saves never rewrite "
-        "more than a few hundred documents, so medium segments accumulate). Run it from cron, e.g. nightly. "
+        "Merge the search index's segments of similar size that background merges leave (they rewrite at "
+        "most 1,000 documents, so larger segments accumulate). Run it from cron, e.g. nightly. "
         "--all merges everything into one segment (slower; for after large deletions)."
     )
 

@@ -32,8 +32,11 @@ class Command(rebuild_index.Command):
 
     def handle(self, **options):
         session = bulk_session(options, replace=True)
-        if session is None:
-            return super().handle(**options)
+        if session is None:  # another engine: haystack's clear, then update (clear_index has no --quiet)
+            skip = {"batchsize", "workers", "max_retries", "quiet"}
+            call_command("clear_index", **{key: value for key, value in options.items() if key not in skip})
+            call_command("update_index", **{key: value for key, value in options.items() if key != "interactive"})
+            return None
         if options.get("interactive", True):
             answer = input("This replaces the whole search index with one built from the database. Continue? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
