@@ -49,6 +49,14 @@ def creates_index(backend) -> bool:
     return hasattr(backend, "create_index")
 
 
+def keeps_index(backend) -> bool:
+    """The engine keeps an index of its own to compare with the database (haystack's `simple` searches the
+    database itself: its update, remove and clear do nothing)."""
+    from haystack.backends.simple_backend import SimpleSearchBackend
+
+    return not isinstance(backend, SimpleSearchBackend)
+
+
 def reads_stored_fields(backend) -> bool:
     """The index can be read whole, every stored field (check_index compares them all); other engines are
     compared on ids and content hashes only."""

@@ -169,20 +169,26 @@ def test_every_query_matches_the_stock_whoosh_path(sample):
 
 
 def test_count_and_page_come_from_one_pass(sample):
+    """One pass over the index per query: a search (_collect), or the matches kept for refinements (_match_all)."""
     backend = connections["default"].get_backend()
     passes = []
-    original = backend._collect
+    originals = {name: getattr(backend, name) for name in ("_collect", "_match_all")}
 
-    def counting(*args, **kwargs):
-        passes.append(args[1])
-        return original(*args, **kwargs)
+    def counting(name):
+        def count(*args, **kwargs):
+            passes.append(name)
+            return originals[name](*args, **kwargs)
 
-    backend._collect = counting
+        return count
+
+    for name in originals:
+        setattr(backend, name, counting(name))
     try:
         for params in PARAMS[:9]:
             search_articles(params)
     finally:
-        del backend._collect
+        for name in originals:
+            delattr(backend, name)
     assert len(passes) == 9
 
 
@@ -560,3 +566,55 @@ def test_update_index_remove_drops_entries_of_deleted_rows(seeded):
     call_command("update_index", remove=True, verbosity=0)
     assert check_index().clean
     assert search_articles(SearchParams(q="")).count == 4
+
+
+def session_steps(q: str, outlet: str, author: str) -> list[SearchParams]:
+    """A researcher's session on one query: next page, another sort, two facet clicks, a chip removed, back."""
+    first = SearchParams(q=q, page_size=5)
+    return [
+        first,
+        replace(first, page=2),
+        replace(first, sort="newest"),
+        replace(first, sort="newest", outlet=[outlet]),
+        replace(first, sort="newest", outlet=[outlet], author=[author]),
+        replace(first, sort="newest", author=[author]),
+        replace(first, outlet=[outlet]),
+        first,
+    ]
+
+
+SESSIONS = [("said", "Reuters", "Aida Smith"), ("minist*", "BBC News", "Aida Smith"), ("", "Reuters", "Aida Smith")]
+
+
+def test_refinements_from_kept_matches_equal_fresh_searches(sample, django_capture_on_commit_callbacks, settings):
+    """Refinements answered from a query's kept matches (articles/whoosh/refining.py) give what a search
+    with the cache off gives, step by step, before and after an edit and a deletion (issue 16)."""
+    from articles.models import Article
+
+    backend = connections["default"].get_backend()
+    refined = []
+    original = backend._refine
+
+    def spy(*args, **kwargs):
+        found = original(*args, **kwargs)
+        refined.append(found is not None)
+        return found
+
+    backend._refine = spy
+    try:
+        for round_ in range(2):
+            for session in SESSIONS:
+                steps = session_steps(*session)
+                settings.KZARCHIVE_QUERY_CACHE = True
+                cached = results_of(steps)
+                settings.KZARCHIVE_QUERY_CACHE = False
+                assert cached == results_of(steps), (round_, session)
+                assert any(count for count, *_ in cached if not isinstance(count, str))
+            article = Article.objects.filter(source__name="Reuters").order_by("pk").first()
+            with django_capture_on_commit_callbacks(execute=True):
+                Article.objects.filter(pk__in=Article.objects.order_by("-pk").values("pk")[:2]).delete()
+                article.title = "said minister " + article.title
+                article.save()
+    finally:
+        del backend._refine
+    assert sum(refined) >= 20  # the refinements did come from kept matches

@@ -139,3 +139,10 @@ def test_rebuild_index_runs_on_another_engine(seeded, simple_engine, capsys):
 
     call_command("rebuild_index", "--noinput", "--quiet")
     call_command("rebuild_index", "--noinput")
+
+
+def test_check_index_on_an_engine_without_an_index_says_so_instead_of_drift(seeded, simple_engine, capsys):
+    from django.core.management import call_command
+
+    call_command("check_index", "--quiet")
+    assert "keeps no index" in capsys.readouterr().out

@@ -21,37 +21,46 @@ def backend(seeded):
     return backend
 
 
-def count_calls(monkeypatch, backend, name):
+def count_calls(monkeypatch, backend, *names):
     calls = []
-    original = getattr(backend, name)
+    for name in names:
+        original = getattr(backend, name)
 
-    def counted(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
+        def counted(*args, original=original, **kwargs):
+            calls.append(args)
+            return original(*args, **kwargs)
 
-    monkeypatch.setattr(backend, name, counted)
+        monkeypatch.setattr(backend, name, counted)
     return calls
+
+
+PASSES = ("_collect", "_match_all")  # a pass over the index: a search, or a query's matches kept for refinements
 
 
 def test_one_search_is_one_backend_call_and_one_collection(backend, monkeypatch):
     searches = count_calls(monkeypatch, backend, "search")
-    collections = count_calls(monkeypatch, backend, "_collect")
+    collections = count_calls(monkeypatch, backend, *PASSES)
     plans = count_calls(monkeypatch, backend, "highlight_plan")
     found = search_articles(SearchParams(q="Tokayev protests"))
     assert found.count > 0 and found.facets["outlet"] and found.hits[0].snippet
     assert (len(searches), len(collections), len(plans)) == (1, 1, 0)  # page, count, facets, plan: one run
 
 
-def test_the_next_page_and_the_way_back_come_from_the_cache(backend, monkeypatch):
-    collections = count_calls(monkeypatch, backend, "_collect")
+def test_the_next_page_and_the_way_back_come_from_the_cache(backend, monkeypatch, settings):
+    collections = count_calls(monkeypatch, backend, *PASSES)
     first = search_articles(SearchParams(q="Kazakhstan", page_size=2))
     second = search_articles(SearchParams(q="Kazakhstan", page_size=2, page=2))
     again = search_articles(SearchParams(q="Kazakhstan", page_size=2))
     assert len(collections) == 1
     assert [h.article.pk for h in again.hits] == [h.article.pk for h in first.hits]
     assert not {h.article.pk for h in first.hits} & {h.article.pk for h in second.hits}
-    search_articles(SearchParams(q="Kazakhstan", page_size=2, sort="oldest"))
-    assert len(collections) == 2  # another order is another collection
+    oldest = search_articles(SearchParams(q="Kazakhstan", page_size=2, sort="oldest"))
+    outlet = search_articles(SearchParams(q="Kazakhstan", page_size=2, outlet=[first.facets["outlet"][0].value]))
+    assert len(collections) == 1  # another order, a facet clicked: from the query's kept matches
+    settings.KZARCHIVE_QUERY_CACHE = False
+    assert search_articles(SearchParams(q="Kazakhstan", page_size=2, sort="oldest")).hits == oldest.hits
+    assert search_articles(SearchParams(q="Kazakhstan", page_size=2, outlet=outlet.params.outlet)).hits == outlet.hits
+    assert len(collections) == 3  # with the cache off, every request searches
 
 
 def test_an_edit_is_visible_on_the_next_request(backend, django_capture_on_commit_callbacks):

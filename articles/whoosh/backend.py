@@ -37,6 +37,7 @@ from articles.whoosh.merges import save_merge
 from articles.whoosh.parsing import make_parser
 from articles.whoosh.query_cache import QueryCache
 from articles.whoosh.reading import IndexReading
+from articles.whoosh.refining import Refining
 from articles.whoosh.searching import Searching
 from articles.whoosh.snapshot import retry_vanished
 from articles.whoosh.writing import BULK_BATCH_SIZE, BULK_PROCS, BulkSession, IndexWriting
@@ -48,7 +49,7 @@ def is_facet_field(field_class) -> bool:
     return type(field_class).__name__.startswith("Facet")
 
 
-class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Searching, WhooshSearchBackend):
+class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, Searching, WhooshSearchBackend):
     """haystack's Whoosh backend with this package's parts: writing.py, reading.py, facets.py, searching.py.
     Here: the schema (build_schema) and the index's lifecycle (setup, create, exists, delete)."""
 
@@ -133,6 +134,8 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Searching,
         self._local = threading.local()  # .reading: whether a failure is the index's (snapshot.reading)
         self._generations = itertools.count(1)  # numbers each new searcher (query_cache keys)
         self._query_cache = QueryCache()
+        # Per generation (generation, kind, ...): sort ranks, filter sets, facet codes (refining.py, facets.py).
+        self._per_generation: dict[tuple, object] = {}
         # Per segment (segment id, kind, field or sort spec): facet values, sort keys, sort order, live
         # facet counts. A segment's files never change, so only its deletions can make an entry stale.
         self._per_segment: dict[tuple, object] = {}
@@ -180,6 +183,7 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Searching,
         self._leaves = []
         self._per_segment = {}
         self._query_cache.clear()
+        self._per_generation = {}
 
 
 class ArchiveWhooshSearchQuery(WhooshSearchQuery):

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date, datetime
 from itertools import chain
 
+import numpy as np
 from haystack.exceptions import SearchBackendError
 from whoosh import query as wq
 from whoosh.fields import KEYWORD
@@ -48,6 +49,8 @@ class FacetCounting:
                 counts = Counter()
                 for sub, _ in leaves:
                     counts.update(self._segment_live_counts(sub, searcher, facet, fieldname))
+            elif isinstance(docs, np.ndarray):
+                counts = self._counted_codes(searcher, docs, facet, fieldname)
             else:
                 table = []
                 for sub, offset in leaves:
@@ -62,6 +65,40 @@ class FacetCounting:
                 lst = _place_none(lst, none_item)
             fields[fieldname] = lst
         return {"fields": fields, "dates": {}, "queries": {}}
+
+    def _facet_codes(self, searcher, facet: FieldFacet, fieldname: str) -> tuple:
+        """(pair documents or None, codes, names): every document's facet value as a number, kept for this
+        generation. Single values: codes[document]. Several values (KEYWORD): pairs of (document, code)."""
+        key = (searcher._kz_generation, "codes", fieldname)
+        found = self._per_generation.get(key)
+        if found is None:
+            table = []
+            for sub, offset in searcher.leaf_searchers():
+                if offset != len(table):
+                    raise SearchBackendError("Unexpected segment layout for facet counting")
+                table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
+            names: dict = {}
+            if facet.allow_overlap:
+                pairs = [(d, names.setdefault(v, len(names))) for d, values in enumerate(table) for v in values]
+                pair_docs = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
+                codes = np.fromiter((c for _, c in pairs), dtype=np.int32, count=len(pairs))
+            else:
+                pair_docs = None
+                codes = np.fromiter((names.setdefault(v, len(names)) for v in table), dtype=np.int32, count=len(table))
+            found = self._per_generation[key] = (pair_docs, codes, list(names), len(table))
+        return found
+
+    def _counted_codes(self, searcher, docs: np.ndarray, facet: FieldFacet, fieldname: str) -> Counter:
+        """Facet counts over matched documents (a numpy array) from the generation's codes: what the Counter
+        over their values gives, in one bincount."""
+        pair_docs, codes, names, size = self._facet_codes(searcher, facet, fieldname)
+        if pair_docs is None:
+            counted = np.bincount(codes[docs], minlength=len(names))
+        else:
+            chosen = np.zeros(size, dtype=bool)
+            chosen[docs] = True
+            counted = np.bincount(codes[chosen[pair_docs]], minlength=len(names))
+        return Counter({names[i]: int(counted[i]) for i in np.flatnonzero(counted)})
 
     def _segment_live_counts(self, subsearcher, top_searcher, facet: FieldFacet, fieldname: str) -> Counter:
         """Facet counts over every live document of one segment (browsing everything), recounted only
@@ -89,6 +126,8 @@ class FacetCounting:
 
         if docs is ALL_DOCS:
             docs = list(searcher.docs_for_query(wq.Every()))
+        elif isinstance(docs, np.ndarray):
+            docs = docs.tolist()
         dates = {}
         for field, spec in date_facets.items():
             if not isinstance(spec.get("start_date"), date) or not isinstance(spec.get("end_date"), date):

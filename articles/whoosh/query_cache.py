@@ -7,7 +7,11 @@ opens a new generation, so an entry of an older one is never found again (and is
 searcher opens). Only complete collections are kept: one a query bound stopped early must be tried again
 in full next time.
 
-Bounded in entries and in document numbers (4 bytes each, `array('i')`); least recently used goes first.
+It also keeps each query's matches with their scores (refining.MatchSet), from which another sort or
+set of facet filters is answered without a search.
+
+Bounded in entries and in 4-byte units (document numbers, scores count twice); least recently used goes
+first.
 `KZARCHIVE_QUERY_CACHE=0` turns it off (every request searches), to compare answers with and without it.
 """
 
@@ -31,11 +35,12 @@ class Collection:
     total: int
     parsed: object  # the whoosh query searched, prefixes and fuzzy terms pinned to index terms
     limit: int
-    notices: tuple[str, ...] = ()  # what the query's bounds changed (query_bounds), all with an exact count
+    notices: tuple[str, ...] = ()  # what the query's bounds changed (query_bounds)
+    exact: bool = True  # False: a bound stopped the pass early (never kept)
 
 
 def compact(docs):
-    return docs if not isinstance(docs, list) else array("i", docs)
+    return array("i", docs) if isinstance(docs, list) else docs
 
 
 def enabled() -> bool:
@@ -60,7 +65,17 @@ class QueryCache:
             self._entries.move_to_end(key)
             return found
 
-    def put(self, key: tuple, collection: Collection) -> None:
+    def lookup(self, key: tuple):
+        """Whatever is kept under `key` (a refining.MatchSet), or None."""
+        if not enabled():
+            return None
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, collection) -> None:
         if not enabled():
             return
         size = _size(collection)
@@ -95,6 +110,10 @@ class QueryCache:
         return self._docs
 
 
-def _size(collection: Collection) -> int:
-    docs = collection.docs
-    return (len(docs) if isinstance(docs, array) else 0) + len(collection.top)
+def _size(entry) -> int:
+    """In 4-byte units: document numbers, twice for scores (float64), and the top list."""
+    docs = entry.docs
+    size = len(docs) if hasattr(docs, "__len__") else 0  # not reading.ALL_DOCS
+    if getattr(entry, "scores", None) is not None:
+        size += 2 * len(entry.scores)
+    return size + len(getattr(entry, "top", ()))

@@ -66,6 +66,7 @@ class IndexReading:
         self._per_segment = {k: v for k, v in self._per_segment.items() if k[0] in live}
         searcher._kz_generation = generation = next(self._generations)  # itertools.count: atomic
         self._query_cache.keep_generation(generation)
+        self._per_generation = {k: v for k, v in self._per_generation.items() if k[0] == generation}
 
     def _segment_cached(self, reader, kind: str, name, compute):
         """compute(), remembered for this segment until it leaves the index."""

@@ -96,20 +96,23 @@ class Searching:
         key = (searcher._kz_generation, query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
         found = self._query_cache.get(key, needed)
         if found is None:
+            limit = max(needed, TOP_PREFETCH)
+            found = self._refine(searcher, key, parsed, narrow_parsed, exact, sortedby, reverse, limit)
+            if found is not None and found.exact:
+                self._query_cache.put(key, found)
+        if found is None:
             bounds = query_bounds.Bounds()
             deadline = query_bounds.Deadline(limits[1])
             parsed = self._pin_expansions(parsed, searcher, bounds)
             clauses = list(narrow_parsed)
             clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
             filter_query = wq.And(clauses) if clauses else None
-            limit = max(needed, TOP_PREFETCH)
             top, docs, total = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit, deadline)
             deadline.report(bounds)
             found = Collection(top, compact(docs), total, parsed, limit, tuple(bounds.notices))
             if bounds.count_exact:  # one a bound stopped early must be tried in full next time
                 self._query_cache.put(key, found)
-        else:
-            bounds = query_bounds.Bounds(list(found.notices))
+        bounds = query_bounds.Bounds(list(found.notices), found.exact)
 
         results = Results(searcher, found.parsed, found.top)
         results._total = found.total

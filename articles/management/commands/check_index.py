@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import progress, rebuild_status
+from articles import engine, progress, rebuild_status
 from articles.index_state import IndexUnavailable
 from articles.indexing import outbox
 from articles.indexing.check import check_index, repair_index
@@ -32,6 +32,9 @@ class Command(BaseCommand):
             return check_index(using, progress=bar)
 
     def handle(self, *args, repair=False, using="default", **options):
+        if not engine.keeps_index(engine.get_backend(using)):
+            self.stdout.write("This search engine keeps no index (it searches the database): nothing to check.")
+            return
         running = rebuild_status.current_line(using)
         if running:  # the index compared below is the one from before it
             self.stdout.write(running)

@@ -1,0 +1,167 @@
+"""Refinements of a query already run: another page, sort, facet filter or chip removed, without a search.
+
+A researcher refines one query many times. The first search of a query (whatever its filters and sort)
+keeps its matches: every matching document number with its score (a `MatchSet`, in query_cache.py,
+keyed by index generation and query). A refinement then filters those arrays by the exact terms of
+its facet filters, orders them by score or by a sort key, and counts facets over what is left: numpy
+over arrays, not a new Whoosh search that re-enumerates and re-scores every match in Python.
+
+Answers are identical to a search: Whoosh ranks by score, then document number (TopCollector keeps
+the lower number on a tie); sort keys order by (key, document number) as the sorted search does; scores
+do not depend on filters. tests/test_query_cache.py compares both paths query by query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.collectors import ScoredCollector
+
+from articles import query_bounds
+from articles.whoosh import query_cache
+from articles.whoosh.query_cache import Collection
+
+
+@dataclass(frozen=True)
+class MatchSet:
+    """Every document a query matches (global numbers, ascending) and, if scored, its score."""
+
+    docs: np.ndarray  # int32
+    scores: np.ndarray | None  # float64, or None when collected without scoring (a sorted search)
+    parsed: object  # the query searched, its prefixes and fuzzy terms pinned
+    notices: tuple[str, ...] = ()
+    exact: bool = True  # False: a query bound stopped the pass, so these are the matches found by then
+
+
+class ScoreRecorder(ScoredCollector):
+    """Every match's global number and score, scored as TopCollector(usequality=False, replace=0) scores
+    them: no block skipping and no matcher replacement, so every match is seen."""
+
+    def __init__(self):
+        super().__init__(replace=0)
+        self.docs: list[int] = []
+        self.scores: list[float] = []
+
+    def _collect(self, global_docnum, score):
+        self.docs.append(global_docnum)
+        self.scores.append(score)
+        return 0 - score
+
+
+class Refining:
+    """Refinements of ArchiveWhooshBackend (articles/whoosh/backend.py): a query's collection for another
+    page, sort or set of facet filters, from its MatchSet."""
+
+    MAX_ALLOWED = 512  # filter value sets kept per generation
+
+    def _refine(self, searcher, key, parsed, narrow_parsed, exact, sortedby, reverse, limit) -> Collection | None:
+        """The collection for `key` (see Searching.search) from the query's matches, kept or found now; None
+        where a search answers instead: the cache is off, the query is narrowed by query text, the sort is
+        reversed or not by plain columns, or everything is browsed unfiltered (per-segment caches answer)."""
+        if not query_cache.enabled() or narrow_parsed or reverse:
+            return None
+        sort_keys = None
+        if sortedby is not None:
+            sort_keys = self._segment_sort_keys(searcher, sortedby)
+            if sort_keys is None:
+                return None
+            if not exact and type(parsed) is wq.Every and parsed.fieldname is None:
+                return None
+        generation, query_string, spelling, _, _, _, limits = key
+        scored = sortedby is None
+        matches_key = (generation, "matches", query_string, spelling, limits)
+        matches = self._query_cache.lookup(matches_key)
+        if matches is None or (scored and matches.scores is None):
+            matches = self._match_all(searcher, parsed, scored, limits[1])
+            if matches.exact:
+                self._query_cache.put(matches_key, matches)
+        docs, scores = matches.docs, matches.scores
+        if exact:
+            keep = mask_of(docs, [self._allowed(searcher, field, values) for field, values in exact])
+            docs, scores = docs[keep], None if scores is None else scores[keep]
+        if scored:
+            top = top_by_score(docs, scores, limit)
+        else:
+            rank, keys = self._ranks(searcher, *sort_keys)
+            top = top_by_rank(docs, rank, keys, limit)
+        return Collection(top, docs, len(docs), matches.parsed, limit, matches.notices, matches.exact)
+
+    def _match_all(self, searcher, parsed, scored: bool, budget: float) -> MatchSet:
+        """Every match of the query (and its score, if `scored`), within the query's bounds."""
+        from articles.whoosh.reading import _DocsCollector
+
+        bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(budget)
+        pinned = self._pin_expansions(parsed, searcher, bounds)
+        if scored:
+            recorder = ScoreRecorder()
+            searcher.search_with_collector(pinned, _DocsCollector(recorder, deadline))
+            docs, scores = recorder.docs, np.asarray(recorder.scores, dtype=np.float64)
+        else:
+            docs, scores = list(deadline.until(searcher.docs_for_query(pinned))), None
+        deadline.report(bounds)
+        return MatchSet(np.asarray(docs, dtype=np.int32), scores, pinned, tuple(bounds.notices), bounds.count_exact)
+
+    def _allowed(self, searcher, field: str, values) -> np.ndarray:
+        """The documents an exact filter allows, kept for this generation."""
+        key = (searcher._kz_generation, "allow", field, values)
+        found = self._per_generation.get(key)
+        if found is None:
+            if sum(k[1] == "allow" for k in self._per_generation) >= self.MAX_ALLOWED:
+                self._per_generation = {k: v for k, v in self._per_generation.items() if k[1] != "allow"}
+            found = self._per_generation[key] = allowed_docs(searcher, field, values)
+        return found
+
+    def _ranks(self, searcher, spec: tuple, segment_keys: list) -> tuple[np.ndarray, list]:
+        """Every document's place in a sort's order, and its sort key, kept for this generation."""
+        key = (searcher._kz_generation, "rank", spec)
+        found = self._per_generation.get(key)
+        if found is None:
+            keys = [k for per_segment in segment_keys for k in per_segment]
+            found = self._per_generation[key] = (ranks_of(keys), keys)
+        return found
+
+
+def mask_of(docs: np.ndarray, allowed: list[np.ndarray]) -> np.ndarray:
+    """The documents in every allowed set (one per facet filter; each set sorted, unique)."""
+    mask = np.ones(len(docs), dtype=bool)
+    for allow in allowed:
+        mask &= np.isin(docs, allow, assume_unique=True)
+    return mask
+
+
+def top_by_score(docs: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, int]]:
+    """(score, number) of the best `limit` documents: highest score first, then lowest number."""
+    if len(docs) > limit * 4:
+        # Only the documents scoring at least the limit-th best can be in the top: cut before sorting.
+        threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        keep = scores >= threshold
+        docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))[:limit]
+    return [(float(s), int(d)) for s, d in zip(scores[order], docs[order], strict=True)]
+
+
+def top_by_rank(docs: np.ndarray, rank: np.ndarray, keys: list, limit: int) -> list[tuple[object, int]]:
+    """(sort key, number) of the first `limit` documents in a sort's order; `rank` numbers every document
+    of the generation in (key, number) order."""
+    ranks = rank[docs]
+    if len(docs) > limit:
+        first = np.argpartition(ranks, limit)[:limit]
+        docs, ranks = docs[first], ranks[first]
+    order = np.argsort(ranks, kind="stable")
+    return [(keys[int(d)], int(d)) for d in docs[order]]
+
+
+def ranks_of(keys: list) -> np.ndarray:
+    """Each document's place in (key, number) order, for all documents of a generation."""
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: equal keys keep number order
+    rank = np.empty(len(keys), dtype=np.int32)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int32)
+    return rank
+
+
+def allowed_docs(searcher, field: str, values) -> np.ndarray:
+    """The live documents with any of `values` in `field` (an exact filter), sorted."""
+    query = wq.Or([wq.Term(field, value) for value in values])
+    return np.fromiter(sorted(query.docs(searcher)), dtype=np.int32)
