@@ -167,6 +167,7 @@ DATABASE_INDEPENDENT = {
     "test_merge_policy": "Whoosh segment merges",
     "test_query_bounds": "the query parser's limits",
     "test_request_limits": "request size limits in middleware",
+    "test_scale_smoke": "the benchmark's search session: each path finds what raw Whoosh finds",
     "test_search": "search results, sorting, facets: Whoosh",
     "test_search_pages": "links between search result pages",
 }
