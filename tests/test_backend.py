@@ -618,3 +618,26 @@ def test_refinements_from_kept_matches_equal_fresh_searches(sample, django_captu
     finally:
         del backend._refine
     assert sum(refined) >= 20  # the refinements did come from kept matches
+
+
+def test_a_fuzzy_term_is_looked_up_once_per_segment(sample, settings):
+    """Each segment's word list is asked once per fuzzy term per generation, not once per segment per
+    segment (the union over all segments was recomputed for each: 81 lookups with 9 segments, 0.7 s of a
+    0.76 s search at 10,000 articles)."""
+    settings.KZARCHIVE_QUERY_CACHE = False  # every search expands again
+    backend = connections["default"].get_backend()
+    leaves = [sub.reader() for sub, _ in backend.searcher().leaf_searchers()]
+    assert len(leaves) > 2
+    lookups = []
+    for reader in leaves:
+        own = reader._kz_own_terms_within
+
+        def counted(*args, own=own, **kwargs):
+            lookups.append(args)
+            return own(*args, **kwargs)
+
+        reader._kz_own_terms_within = counted
+    first = search_articles(SearchParams(q="markte~"))
+    again = search_articles(SearchParams(q="markte~"))
+    assert first.count == again.count > 0
+    assert len(lookups) == len(leaves)
