@@ -853,6 +853,21 @@ def run_sessions(plans: dict, fn, samples: dict, *, first=None) -> None:
             samples.setdefault(step_name, []).append(time.perf_counter() - t)
 
 
+def time_steps(plans: dict, run, reps: int) -> dict:
+    """A peer's session steps (run(step, with_facets=True) -> (count, page)): one untimed warm-up pass
+    (facet and sort columns read once), `reps` timed passes, then each step's count."""
+    for name, *_ in [*SESSION_QUERIES, SESSION_WARM_QUERY]:
+        for _, step in plans[name]:
+            if step:
+                run(step)
+    samples = {}
+    for _ in range(reps):
+        run_full(plans, run, samples)
+        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False))
+    counts = {name: [run(step, False)[0] if step else None for _, step in plans[name]] for name, *_ in SESSION_QUERIES}
+    return {**session_metrics(samples), "counts": counts}
+
+
 def run_full(plans: dict, fn, samples: dict) -> None:
     """Every session's first request, answered in full (exact count, every facet): samples["full"]."""
     for name, *_ in SESSION_QUERIES:
@@ -987,17 +1002,9 @@ def phase_session_raw(plans: dict, reps: int, index_path: Path) -> dict:
                 page.results.groups(f.default_name())
         return page.total, ids
 
-    for name, *_ in [*SESSION_QUERIES, SESSION_WARM_QUERY]:  # warm-up: facet and sort columns read once
-        for _, step in plans[name]:
-            if step:
-                run(step)
-    samples = {}
-    for _ in range(reps):
-        run_full(plans, run, samples)
-        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False))
-    counts = {name: [run(step, False)[0] if step else None for _, step in plans[name]] for name, *_ in SESSION_QUERIES}
+    result = time_steps(plans, run, reps)
     searcher.close()
-    return {**session_metrics(samples), "counts": counts}
+    return result
 
 
 def phase_session_fts5(plans: dict, reps: int, path: Path) -> dict:
@@ -1077,17 +1084,9 @@ def phase_session_fts5(plans: dict, reps: int, path: Path) -> dict:
         con.execute("SELECT a.name, count(*) FROM m JOIN authors a ON a.id = m.id GROUP BY a.name").fetchall()
         return count, page
 
-    for name, *_ in [*SESSION_QUERIES, SESSION_WARM_QUERY]:
-        for _, step in plans[name]:
-            if step:
-                run(step)
-    samples = {}
-    for _ in range(reps):
-        run_full(plans, run, samples)
-        run_sessions(plans, lambda _n, s: run(s), samples, first=lambda s: run(s, False))
-    counts = {name: [run(step, False)[0] if step else None for _, step in plans[name]] for name, *_ in SESSION_QUERIES}
+    result = time_steps(plans, run, reps)
     con.close()
-    return {**session_metrics(samples), "counts": counts, "build_seconds": build, "size": path.stat().st_size}
+    return {**result, "build_seconds": build, "size": path.stat().st_size}
 
 
 def phase_session_http(plans: dict, reps: int, env: dict) -> dict:
