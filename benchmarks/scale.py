@@ -480,25 +480,34 @@ def phase_function(reps: int) -> dict:
     return {**out, "counts": counts}
 
 
-def raw_whoosh(reps: int, index_path: Path) -> dict:
-    """Raw Whoosh on one long-lived searcher: the same parsed query, filter, sort and page size."""
+def open_raw_whoosh(index_path: Path, facet_names) -> tuple:
+    """(index, searcher, parser, facets): plain Whoosh on kzarchive's own index, parsing as the archive does
+    and counting the named facets as Whoosh's own groupedby."""
     from haystack import connections
     from whoosh import index as windex
-    from whoosh import query as wq
     from whoosh.fields import KEYWORD
-    from whoosh.sorting import Count, FieldFacet, MultiFacet
+    from whoosh.sorting import Count, FieldFacet
 
-    from articles.search import normalize_query
     from articles.whoosh.parsing import make_parser
 
     backend = connections["default"].get_backend()
     ix = windex.open_dir(str(index_path))
-    searcher = ix.searcher()
     parser = make_parser(backend.content_field_name, ix.schema)
     facets = [
         FieldFacet(f"{n}_exact", allow_overlap=ix.schema[f"{n}_exact"].__class__ is KEYWORD, maptype=Count)
-        for n in FACET_FIELDS
+        for n in facet_names
     ]
+    return ix, ix.searcher(), parser, facets
+
+
+def raw_whoosh(reps: int, index_path: Path) -> dict:
+    """Raw Whoosh on one long-lived searcher: the same parsed query, filter, sort and page size."""
+    from whoosh import query as wq
+    from whoosh.sorting import FieldFacet, MultiFacet
+
+    from articles.search import normalize_query
+
+    ix, searcher, parser, facets = open_raw_whoosh(index_path, FACET_FIELDS)
 
     def prepared():
         items = []
@@ -959,23 +968,12 @@ def phase_session_raw(plans: dict, reps: int, index_path: Path) -> dict:
     """The floor: every step done directly with Whoosh on kzarchive's own index, one long-lived searcher: the
     same parsed query, filters, sort and page, the four facets counted (groupedby) on every step as the
     archive does. First page: without facets; full facets: with them."""
-    from haystack import connections
-    from whoosh import index as windex
     from whoosh import query as wq
-    from whoosh.fields import KEYWORD
-    from whoosh.sorting import Count, FieldFacet, MultiFacet
+    from whoosh.sorting import FieldFacet, MultiFacet
 
     from articles.search import normalize_query
-    from articles.whoosh.parsing import make_parser
 
-    backend = connections["default"].get_backend()
-    ix = windex.open_dir(str(index_path))
-    searcher = ix.searcher()
-    parser = make_parser(backend.content_field_name, ix.schema)
-    facets = [
-        FieldFacet(f"{n}_exact", allow_overlap=ix.schema[f"{n}_exact"].__class__ is KEYWORD, maptype=Count)
-        for n in SESSION_FACETS
-    ]
+    ix, searcher, parser, facets = open_raw_whoosh(index_path, SESSION_FACETS)
     newest = MultiFacet([FieldFacet("date_desc", reverse=True), FieldFacet("title_sort")])
     parsed = {}
 
