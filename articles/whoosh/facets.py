@@ -52,12 +52,7 @@ class FacetCounting:
             elif isinstance(docs, np.ndarray):
                 counts = self._counted_codes(searcher, docs, facet, fieldname)
             else:
-                table = []
-                for sub, offset in leaves:
-                    if offset != len(table):  # leaf offsets are cumulative doc_count_all()
-                        raise SearchBackendError("Unexpected segment layout for facet counting")
-                    table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
-                values = map(table.__getitem__, docs)
+                values = map(self._facet_table(searcher, facet, fieldname).__getitem__, docs)
                 counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
             none_item = counts.pop(None, None)
             lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
@@ -66,17 +61,22 @@ class FacetCounting:
             fields[fieldname] = lst
         return {"fields": fields, "dates": {}, "queries": {}}
 
+    def _facet_table(self, searcher, facet: FieldFacet, fieldname: str) -> list:
+        """Every document's facet value(s), by global document number, from the segments' own lists."""
+        table = []
+        for sub, offset in searcher.leaf_searchers():
+            if offset != len(table):  # leaf offsets are cumulative doc_count_all()
+                raise SearchBackendError("Unexpected segment layout for facet counting")
+            table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
+        return table
+
     def _facet_codes(self, searcher, facet: FieldFacet, fieldname: str) -> tuple:
         """(pair documents or None, codes, names): every document's facet value as a number, kept for this
         generation. Single values: codes[document]. Several values (KEYWORD): pairs of (document, code)."""
         key = (searcher._kz_generation, "codes", fieldname)
         found = self._per_generation.get(key)
         if found is None:
-            table = []
-            for sub, offset in searcher.leaf_searchers():
-                if offset != len(table):
-                    raise SearchBackendError("Unexpected segment layout for facet counting")
-                table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
+            table = self._facet_table(searcher, facet, fieldname)
             names: dict = {}
             if facet.allow_overlap:
                 pairs = [(d, names.setdefault(v, len(names))) for d, values in enumerate(table) for v in values]

@@ -56,17 +56,11 @@ class QueryCache:
 
     def get(self, key: tuple, needed: int) -> Collection | None:
         """The collection for `key` if it holds at least `needed` top documents."""
-        if not enabled():
-            return None
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None or found.limit < needed:
-                return None
-            self._entries.move_to_end(key)
-            return found
+        found = self.lookup(key)
+        return found if found is not None and found.limit >= needed else None
 
     def lookup(self, key: tuple):
-        """Whatever is kept under `key` (a refining.MatchSet), or None."""
+        """Whatever is kept under `key` (a Collection or a refining.MatchSet), or None."""
         if not enabled():
             return None
         with self._lock:

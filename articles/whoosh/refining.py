@@ -36,16 +36,15 @@ class MatchSet:
 
 
 class ScoreRecorder(ScoredCollector):
-    """Every match's global number and score, scored as TopCollector(usequality=False, replace=0) scores
-    them: no block skipping and no matcher replacement, so every match is seen."""
+    """Every match's score, scored as TopCollector(usequality=False, replace=0) scores them: no block
+    skipping and no matcher replacement, so every match is seen. Its document numbers, in the same order,
+    are kept by the wrapping reading._DocsCollector."""
 
     def __init__(self):
         super().__init__(replace=0)
-        self.docs: list[int] = []
         self.scores: list[float] = []
 
     def _collect(self, global_docnum, score):
-        self.docs.append(global_docnum)
         self.scores.append(score)
         return 0 - score
 
@@ -96,8 +95,9 @@ class Refining:
         pinned = self._pin_expansions(parsed, searcher, bounds)
         if scored:
             recorder = ScoreRecorder()
-            searcher.search_with_collector(pinned, _DocsCollector(recorder, deadline))
-            docs, scores = recorder.docs, np.asarray(recorder.scores, dtype=np.float64)
+            collector = _DocsCollector(recorder, deadline)
+            searcher.search_with_collector(pinned, collector)
+            docs, scores = collector.docs, np.asarray(recorder.scores, dtype=np.float64)
         else:
             docs, scores = list(deadline.until(searcher.docs_for_query(pinned))), None
         deadline.report(bounds)
