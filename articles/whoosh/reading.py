@@ -162,6 +162,22 @@ class IndexReading:
         searcher.search_with_collector(parsed, collector)
         return collector.results().top_n, docs_collector.docs, len(docs_collector.docs)
 
+    def _collect_first_page(self, searcher, parsed, filter_query, limit: int, deadline):
+        """(top, seen) for a new query's first page by relevance, its counts and facets to follow (issue 16):
+        Whoosh's TopCollector with its defaults, block-quality skipping and matcher replacement, so blocks
+        that cannot reach the top `limit` are skipped, not scored. The top is the full pass's (it keeps
+        the lower document number on a tie, and a skipped block's best score is at most the current
+        minimum); `seen` is the matches collected, a lower bound of the total (exact when the top is
+        shorter than `limit`: nothing is skipped before the top is full). None for a filter that allows
+        nothing: the full pass answers that at once, with its notices."""
+        allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
+        if allow is not None and not allow:
+            return None
+        docs_collector = _DocsCollector(TopCollector(limit), deadline)
+        collector = FilterCollector(docs_collector, allow) if allow is not None else docs_collector
+        searcher.search_with_collector(parsed, collector)
+        return collector.results().top_n, len(docs_collector.docs)
+
 
 def _live_run(order, offset: int, is_deleted):
     """One segment's (key, local number) pairs as (key, global number), deleted documents skipped."""

@@ -87,6 +87,12 @@ class Refining:
             top = top_by_rank(docs, rank, keys, limit)
         return Collection(top, docs, len(docs), matches.parsed, limit, matches.notices, matches.exact)
 
+    def _has_matches(self, key) -> bool:
+        """Whether the query of `key` has its scored matches kept, so any page of it is cheap to answer."""
+        generation, query_string, spelling, _, _, _, limits = key
+        matches = self._query_cache.lookup((generation, "matches", query_string, spelling, limits))
+        return matches is not None and matches.scores is not None
+
     def _match_all(self, searcher, parsed, scored: bool, budget: float) -> MatchSet:
         """Every match of the query (and its score, if `scored`), within the query's bounds."""
         from articles.whoosh.reading import _DocsCollector
