@@ -1170,6 +1170,10 @@ def run_script_sessions(plans: dict, server, samples: dict, errors: list) -> int
     return deferred
 
 
+def label_of(mode: str) -> str:
+    return "with the script, cache on" if mode == "script" else f"cache {mode}"
+
+
 def session_report(n: int, r: dict) -> str:
     s = r["session"]
     lines = []
@@ -1227,8 +1231,8 @@ def session_report(n: int, r: dict) -> str:
     if "http" in s:
         for mode in ("off", "on", "script"):
             if mode in s["http"]:
-                ratio_line(f"HTTP first page, cache {mode}", s["http"][mode], "first")
-                ratio_line(f"HTTP refinement, cache {mode}", s["http"][mode], "refine")
+                ratio_line(f"HTTP first page, {label_of(mode)}", s["http"][mode], "first")
+                ratio_line(f"HTTP refinement, {label_of(mode)}", s["http"][mode], "refine")
         ratio_line("HTTP /api/search full facets (new query)", s["http"]["off"], "full")
         script = s["http"].get("script")
         if script and "counts" in script:
