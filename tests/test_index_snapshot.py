@@ -113,3 +113,152 @@ def test_steady_commits_do_not_pile_up_open_files(seeded, search_backend):
     assert backend._snapshots.open_count <= snapshot.MAX_RETIRED + 1
     steady = counts[2 * snapshot.MAX_RETIRED :]
     assert max(steady) - min(steady) <= 2 * len(backend.searcher().reader().leaf_readers() or [1]) * 20, counts
+
+
+# --- a new generation reuses the open readers of the segments it shares with the current one ---------------
+
+
+def _whole(searcher) -> tuple:
+    """Everything a searcher answers about its generation: live count, and every live document's stored
+    fields with its number."""
+    reader = searcher.reader()
+    live = [(n, dict(searcher.stored_fields(n))) for n in reader.all_doc_ids()]
+    return searcher.doc_count(), searcher.doc_count_all(), sorted(live, key=lambda item: item[0])
+
+
+def _fresh(backend) -> tuple:
+    """The same, from a searcher that opens every segment itself (no reuse)."""
+    from articles.whoosh import snapshot
+
+    searcher, _ = snapshot.open_searcher(backend.index, backend.path)
+    try:
+        return _whole(searcher)
+    finally:
+        searcher.close()
+
+
+def _cores(searcher) -> dict:
+    from articles.whoosh import snapshot
+
+    return {leaf.segment().segment_id(): snapshot._core(leaf) for leaf, _ in searcher.reader().leaf_readers()}
+
+
+@pytest.fixture
+def separate_segments(seeded, search_backend, monkeypatch):
+    """Three segments (no background merge): the five seeds' (two of them deleted there), and the first two
+    seeds' one each; and the current searcher."""
+    from articles.whoosh import writing
+
+    monkeypatch.setattr(writing, "request_background_merge", lambda backend: None)
+    for article in list(seeded.values())[:2]:
+        reindex_articles([article.pk])
+    backend = search_backend
+    searcher = backend.searcher()
+    assert len(searcher.reader().leaf_readers()) > 2
+    return backend, searcher
+
+
+@pytest.mark.django_db
+def test_an_edit_reuses_the_other_segments_readers_and_reads_exactly_the_new_generation(separate_segments, seeded):
+    backend, old = separate_segments
+    before = _whole(old)
+    article = list(seeded.values())[3]  # in the five seeds' segment
+    article.title = "Renamed for the reuse test"
+    article.save()
+    reindex_articles([article.pk])  # deletes its entry in an existing segment, adds a one-document segment
+    new = backend.searcher()
+    assert new is not old
+    kept = set(_cores(new)) & set(_cores(old))
+    assert kept == set(_cores(old))
+    assert all(_cores(new)[k] is _cores(old)[k] for k in kept)  # their files reused, none opened again
+    assert len(_cores(new)) == len(kept) + 1  # only the new segment was opened
+    assert _whole(new) == _fresh(backend)
+    titles = [fields["title"] for _, fields in _whole(new)[2]]
+    assert titles.count("Renamed for the reuse test") == 1
+    assert _whole(old) == before  # the old generation still reads as it was (its own deletions)
+
+
+@pytest.mark.django_db
+def test_a_delete_in_a_reused_segment_is_not_read_from_the_old_deletions(separate_segments, seeded):
+    from articles.models import Article
+
+    backend, old = separate_segments
+    victim = list(seeded.values())[3]  # in the five seeds' segment, which keeps three live documents
+    Article.objects.filter(pk=victim.pk).delete()
+    reindex_articles([victim.pk])  # removes the entry: only the deletions of a segment change
+    new = backend.searcher()
+    assert set(_cores(new)) == set(_cores(old))  # the same segments, reused ...
+    assert all(_cores(new)[k] is _cores(old)[k] for k in _cores(old))
+    assert new.doc_count() == old.doc_count() - 1  # ... with the new generation's deletions
+    assert _whole(new) == _fresh(backend)
+    assert str(victim.pk) not in {fields["django_id"] for _, fields in _whole(new)[2]}
+    assert str(victim.pk) in {fields["django_id"] for _, fields in _whole(old)[2]}
+    assert search_articles(SearchParams(q=victim.title.split()[0])).count == _fresh_count(backend, victim)
+
+
+def _fresh_count(backend, victim) -> int:
+    from whoosh import query
+
+    searcher, _ = __import__("articles.whoosh.snapshot", fromlist=["x"]).open_searcher(backend.index, backend.path)
+    try:
+        parsed = backend.parser.parse(victim.title.split()[0])
+        return len(searcher.search(parsed, limit=None, filter=query.Every()))
+    finally:
+        searcher.close()
+
+
+@pytest.mark.django_db
+def test_after_a_merge_the_merged_segment_is_opened_and_the_rest_reused(separate_segments):
+    backend, old = separate_segments
+    before = _whole(old)
+    while backend.merge_step(None):
+        pass
+    _other_process_merges_everything(backend)  # and a merge by another writer
+    new = backend.searcher()
+    assert not set(_cores(new)) & set(_cores(old))
+    assert _whole(new) == _fresh(backend)
+    assert (_whole(new)[0], sorted(f["id"] for _, f in _whole(new)[2])) == (
+        before[0],
+        sorted(f["id"] for _, f in before[2]),
+    )
+
+
+@pytest.mark.django_db
+def test_a_rebuild_reuses_nothing(separate_segments):
+    from django.core.management import call_command
+
+    backend, old = separate_segments
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    new = backend.searcher()
+    old_cores = set(map(id, _cores(old).values()))
+    assert not old_cores & set(map(id, _cores(new).values()))
+    assert _whole(new) == _fresh(backend)
+
+
+@pytest.mark.django_db
+def test_shared_files_are_closed_with_the_last_searcher_reading_them(separate_segments, seeded):
+    from articles.whoosh import snapshot
+
+    backend, first = separate_segments
+    article = next(iter(seeded.values()))
+    for _ in range(3 * snapshot.MAX_RETIRED):
+        reindex_articles([article.pk])
+        assert search_articles(SearchParams(q="Tokayev")).count == 5
+    snapshots = backend._snapshots
+    assert snapshots.open_count <= snapshot.MAX_RETIRED + 1
+    assert first.reader().is_closed  # closed, though most of its segments are still read
+    reading = set()
+    for searcher in [snapshots.searcher, *(s for _, s in snapshots._retired)]:
+        reading |= set(map(id, _cores(searcher).values()))
+    assert set(snapshots._users) == reading  # exactly the segments some open searcher reads
+    current = _cores(snapshots.searcher)
+    for core in current.values():
+        assert not core.is_closed if hasattr(core, "is_closed") else True
+    assert _whole(snapshots.searcher) == _fresh(backend)
+    snapshots.drop()
+    for _ in range(snapshot.MAX_RETIRED + 1):
+        reindex_articles([article.pk])
+        backend.searcher()
+    assert set(snapshots._users) == set(map(id, _cores(snapshots.searcher).values())) | {
+        id(c) for _, s in snapshots._retired for c in _cores(s).values()
+    }

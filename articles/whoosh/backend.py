@@ -139,7 +139,6 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
         # Per segment (segment id, kind, field or sort spec): facet values, sort keys, sort order, live
         # facet counts. A segment's files never change, so only its deletions can make an entry stale.
         self._per_segment: dict[tuple, object] = {}
-        self._leaves: list = []
         self._session: BulkSession | None = None
         self._complete: tuple | None = None  # (generation token, when) the index was last found complete
 
@@ -180,7 +179,6 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
             super().delete_index()
         self._snapshots.drop()
         self._searcher = None
-        self._leaves = []
         self._per_segment = {}
         self._query_cache.clear()
         self._per_generation = {}
