@@ -96,7 +96,7 @@ class Searching:
         key = (searcher._kz_generation, query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
         found = self._query_cache.get(key, needed)
         if found is None and kwargs.get("first_page_only") and sortedby is None and not self._has_matches(key):
-            found = self._first_page(searcher, parsed, narrow_parsed, exact, needed, limits)
+            found = self._first_page(searcher, key, parsed, narrow_parsed, exact, needed)
         if found is None:
             limit = max(needed, TOP_PREFETCH)
             found = self._refine(searcher, key, parsed, narrow_parsed, exact, sortedby, reverse, limit)
@@ -119,7 +119,7 @@ class Searching:
         raw_page = ResultsPage(results, page_num, page_length)
         out = {"results": [], "hits": found.total, "facets": {}, "spelling_suggestion": None, "bounds": bounds}
         if found.first_page_only:  # hits: the matches seen, exact only when the top is not full
-            out["first_page_only"] = {"count_known": len(found.top) < found.limit and found.exact}
+            out["first_page_only"] = {"count_known": found.total_known}
         if raw_page.pagenum < page_num:  # past the end (or nothing matched): no results, no facets, as stock
             return out
         processed = self._process_results(
@@ -141,17 +141,23 @@ class Searching:
             out["plan"] = self._plan_of(searcher, found.parsed)
         return out
 
-    def _first_page(self, searcher, parsed, narrow_parsed, exact, limit, limits) -> Collection | None:
-        """A new query's first page by relevance alone, without its exact count and facets, which a second
-        request (the full pass) fills in (articles/progressive.py); None where the full pass answers."""
-        bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(limits[1])
+    def _first_page(self, searcher, key, parsed, narrow_parsed, exact, limit) -> Collection | None:
+        """A new query's first page by relevance alone, without its facets, which a second request (the full
+        pass) fills in (articles/progressive.py); None where the full pass answers. A pass that skipped no
+        block saw every match: its count is exact, and without filters its matches and scores are kept
+        (refining.MatchSet), so the second request is answered from them."""
+        bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(key[-1][1])
         pinned = self._pin_expansions(parsed, searcher, bounds)
         first = self._collect_first_page(searcher, pinned, _filter_query(narrow_parsed, exact), limit, deadline)
         if first is None:
             return None
+        collector, docs = first
         deadline.report(bounds)
-        top, seen = first
-        return Collection(top, (), seen, pinned, limit, tuple(bounds.notices), bounds.count_exact, True)
+        notices, complete = tuple(bounds.notices), not collector.skipped_times and bounds.count_exact
+        if complete and not narrow_parsed and not exact:
+            self._keep_matches(key, docs, collector.scores, pinned, notices)
+        top = collector.results().top_n
+        return Collection(top, (), len(docs), pinned, limit, notices, bounds.count_exact, True, complete)
 
     def _highlight(self, searcher, parsed, results) -> None:
         """haystack's highlight=True: result.highlighted[content field] holds the text with the query's
