@@ -129,6 +129,10 @@ WORD = "zyxwquark"
 
 @pytest.fixture
 def skippable(db, search_backend):
+    return make_skippable(search_backend)
+
+
+def make_skippable(search_backend):
     """An archive where Whoosh's block-quality skipping applies: WORD's postings fill four blocks of 128, the
     first two start with short articles that say it three times, the last two hold only long ones that say it
     once, so once the top is full of the first, the last blocks cannot reach it and are skipped."""

@@ -4,9 +4,13 @@ page has them from the start."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from haystack import connections
 
 from tests.browser.conftest import WATCH_CSP
+from tests.test_progressive import SKIPPABLE, WORD, make_skippable
 from tests.test_views import HOSTILE_OUTLET, HOSTILE_WORD, make_hostile_article
 
 pytestmark = pytest.mark.browser
@@ -21,7 +25,8 @@ def test_the_script_fills_in_the_counts_of_a_page_sent_before_them(site):
     assert any(c["name"] == "kz_js" and c["value"] == "1" for c in page.context.cookies())
     response = page.goto(site.base_url + PAGE)
     sent = response.text()
-    assert "more than <strong>" in sent and "facets-pending" in sent  # the server did not wait for the counts
+    assert "data-counts-url" in sent and "facets-pending" in sent  # the server did not wait for the facets
+    assert "<strong>5</strong> articles" in sent  # no posting block skipped in five articles: exact at once
     site.settled()
     assert page.locator("#result-count").get_attribute("data-counts") == "exact"
     assert site.count() == 5
@@ -39,6 +44,19 @@ def test_the_script_fills_in_the_counts_of_a_page_sent_before_them(site):
     assert site.count() == n
     assert page.locator(".chips a.chip").first.inner_text().startswith(f"outlet: {name}")
     assert page.evaluate("window.__csp") == []
+
+
+def test_more_than_n_becomes_the_exact_count(site):
+    page = site.page
+    make_skippable(connections["default"].get_backend())  # committed: the live server sees it
+    site.goto("/")
+    url = f"{site.base_url}/search/?q={WORD}&page_size=10&spelling=exact"
+    sent = page.goto(url).text()
+    assert re.search(r"more than <strong>\d+</strong> articles", sent), "blocks were skipped: a lower bound"
+    site.settled()
+    assert page.locator("#result-count").inner_text().startswith(f"{SKIPPABLE} articles")
+    assert page.locator("#pagination .of").inner_text() == f"page 1 of {SKIPPABLE // 10}"
+    assert page.locator("#export-summary").inner_text() == f"Export all {SKIPPABLE} results"
 
 
 def test_without_javascript_the_page_has_its_counts_from_the_start(browser, live_server, seeded_committed):
@@ -62,7 +80,7 @@ def test_a_browser_with_the_cookie_but_no_script_is_shown_the_way_to_its_counts(
     try:
         page = context.new_page()
         page.goto(live_server.url + PAGE)
-        assert "more than" in page.locator("#result-count").inner_text()
+        assert page.locator(".facet").count() == 0 and page.locator("#facets-pending").count() == 1
         with page.expect_navigation():
             page.get_by_role("link", name="show them").click()
         assert "exact=1" in page.url
