@@ -193,3 +193,28 @@ def test_saves_start_a_background_merge_in_another_process(seeded):
     assert answers() == expected
     assert backend.index.refresh().doc_count() == len(articles)
     assert check_index().clean
+
+
+def test_merge_readers_list_exactly_the_postings_whoosh_lists(seeded):
+    """merges.iter_postings (one pass over the term table) yields what Whoosh's own iter_postings yields,
+    deleted documents left out, on the archive's real schema and codec (inlined one-document postings too)."""
+    from whoosh.reading import SegmentReader
+
+    from articles.models import Article
+    from articles.whoosh.merges import merge_reader
+
+    backend = whoosh_backend_backend()
+    articles = list(Article.objects.order_by("pk"))
+    one_commit_each(backend, articles[:2])  # two one-document segments; their entries deleted in the first
+    segments = backend.index.refresh()._segments()
+    assert any(seg.has_deletions() for seg in segments) and any(seg.doc_count_all() == 1 for seg in segments)
+    for seg in segments:
+        ours = merge_reader(backend.storage, backend.schema, seg)
+        theirs = SegmentReader(backend.storage, backend.schema, seg)
+        try:
+            listed = list(ours.iter_postings())
+            assert listed == list(SegmentReader.iter_postings(theirs))
+            assert listed and {d for _, _, d, _, _ in listed}.isdisjoint(set(seg.deleted_docs()))
+        finally:
+            ours.close()
+            theirs.close()

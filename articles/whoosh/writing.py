@@ -25,7 +25,7 @@ from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SkipDocument
 
 from articles.rebuild_status import process_alive
-from articles.whoosh.merges import drop_existing, log_merge, pick_merge, request_background_merge
+from articles.whoosh.merges import drop_existing, log_merge, merge_reader, pick_merge, request_background_merge
 from articles.whoosh.multiproc import CheckedMpWriter
 from articles.whoosh.snapshot import retry_vanished
 
@@ -290,7 +290,6 @@ class IndexWriting:
 
         Returns whether it merged (or found something to merge), so callers loop until it is False."""
         from whoosh.filedb.filestore import FileStorage
-        from whoosh.reading import SegmentReader
 
         if not self.setup_complete:
             self.setup()
@@ -308,7 +307,7 @@ class IndexWriting:
                 if not group:
                     return False
                 deleted = {seg.segment_id(): set(seg.deleted_docs()) for seg in group}
-                readers = [SegmentReader(index.storage, index.schema, seg) for seg in group]
+                readers = [merge_reader(index.storage, index.schema, seg) for seg in group]
             folder = tempfile.mkdtemp(prefix=MERGE_FOLDER_PREFIX, dir=self.path)
             try:
                 try:
