@@ -218,3 +218,28 @@ def test_merge_readers_list_exactly_the_postings_whoosh_lists(seeded):
         finally:
             ours.close()
             theirs.close()
+
+
+def test_saves_keep_term_indexes_open_only_for_segments_still_in_the_index(seeded, monkeypatch):
+    """A save finds the entry it replaces through term indexes kept open between saves
+    (writing.delete_existing): the replaced entry is gone whichever segment holds it, and segments merged
+    away are closed and forgotten."""
+    from articles.models import Article
+    from articles.whoosh import writing
+
+    monkeypatch.setattr(writing, "request_background_merge", lambda backend: None)
+    backend = whoosh_backend_backend()
+    articles = list(Article.objects.order_by("pk"))
+    one_commit_each(backend, articles + articles[:2])  # each replaced twice: once in a kept term index
+    kept = backend._terms_readers
+    assert len(kept) >= 2
+    assert backend.index.refresh().doc_count() == len(articles)
+    assert check_index().clean
+    closed = list(kept.values())
+    backend.merge_segments(everything=True)
+    (merged,) = backend.index.refresh()._segments()
+    one_commit_each(backend, articles[:1])
+    assert set(kept) == {merged.segment_id()}  # what that save looked in; the merged-away ones forgotten
+    assert not set(map(id, closed)) & set(map(id, kept.values()))
+    assert backend.index.refresh().doc_count() == len(articles)
+    assert check_index().clean

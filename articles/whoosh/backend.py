@@ -144,6 +144,8 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
         self._facet_name_codes: dict[str, dict] = {}
         self._leaves: list = []
         self._session: BulkSession | None = None
+        # Segment id -> its open term index, for saves to find the entries they replace (writing.delete_existing).
+        self._terms_readers: dict[str, object] = {}
         self._complete: tuple | None = None  # (generation token, when) the index was last found complete
 
     def create_index(self):
