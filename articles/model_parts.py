@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.text import slugify
 
+from articles.extraction.types import MONTH, UNKNOWN, YEAR, PartialDate
+
 # Where a value came from.
 FROM_TEXT = "text"  # read off the ingested file by the extractor
 FROM_METADATA_FILE = "metadata file"  # fixtures/curated.json, kept with the repository
@@ -28,3 +30,26 @@ class SlugFromNameMixin:
         if not self.slug:
             self.slug = unique_slug(type(self), self.name)
         super().save(*args, **kwargs)
+
+
+class StoredDateMixin:
+    """A date stored as the first day of its span (`published_date`) and its precision, read back as known.
+
+    For the Article model and for the analysis tools' article facts (articles/analysis/corpus.py)."""
+
+    __slots__ = ()
+
+    @property
+    def partial_date(self) -> PartialDate:
+        d = self.published_date
+        if d is None or self.date_precision == UNKNOWN:
+            return PartialDate()
+        if self.date_precision == YEAR:
+            return PartialDate(d.year)
+        if self.date_precision == MONTH:
+            return PartialDate(d.year, d.month)
+        return PartialDate(d.year, d.month, d.day)
+
+    @property
+    def published_iso(self) -> str | None:
+        return self.partial_date.iso()

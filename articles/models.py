@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from articles.extraction.types import BLOCK_KINDS, DAY, MONTH, PARAGRAPH, UNKNOWN, YEAR, PartialDate
+from articles.extraction.types import BLOCK_KINDS, DAY, MONTH, PARAGRAPH, UNKNOWN, YEAR
 from articles.extraction.zones import format_offset
-from articles.model_parts import SlugFromNameMixin
+from articles.model_parts import SlugFromNameMixin, StoredDateMixin
 
 # The facet and filter value for "not known": an article with no outlet, no author, no stance or no
 # date is counted and filtered under it (`?outlet=(unknown)`). No outlet, person or stance category
@@ -123,7 +123,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by(date.asc(nulls_last=True), time.asc(nulls_last=True), "title", "id")
 
 
-class Article(models.Model):
+class Article(StoredDateMixin, models.Model):
     class Precision(models.TextChoices):
         DAY = DAY, "Day"
         MONTH = MONTH, "Month"
@@ -203,14 +203,6 @@ class Article(models.Model):
         return reverse("articles:detail", args=[self.pk])
 
     # --- derived views of the data -------------------------------------------------------------
-    @property
-    def partial_date(self) -> PartialDate:
-        return stored_partial_date(self.published_date, self.date_precision)
-
-    @property
-    def published_iso(self) -> str | None:
-        return self.partial_date.iso()
-
     @property
     def published_display(self) -> str:
         """The date as precisely as it is known: "6 January 2022", "January 2022", "2022", "date unknown"."""
@@ -306,17 +298,6 @@ class Credit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.get_role_display()})"
-
-
-def stored_partial_date(d, precision: str) -> PartialDate:
-    """The date as known, from the stored first day of its span and its precision."""
-    if d is None or precision == UNKNOWN:
-        return PartialDate()
-    if precision == YEAR:
-        return PartialDate(d.year)
-    if precision == MONTH:
-        return PartialDate(d.year, d.month)
-    return PartialDate(d.year, d.month, d.day)
 
 
 class PendingIndexUpdate(models.Model):

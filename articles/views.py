@@ -137,14 +137,18 @@ def _index(request, title: str, items, unknown: dict | None = None, intro: str =
     return render(request, "articles/index_list.html", context)
 
 
+def _unknown(facet: str, n: int, description: str) -> dict:
+    """The index's last row: the articles with no value for the facet, linked to their search."""
+    return {"name": links.UNKNOWN_LABELS[facet], "n": n, "url": links.unknown_url(facet), "description": description}
+
+
 def outlets(request):
     items = Source.objects.annotate(n=Count("articles")).filter(n__gt=0).order_by("name")
-    unknown = {
-        "name": links.UNKNOWN_LABELS["outlet"],
-        "n": Article.objects.filter(source=None).count(),
-        "url": links.unknown_url("outlet"),
-        "description": "Articles whose outlet neither the text nor the curators name.",
-    }
+    unknown = _unknown(
+        "outlet",
+        Article.objects.filter(source=None).count(),
+        "Articles whose outlet neither the text nor the curators name.",
+    )
     return _index(request, "Outlets", items, unknown)
 
 
@@ -162,12 +166,11 @@ def people(request):
     items = list(Person.objects.annotate(n=Count("credits")).filter(n__gt=0).order_by("name"))
     for person in items:
         person.roles = ", ".join(counts.get(person.pk, []))
-    unknown = {
-        "name": links.UNKNOWN_LABELS["author"],
-        "n": Article.objects.exclude(credits__role=Credit.Role.AUTHOR).count(),
-        "url": links.unknown_url("author"),
-        "description": "Articles whose text names no author and for which the curators know none.",
-    }
+    unknown = _unknown(
+        "author",
+        Article.objects.exclude(credits__role=Credit.Role.AUTHOR).count(),
+        "Articles whose text names no author and for which the curators know none.",
+    )
     intro = "Everyone credited on an article, with the number of credits in each role."
     return _index(request, "People", items, unknown, intro)
 
@@ -205,12 +208,9 @@ def author_redirect(request, slug: str | None = None):
 
 def stances(request):
     items = StanceCategory.objects.annotate(n=Count("articles")).order_by("position", "name")
-    unknown = {
-        "name": links.UNKNOWN_LABELS["stance"],
-        "n": Article.objects.filter(stance=None).count(),
-        "url": links.unknown_url("stance"),
-        "description": "Articles the curators have not coded yet.",
-    }
+    unknown = _unknown(
+        "stance", Article.objects.filter(stance=None).count(), "Articles the curators have not coded yet."
+    )
     return _index(request, "Stances", items, unknown)
 
 

@@ -10,6 +10,7 @@ result (the analysis limits were reached) says so: `truncated` and `notice` in J
 from __future__ import annotations
 
 import csv
+import functools
 import io
 
 from django.core.paginator import Paginator
@@ -27,6 +28,20 @@ from articles.query_links import passage_url
 
 def _error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
+
+
+def _tool_endpoint(view):
+    """GET only; parameters the tool refuses answer 400 with its message."""
+
+    @require_GET
+    @functools.wraps(view)
+    def endpoint(request):
+        try:
+            return view(request)
+        except (BadParameter, TooManyPeriods) as exc:
+            return _error(str(exc))
+
+    return endpoint
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -103,12 +118,9 @@ def concordance_rows(request, result: Concordance, lines) -> list[dict]:
     ]
 
 
-@require_GET
+@_tool_endpoint
 def concordance(request):
-    try:
-        run = tools.run_concordance(request.GET)
-    except BadParameter as exc:
-        return _error(str(exc))
+    run = tools.run_concordance(request.GET)
     result = run.result
     lines = result.sorted_lines(run.sort)
     if request.GET.get("format") == "csv":
@@ -156,12 +168,9 @@ def trends_rows(result) -> list[dict]:
     ]
 
 
-@require_GET
+@_tool_endpoint
 def trends(request):
-    try:
-        result = tools.run_trends(request.GET)
-    except (BadParameter, TooManyPeriods) as exc:
-        return _error(str(exc))
+    result = tools.run_trends(request.GET)
     rows = trends_rows(result)
     if request.GET.get("format") == "csv":
         return csv_response(rows, TRENDS_COLUMNS, "trends", result.notice)
@@ -235,12 +244,9 @@ def _set_info(word_set, query) -> dict:
     }
 
 
-@require_GET
+@_tool_endpoint
 def compare(request):
-    try:
-        run = tools.run_compare(request.GET)
-    except BadParameter as exc:
-        return _error(str(exc))
+    run = tools.run_compare(request.GET)
     rows = compare_rows(request, run)
     if request.GET.get("format") == "csv":
         return csv_response(rows, COMPARE_COLUMNS, "compare", run.notice)
@@ -304,12 +310,9 @@ def timeline_rows(request, result) -> list[dict]:
     ]
 
 
-@require_GET
+@_tool_endpoint
 def timeline(request):
-    try:
-        result = tools.run_timeline(request.GET)
-    except BadParameter as exc:
-        return _error(str(exc))
+    result = tools.run_timeline(request.GET)
     notice = result.reading.notice
     if request.GET.get("format") == "csv":
         return csv_response(timeline_rows(request, result), TIMELINE_COLUMNS, "timeline", notice)

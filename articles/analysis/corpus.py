@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from articles.extraction.types import PartialDate
-from articles.models import Article, stored_partial_date
+from articles.model_parts import StoredDateMixin
+from articles.models import Article
 from articles.search import Matches
 
 CHUNK = 200
@@ -36,7 +36,7 @@ def max_chars() -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(StoredDateMixin):
     """What the tools show about an article besides its text."""
 
     id: int
@@ -46,14 +46,6 @@ class Facts:
     outlet: str | None
     stance: str | None
     language: str
-
-    @property
-    def partial_date(self) -> PartialDate:
-        return stored_partial_date(self.published_date, self.date_precision)
-
-    @property
-    def published_iso(self) -> str | None:
-        return self.partial_date.iso()
 
 
 @dataclass

@@ -38,7 +38,10 @@ def tool_links(query: QueryDict, current: str = "") -> list[dict]:
     return links
 
 
-def _context(request, tool: str, title: str, **extra) -> dict:
+def _page(request, tool: str, subject: str = "", **extra):
+    """The tool's page (analysis/<tool>.html), titled "Tool: subject", with what every tool page shows: the
+    tool links, the search it covers, and its JSON and CSV addresses."""
+    title = dict(TOOLS)[tool] + (f": {subject}" if subject else "")
     search = search_part(request.GET)
     try:
         searched = describe(search_params(request.GET)) if tool != "compare" else ""
@@ -49,7 +52,7 @@ def _context(request, tool: str, title: str, **extra) -> dict:
     csv_query = request.GET.copy()
     csv_query.pop("page", None)
     csv_query["format"] = "csv"
-    return {
+    context = {
         "title": title,
         "tool": tool,
         "tools": tool_links(request.GET if tool != "compare" else QueryDict(), tool),
@@ -59,6 +62,7 @@ def _context(request, tool: str, title: str, **extra) -> dict:
         "csv_url": api + "?" + csv_query.urlencode(),
         **extra,
     }
+    return render(request, f"analysis/{tool}.html", context)
 
 
 # --- concordance ----------------------------------------------------------------------------------------------
@@ -68,7 +72,7 @@ def concordance(request):
     try:
         run = tools.run_concordance(request.GET)
     except BadParameter as exc:
-        return render(request, "analysis/concordance.html", _context(request, "concordance", "Concordance", error=exc))
+        return _page(request, "concordance", error=exc)
     result = run.result
     lines = result.sorted_lines(run.sort)
     shown = Paginator(lines, run.page_size).get_page(run.page)  # past the last page: the last page
@@ -93,21 +97,16 @@ def concordance(request):
         "count": shown.paginator.num_pages,
     }
     hidden = [(k, v) for k in request.GET for v in request.GET.getlist(k) if k not in ("context", "page")]
-    title = f"Concordance: {run.kw or run.params.q}"
-    return render(
+    return _page(
         request,
-        "analysis/concordance.html",
-        _context(
-            request,
-            "concordance",
-            title,
-            run=run,
-            result=result,
-            rows=rows,
-            sort_links=sort_links,
-            pages=pages,
-            hidden=hidden,
-        ),
+        "concordance",
+        run.kw or run.params.q,
+        run=run,
+        result=result,
+        rows=rows,
+        sort_links=sort_links,
+        pages=pages,
+        hidden=hidden,
     )
 
 
@@ -118,7 +117,7 @@ def trends(request):
     try:
         result = tools.run_trends(request.GET)
     except (BadParameter, TooManyPeriods) as exc:
-        return render(request, "analysis/trends.html", _context(request, "trends", "Trends", error=exc))
+        return _page(request, "trends", error=exc)
     series = result.series()
     top_count = max((r.articles for r in result.rows), default=0)
     charts_by_split = []
@@ -154,18 +153,14 @@ def trends(request):
         }
         for s in SPLITS
     ]
-    return render(
+    return _page(
         request,
-        "analysis/trends.html",
-        _context(
-            request,
-            "trends",
-            f"Trends: {result.params.q}" if result.params.q else "Trends",
-            result=result,
-            charts=charts_by_split,
-            by_links=by_links,
-            split_links=split_links,
-        ),
+        "trends",
+        result.params.q,
+        result=result,
+        charts=charts_by_split,
+        by_links=by_links,
+        split_links=split_links,
     )
 
 
@@ -178,11 +173,7 @@ def compare(request):
     try:
         run = tools.run_compare(request.GET)
     except BadParameter as exc:
-        return render(
-            request,
-            "analysis/compare.html",
-            _context(request, "compare", "Compare", error=exc, sets=_set_forms(request, sources, stances)),
-        )
+        return _page(request, "compare", error=exc, sets=_set_forms(request, sources, stances))
     sides = []
     for side, word_set, info in (("A", run.a_set, run.result.a), ("B", run.b_set, run.result.b)):
         words = run.result.top(side, run.rank, run.top, run.show_stop)
@@ -215,19 +206,14 @@ def compare(request):
             "url": changed(request.GET, stopwords=None if run.show_stop else "show"),
         },
     }
-    return render(
+    return _page(
         request,
-        "analysis/compare.html",
-        _context(
-            request,
-            "compare",
-            "Compare",
-            run=run,
-            sides=sides,
-            chart=chart,
-            option_links=option_links,
-            sets=_set_forms(request, sources, stances),
-        ),
+        "compare",
+        run=run,
+        sides=sides,
+        chart=chart,
+        option_links=option_links,
+        sets=_set_forms(request, sources, stances),
     )
 
 
@@ -268,7 +254,7 @@ def timeline(request):
     try:
         result = tools.run_timeline(request.GET)
     except BadParameter as exc:
-        return render(request, "analysis/timeline.html", _context(request, "timeline", "Timeline", error=exc))
+        return _page(request, "timeline", error=exc)
     points = [(day.date.isoformat(), len(day.mentions)) for day in result.days]
     chart = charts.column_chart(
         points,
@@ -286,18 +272,14 @@ def timeline(request):
         for day in result.days
     ]
     not_placed = [_timeline_item(request, item, result.params) for item in result.not_placed]
-    return render(
+    return _page(
         request,
-        "analysis/timeline.html",
-        _context(
-            request,
-            "timeline",
-            f"Timeline: {result.params.q}" if result.params.q else "Timeline",
-            result=result,
-            chart=chart,
-            days=days,
-            not_placed=not_placed,
-        ),
+        "timeline",
+        result.params.q,
+        result=result,
+        chart=chart,
+        days=days,
+        not_placed=not_placed,
     )
 
 

@@ -59,12 +59,6 @@ def offset_after(text: str) -> dt.timezone | None:
     return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
 
 
-def zone_named(text: str) -> str:
-    """The zone a line names for a time, as written ("Moscow time", "MSK"); "" when none."""
-    m = NAMED_ZONE.search(text)
-    return m.group(1) if m else ""
-
-
 def place_zone(name: str) -> ZoneInfo | None:
     """The IANA zone of a named zone ("Moscow time" -> Europe/Moscow); None when we cannot place it."""
     key = re.sub(r"\s+time$", "", name.strip(), flags=re.I).casefold()

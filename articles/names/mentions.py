@@ -333,10 +333,3 @@ def entities_changed(entity_ids: Iterable[int], article_ids: Iterable[int] = ())
         transaction.on_commit(pending)
     pending.entity_ids |= entity_ids
     pending.article_ids |= article_ids
-
-
-# --- reading -------------------------------------------------------------------------------------------
-
-
-def spans_of(entity_id: int, text: str, matcher: Matcher) -> list[tuple[int, int]]:
-    return [(m.start, m.end) for m in matcher.find(text) if m.entity_id == entity_id]

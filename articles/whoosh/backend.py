@@ -142,7 +142,6 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
         # Facet value -> code, per field, for the per-segment codes above (facets.py); only ever grows, so a
         # segment's codes stay valid in every later generation.
         self._facet_name_codes: dict[str, dict] = {}
-        self._leaves: list = []
         self._session: BulkSession | None = None
         # Segment id -> its open term index, for saves to find the entries they replace (writing.delete_existing).
         self._terms_readers: dict[str, object] = {}
@@ -185,7 +184,6 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
             super().delete_index()
         self._snapshots.drop()
         self._searcher = None
-        self._leaves = []
         self._per_segment = {}
         self._query_cache.clear()
         self._per_generation = {}

@@ -63,7 +63,6 @@ class IndexReading:
         for reader in leaves:
             _share_fuzzy_terms(reader, leaves, shared)
             live.add(segment_key(reader))
-        self._leaves = leaves
         self._per_segment = {k: v for k, v in self._per_segment.items() if k[0] in live}
         searcher._kz_generation = generation = next(self._generations)  # itertools.count: atomic
         self._query_cache.keep_generation(generation)
