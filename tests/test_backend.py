@@ -641,3 +641,51 @@ def test_a_fuzzy_term_is_looked_up_once_per_segment(sample, settings):
     again = search_articles(SearchParams(q="markte~"))
     assert first.count == again.count > 0
     assert len(lookups) == len(leaves)
+
+
+def test_facet_codes_of_a_new_generation_number_only_its_new_segments(sample, django_capture_on_commit_callbacks):
+    """Each segment's facet codes are computed once and kept across generations (facets.py): after saves that
+    add segments and delete documents in old ones, the generation's codes still name every document's values
+    exactly as its facet table does, and the old segments' codes were not computed again."""
+    from whoosh.fields import KEYWORD
+    from whoosh.sorting import FieldFacet
+
+    from articles.models import Article, Source
+
+    backend = connections["default"].get_backend()
+    fields = ["outlet_exact", "author_exact"]
+    assert isinstance(backend.schema["author_exact"], KEYWORD)
+
+    def codes_as_values(searcher, fieldname):
+        facet = FieldFacet(fieldname, allow_overlap=backend.schema[fieldname].__class__ is KEYWORD)
+        pair_docs, codes, names, size = backend._facet_codes(searcher, facet, fieldname)
+        table = backend._facet_table(searcher, facet, fieldname)
+        assert size == len(table)
+        if pair_docs is None:
+            assert [names[c] for c in codes] == list(table)
+        else:
+            got = [[] for _ in range(size)]
+            for d, c in zip(pair_docs.tolist(), codes.tolist(), strict=True):
+                got[d].append(names[c])
+            assert [tuple(v) for v in got] == [tuple(v) for v in table]
+
+    first = backend.searcher()
+    for fieldname in fields:
+        codes_as_values(first, fieldname)
+    before = {k: v for k, v in backend._per_segment.items() if k[1] == "codes"}
+    assert len(before) == len(fields) * len(first.reader().leaf_readers())
+    article = Article.objects.order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.title += " zebrafinch"
+        article.source = Source.objects.create(name="Kazinform")  # a value no segment had
+        article.save()
+        Article.objects.order_by("-pk").first().delete()
+    new = backend.searcher()
+    assert new is not first and new.reader().has_deletions()
+    for fieldname in fields:
+        codes_as_values(new, fieldname)
+    after = {k: v for k, v in backend._per_segment.items() if k[1] == "codes"}
+    kept = before.keys() & after.keys()
+    assert kept and all(after[k] is before[k] for k in kept)  # the old segments' codes were not recomputed
+    assert len(after) > len(kept)  # the new segment's were computed
+    assert search_articles(SearchParams(q="zebrafinch")).facets["outlet"][0].value == "Kazinform"

@@ -155,6 +155,30 @@ def test_an_edit_that_leaves_the_text_alone_recomputes_nothing(seeded, django_as
         article.save(update_fields=["stance"])
 
 
+def test_the_whole_tables_matcher_is_reused_until_a_name_changes(seeded):
+    """Each article save matches against the whole entity table; the matcher is built once per set of
+    names, and a renamed entity or a new variant is matched on the next save."""
+    from articles.names.mentions import build_matcher
+
+    first = build_matcher()
+    assert build_matcher() is first
+    entity = Entity.objects.get(name="Karim Massimov")
+    entity.name = "Karim K. Massimov"
+    entity.save()
+    renamed = build_matcher()
+    assert renamed is not first
+    assert build_matcher() is renamed
+    EntityVariant.objects.create(entity=entity, text="Premier Massimov", kind=EntityVariant.Kind.OTHER)
+    with_variant = build_matcher()
+    assert with_variant is not renamed
+    assert [m.form for m in with_variant.find("said Premier Massimov today")] == ["Premier Massimov"]
+    assert build_matcher([entity.pk]) is not with_variant  # a part of the table: built each time
+    article = Article.objects.get(source_file=S002)
+    article.body += " Premier Massimov spoke."
+    article.save()
+    assert forms_in("Karim K. Massimov", S002).get("Premier Massimov") == 1
+
+
 def test_a_new_variant_marks_the_entity_stale_until_its_mentions_are_recomputed(
     seeded, django_capture_on_commit_callbacks
 ):

@@ -193,3 +193,53 @@ def test_saves_start_a_background_merge_in_another_process(seeded):
     assert answers() == expected
     assert backend.index.refresh().doc_count() == len(articles)
     assert check_index().clean
+
+
+def test_merge_readers_list_exactly_the_postings_whoosh_lists(seeded):
+    """merges.iter_postings (one pass over the term table) yields what Whoosh's own iter_postings yields,
+    deleted documents left out, on the archive's real schema and codec (inlined one-document postings too)."""
+    from whoosh.reading import SegmentReader
+
+    from articles.models import Article
+    from articles.whoosh.merges import merge_reader
+
+    backend = whoosh_backend_backend()
+    articles = list(Article.objects.order_by("pk"))
+    one_commit_each(backend, articles[:2])  # two one-document segments; their entries deleted in the first
+    segments = backend.index.refresh()._segments()
+    assert any(seg.has_deletions() for seg in segments) and any(seg.doc_count_all() == 1 for seg in segments)
+    for seg in segments:
+        ours = merge_reader(backend.storage, backend.schema, seg)
+        theirs = SegmentReader(backend.storage, backend.schema, seg)
+        try:
+            listed = list(ours.iter_postings())
+            assert listed == list(SegmentReader.iter_postings(theirs))
+            assert listed and {d for _, _, d, _, _ in listed}.isdisjoint(set(seg.deleted_docs()))
+        finally:
+            ours.close()
+            theirs.close()
+
+
+def test_saves_keep_term_indexes_open_only_for_segments_still_in_the_index(seeded, monkeypatch):
+    """A save finds the entry it replaces through term indexes kept open between saves
+    (writing.delete_existing): the replaced entry is gone whichever segment holds it, and segments merged
+    away are closed and forgotten."""
+    from articles.models import Article
+    from articles.whoosh import writing
+
+    monkeypatch.setattr(writing, "request_background_merge", lambda backend: None)
+    backend = whoosh_backend_backend()
+    articles = list(Article.objects.order_by("pk"))
+    one_commit_each(backend, articles + articles[:2])  # each replaced twice: once in a kept term index
+    kept = backend._terms_readers
+    assert len(kept) >= 2
+    assert backend.index.refresh().doc_count() == len(articles)
+    assert check_index().clean
+    closed = list(kept.values())
+    backend.merge_segments(everything=True)
+    (merged,) = backend.index.refresh()._segments()
+    one_commit_each(backend, articles[:1])
+    assert set(kept) == {merged.segment_id()}  # what that save looked in; the merged-away ones forgotten
+    assert not set(map(id, closed)) & set(map(id, kept.values()))
+    assert backend.index.refresh().doc_count() == len(articles)
+    assert check_index().clean

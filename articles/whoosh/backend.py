@@ -139,7 +139,12 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
         # Per segment (segment id, kind, field or sort spec): facet values, sort keys, sort order, live
         # facet counts. A segment's files never change, so only its deletions can make an entry stale.
         self._per_segment: dict[tuple, object] = {}
+        # Facet value -> code, per field, for the per-segment codes above (facets.py); only ever grows, so a
+        # segment's codes stay valid in every later generation.
+        self._facet_name_codes: dict[str, dict] = {}
         self._session: BulkSession | None = None
+        # Segment id -> its open term index, for saves to find the entries they replace (writing.delete_existing).
+        self._terms_readers: dict[str, object] = {}
         self._complete: tuple | None = None  # (generation token, when) the index was last found complete
 
     def create_index(self):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import date, datetime
 from itertools import chain
@@ -14,6 +15,9 @@ from whoosh.sorting import DateRangeFacet, FieldFacet
 from whoosh.support.relativedelta import relativedelta
 
 from articles.whoosh.reading import ALL_DOCS, segment_key
+
+_CODES_LOCK = threading.Lock()  # facet codes are numbered in one shared table per field
+_EMPTY = np.zeros(0, dtype=np.int32)
 
 
 class FacetCounting:
@@ -69,21 +73,53 @@ class FacetCounting:
 
     def _facet_codes(self, searcher, facet: FieldFacet, fieldname: str) -> tuple:
         """(pair documents or None, codes, names): every document's facet value as a number, kept for this
-        generation. Single values: codes[document]. Several values (KEYWORD): pairs of (document, code)."""
+        generation. Single values: codes[document]. Several values (KEYWORD): pairs of (document, code).
+
+        Built from each segment's own codes (_segment_codes, computed once per segment), so a new
+        generation after a save numbers only its new segment's documents, not all of them again (at
+        10,000 articles, 25-30 ms of CPU per facet field on the first search after every save)."""
         key = (searcher._kz_generation, "codes", fieldname)
         found = self._per_generation.get(key)
         if found is None:
-            table = self._facet_table(searcher, facet, fieldname)
-            names: dict = {}
+            parts, size = [], 0
+            for sub, offset in searcher.leaf_searchers():
+                if offset != size:  # leaf offsets are cumulative doc_count_all()
+                    raise SearchBackendError("Unexpected segment layout for facet counting")
+                parts.append(self._segment_codes(sub, searcher, facet, fieldname))
+                size += sub.reader().doc_count_all()
+            names = list(self._facet_names(fieldname))  # every code any of these segments uses
             if facet.allow_overlap:
-                pairs = [(d, names.setdefault(v, len(names))) for d, values in enumerate(table) for v in values]
-                pair_docs = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
-                codes = np.fromiter((c for _, c in pairs), dtype=np.int32, count=len(pairs))
+                offsets = [offset for _, offset in searcher.leaf_searchers()]
+                pair_docs = np.concatenate([d + o for (d, _), o in zip(parts, offsets, strict=True)] or [_EMPTY])
+                codes = np.concatenate([c for _, c in parts] or [_EMPTY])
             else:
                 pair_docs = None
-                codes = np.fromiter((names.setdefault(v, len(names)) for v in table), dtype=np.int32, count=len(table))
-            found = self._per_generation[key] = (pair_docs, codes, list(names), len(table))
+                codes = np.concatenate([c for _, c in parts] or [_EMPTY])
+            found = self._per_generation[key] = (pair_docs, codes, names, size)
         return found
+
+    def _facet_names(self, fieldname: str) -> dict:
+        """value -> code for one facet field, shared by every segment (and kept across generations: a code
+        never changes meaning, so segments' codes computed in earlier generations stay valid)."""
+        return self._facet_name_codes.setdefault(fieldname, {})
+
+    def _segment_codes(self, subsearcher, top_searcher, facet: FieldFacet, fieldname: str) -> tuple:
+        """(pair documents or None, codes) of one segment, documents numbered within it."""
+
+        def compute():
+            values = self._segment_facet_values(subsearcher, top_searcher, facet, fieldname)
+            with _CODES_LOCK:
+                names = self._facet_names(fieldname)
+                if facet.allow_overlap:
+                    pairs = [(d, names.setdefault(v, len(names))) for d, vs in enumerate(values) for v in vs]
+                    pair_docs = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
+                    return pair_docs, np.fromiter((c for _, c in pairs), dtype=np.int32, count=len(pairs))
+                codes = np.fromiter(
+                    (names.setdefault(v, len(names)) for v in values), dtype=np.int32, count=len(values)
+                )
+                return None, codes
+
+        return self._segment_cached(subsearcher.reader(), "codes", fieldname, compute)
 
     def _counted_codes(self, searcher, docs: np.ndarray, facet: FieldFacet, fieldname: str) -> Counter:
         """Facet counts over matched documents (a numpy array) from the generation's codes: what the Counter

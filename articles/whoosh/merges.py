@@ -63,14 +63,48 @@ def pick_merge(segments, max_docs: int | None = None) -> list:
     return []
 
 
-def _merge(writer, segments, max_docs: int | None) -> list:
-    """Merge what pick_merge chooses into this commit's segment; drop segments with no live document."""
+def merge_reader(storage, schema, segment):
+    """A reader of a segment to merge (writer.add_reader), whose postings are read in one pass over its
+    term table (iter_postings below)."""
     from whoosh.reading import SegmentReader
 
+    reader = SegmentReader(storage, schema, segment)
+    reader.iter_postings = lambda: iter_postings(reader)
+    return reader
+
+
+def iter_postings(reader):
+    """What Whoosh's SegmentReader.iter_postings yields, (field, term, document, weight, value) for every
+    live posting in term order, without its per-term costs: Whoosh looks each term up again in the hash
+    table it is walking (`postings(field, term)`) and builds the set of deleted documents again for every
+    term. Here each term's postings are read from the term info the walk already holds, and the deleted set
+    is built once. (Merging one-document segments cost ~37 ms of CPU per document, half of it there.)"""
+    terms = reader._terms
+    schema = reader.schema
+    deleted = frozenset(reader._perdoc.deleted_docs())
+    postings_reader = reader._codec.postings_reader
+    postfile = terms._postfile
+    formats = {}
+    for (fieldname, btext), terminfo in terms.items():
+        fmt = formats.get(fieldname)
+        if fmt is None:
+            if fieldname not in schema:
+                continue
+            fmt = formats[fieldname] = schema[fieldname].format
+        matcher = postings_reader(postfile, terminfo, fmt, term=(fieldname, btext))
+        while matcher.is_active():
+            docnum = matcher.id()
+            if docnum not in deleted:
+                yield fieldname, btext, docnum, matcher.weight(), matcher.value()
+            matcher.next()
+
+
+def _merge(writer, segments, max_docs: int | None) -> list:
+    """Merge what pick_merge chooses into this commit's segment; drop segments with no live document."""
     live = [seg for seg in segments if seg.doc_count() > 0]
     merge = pick_merge(live, max_docs)
     for seg in merge:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
+        reader = merge_reader(writer.storage, writer.schema, seg)
         writer.add_reader(reader)
         reader.close()
     return [seg for seg in live if seg not in merge]

@@ -25,7 +25,7 @@ from haystack.constants import DJANGO_CT, ID
 from haystack.exceptions import SkipDocument
 
 from articles.rebuild_status import process_alive
-from articles.whoosh.merges import drop_existing, log_merge, pick_merge, request_background_merge
+from articles.whoosh.merges import drop_existing, log_merge, merge_reader, pick_merge, request_background_merge
 from articles.whoosh.multiproc import CheckedMpWriter
 from articles.whoosh.snapshot import retry_vanished
 
@@ -122,7 +122,7 @@ class IndexWriting:
             writer = self._writer(limitmb=BULK_LIMITMB if bulk else 128)
             try:
                 # The lock is held throughout: no other writer can add an entry of these ids meanwhile.
-                delete_existing(writer, [doc[ID] for doc in docs])
+                delete_existing(writer, [doc[ID] for doc in docs], self._terms_readers)
                 for doc in docs:
                     writer.add_document(**doc)
             except Exception:
@@ -290,7 +290,6 @@ class IndexWriting:
 
         Returns whether it merged (or found something to merge), so callers loop until it is False."""
         from whoosh.filedb.filestore import FileStorage
-        from whoosh.reading import SegmentReader
 
         if not self.setup_complete:
             self.setup()
@@ -308,7 +307,7 @@ class IndexWriting:
                 if not group:
                     return False
                 deleted = {seg.segment_id(): set(seg.deleted_docs()) for seg in group}
-                readers = [SegmentReader(index.storage, index.schema, seg) for seg in group]
+                readers = [merge_reader(index.storage, index.schema, seg) for seg in group]
             folder = tempfile.mkdtemp(prefix=MERGE_FOLDER_PREFIX, dir=self.path)
             try:
                 try:
@@ -414,21 +413,35 @@ def save_writer(index, **kwargs):
     return writer
 
 
-def delete_existing(writer, ids: list[str]) -> None:
+def delete_existing(writer, ids: list[str], terms_readers: dict | None = None) -> None:
     """Delete the live entries of these ids (the writer's own segments, as of its TOC).
 
     What Whoosh's update_document does, but reading only each segment's term index: update_document and
     writer.searcher() open a full reader (about 21 files with snapshot.install) on every segment, and a
     single save paid for that twice, plus once more for doc_count_all().
+
+    `terms_readers` (segment id -> open terms reader) keeps the term indexes open from one save to the next:
+    a segment's files never change, and opening its term index (reading its hash table's directory) was
+    ~1 ms per segment per save. Entries of segments no longer in the index are closed here.
     """
     field = writer.schema[ID]
     keys = [field.to_bytes(i) for i in ids]
+    if terms_readers is not None:
+        current = {segment.segment_id() for segment in writer.segments}
+        for gone in [segment_id for segment_id in terms_readers if segment_id not in current]:
+            terms_readers.pop(gone).close()
     for segment, offset in zip(writer.segments, writer._doc_offsets, strict=True):
         if not segment.doc_count():
             continue
-        # A compound segment (written before segments became plain files) is read through its own storage.
-        storage = segment.open_compound_file(writer.storage) if segment.is_compound() else writer.storage
-        terms = segment.codec().terms_reader(storage, segment)
+        keep = terms_readers is not None and not segment.is_compound()
+        terms = terms_readers.get(segment.segment_id()) if keep else None
+        storage = writer.storage
+        if terms is None:
+            # A compound segment (written before segments became plain files) is read through its own storage.
+            storage = segment.open_compound_file(writer.storage) if segment.is_compound() else writer.storage
+            terms = segment.codec().terms_reader(storage, segment)
+            if keep:
+                terms_readers[segment.segment_id()] = terms
         try:
             for key in keys:
                 if (ID, key) not in terms:
@@ -437,9 +450,10 @@ def delete_existing(writer, ids: list[str]) -> None:
                     if not segment.is_deleted(docnum):
                         writer.delete_document(offset + docnum)
         finally:
-            terms.close()
-            if storage is not writer.storage:
-                storage.close()
+            if not keep:
+                terms.close()
+                if storage is not writer.storage:
+                    storage.close()
 
 
 def add_replacing(writer, existing, docs: list[dict]) -> None:
