@@ -15,6 +15,7 @@ import heapq
 import time
 from itertools import chain, islice
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
@@ -127,14 +128,15 @@ class IndexReading:
 
     def _collect(self, searcher, parsed, filter_query, sortedby, reverse, limit: int, deadline):
         """One pass: (top, docs, total): the top `limit` (score or sort key, document number) pairs in
-        Whoosh's order, every matching document number (those found by the deadline, which records whether
-        it stopped the pass; ALL_DOCS when browsing everything) and their count."""
+        Whoosh's order, every matching document number (a numpy array, ascending: those found by the
+        deadline, which records whether it stopped the pass; ALL_DOCS when browsing everything) and their
+        count."""
         allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
         if allow is not None and not allow:
             # A filter that matches no document (a typo, a year with no articles): nothing matches. This
             # must be decided here: Whoosh's FilterCollector reads an empty allow-set as "no filter"
             # (`if allow`), which made such a filter a no-op under relevance sort (issue 10).
-            return [], [], 0
+            return [], _numbers([]), 0
         sort_keys = self._segment_sort_keys(searcher, sortedby) if sortedby and not reverse else None
         if sort_keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
             # Browsing everything (the home page): no document is visited, only each segment's sort order
@@ -148,7 +150,7 @@ class IndexReading:
             if allow is not None:
                 docs = [d for d in docs if d in allow]
             top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
-            return top, docs, len(docs)
+            return top, _numbers(docs), len(docs)
         if sortedby:
             top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
         else:
@@ -159,7 +161,11 @@ class IndexReading:
         if allow is not None:
             collector = FilterCollector(docs_collector, allow)
         searcher.search_with_collector(parsed, collector)
-        return collector.results().top_n, docs_collector.docs, len(docs_collector.docs)
+        return collector.results().top_n, _numbers(docs_collector.docs), len(docs_collector.docs)
+
+
+def _numbers(docs: list[int]):
+    return np.asarray(docs, dtype=np.int32)
 
     def _collect_first_page(self, searcher, parsed, filter_query, limit: int, deadline):
         """(collector, docs) for a new query's first page by relevance, its counts and facets to follow

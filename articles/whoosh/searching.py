@@ -20,7 +20,7 @@ from whoosh.sorting import FieldFacet, MultiFacet
 from articles import query_bounds
 from articles.highlight import plan_for
 from articles.names.expansion import DEFAULT_MODE
-from articles.whoosh.query_cache import Collection, compact
+from articles.whoosh.query_cache import Collection
 from articles.whoosh.reading import TOP_PREFETCH
 from articles.whoosh.snapshot import reading
 
@@ -109,7 +109,7 @@ class Searching:
             filter_query = _filter_query(narrow_parsed, exact)
             top, docs, total = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit, deadline)
             deadline.report(bounds)
-            found = Collection(top, compact(docs), total, parsed, limit, tuple(bounds.notices))
+            found = Collection(top, docs, total, parsed, limit, tuple(bounds.notices))
             if bounds.count_exact:  # one a bound stopped early must be tried in full next time
                 self._query_cache.put(key, found)
         bounds = query_bounds.Bounds(list(found.notices), found.exact)
