@@ -163,10 +163,6 @@ class IndexReading:
         searcher.search_with_collector(parsed, collector)
         return collector.results().top_n, _numbers(docs_collector.docs), len(docs_collector.docs)
 
-
-def _numbers(docs: list[int]):
-    return np.asarray(docs, dtype=np.int32)
-
     def _collect_first_page(self, searcher, parsed, filter_query, limit: int, deadline):
         """(collector, docs) for a new query's first page by relevance, its counts and facets to follow
         (issue 16): Whoosh's TopCollector with block-quality skipping, so blocks that cannot reach the top
@@ -183,6 +179,10 @@ def _numbers(docs: list[int]):
         collector = FilterCollector(docs_collector, allow) if allow is not None else docs_collector
         searcher.search_with_collector(parsed, collector)
         return top, docs_collector.docs
+
+
+def _numbers(docs: list[int]):
+    return np.asarray(docs, dtype=np.int32)
 
 
 def _live_run(order, offset: int, is_deleted):
