@@ -44,7 +44,7 @@ class FacetCounting:
 
     def _facet_counts(self, searcher, docs, facet_names: list[str]) -> dict:
         """haystack's facet structure, counted from the matched documents (as FieldFacet + Count would);
-        docs is a list of document numbers or ALL_DOCS."""
+        docs is a numpy array of document numbers or ALL_DOCS."""
         fields = {}
         leaves = searcher.leaf_searchers()
         for fieldname in facet_names:
@@ -53,11 +53,8 @@ class FacetCounting:
                 counts = Counter()
                 for sub, _ in leaves:
                     counts.update(self._segment_live_counts(sub, searcher, facet, fieldname))
-            elif isinstance(docs, np.ndarray):
-                counts = self._counted_codes(searcher, docs, facet, fieldname)
             else:
-                values = map(self._facet_table(searcher, facet, fieldname).__getitem__, docs)
-                counts = Counter(chain.from_iterable(values) if facet.allow_overlap else values)
+                counts = self._counted_codes(searcher, docs, facet, fieldname)
             none_item = counts.pop(None, None)
             lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
             if none_item is not None:
@@ -160,10 +157,7 @@ class FacetCounting:
         def as_datetime(value):
             return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
 
-        if docs is ALL_DOCS:
-            docs = list(searcher.docs_for_query(wq.Every()))
-        elif isinstance(docs, np.ndarray):
-            docs = docs.tolist()
+        docs = list(searcher.docs_for_query(wq.Every())) if docs is ALL_DOCS else docs.tolist()
         dates = {}
         for field, spec in date_facets.items():
             if not isinstance(spec.get("start_date"), date) or not isinstance(spec.get("end_date"), date):

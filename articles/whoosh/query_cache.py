@@ -18,7 +18,6 @@ first.
 from __future__ import annotations
 
 import threading
-from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -31,16 +30,16 @@ MAX_DOCS = 4_000_000  # document numbers over all entries: 16 MB
 @dataclass(frozen=True)
 class Collection:
     top: list  # (score or sort key, global document number), best first, at most `limit`
-    docs: object  # array('i') of every matching document number, or reading.ALL_DOCS
+    docs: object  # every matching document number (numpy int32, ascending), or reading.ALL_DOCS
     total: int
     parsed: object  # the whoosh query searched, prefixes and fuzzy terms pinned to index terms
     limit: int
     notices: tuple[str, ...] = ()  # what the query's bounds changed (query_bounds)
     exact: bool = True  # False: a bound stopped the pass early (never kept)
-
-
-def compact(docs):
-    return array("i", docs) if isinstance(docs, list) else docs
+    # True: only the first page was ranked (reading._collect_first_page): `docs` is empty (no facets) and
+    # `total` the matches seen, a lower bound unless `total_known` (no block was skipped). Never kept.
+    first_page_only: bool = False
+    total_known: bool = True
 
 
 def enabled() -> bool:
