@@ -81,6 +81,12 @@ def plans_in_search(query) -> bool:
     return hasattr(query, "want_highlight_plan")
 
 
+def ranks_first_page_alone(query) -> bool:
+    """The search can rank a new query's first page without its exact count and facets, which a second request
+    fills in (articles/progressive.py); other engines answer everything at once."""
+    return hasattr(query, "want_first_page_only")
+
+
 def suggests_spelling(backend) -> bool:
     """The backend corrects the user's words itself (bounded like a search), not haystack's query string."""
     return hasattr(backend, "create_spelling_suggestion")

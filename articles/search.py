@@ -105,6 +105,10 @@ class SearchResults:
     also_matched: list[str] = field(default_factory=list)
     # What this search would use and the engine lacks (engine.limit_search), each with the reader's notice.
     unavailable: list[engine.Unavailable] = field(default_factory=list)
+    # Only the first page was ranked (first_page_only): facets are empty and follow with the exact count.
+    deferred: bool = False
+    # While deferred and the total is not known: the page says "more than N" (N below the matches seen).
+    count_more_than: int | None = None
 
     def lacks(self, feature: str) -> bool:
         return any(u.feature == feature for u in self.unavailable)
@@ -142,14 +146,22 @@ class Run:
     facets: dict
     bounds: Bounds | None = None
     plan: object | None = None
+    # {"count_known": bool} when only the first page was ranked: count is then the matches seen, no facets.
+    first_page: dict | None = None
 
 
-def run_once(sqs: SearchQuerySet, start: int, end: int, *, with_plan: bool = False) -> Run:
+def run_once(
+    sqs: SearchQuerySet, start: int, end: int, *, with_plan: bool = False, first_page_only: bool = False
+) -> Run:
     """Run the query once for results start..end, its count and its facets (haystack's SearchQuery.run;
-    SearchQuerySet would run it once for the count, again for the slice, again for the facets)."""
+    SearchQuerySet would run it once for the count, again for the slice, again for the facets).
+    `first_page_only`: where the engine can, rank only the slice of a query it has not kept (see
+    articles/progressive.py); Run.first_page says whether it did."""
     query = sqs.query._clone()
     if with_plan and engine.plans_in_search(query):
         query.want_highlight_plan()
+    if first_page_only and engine.ranks_first_page_alone(query):
+        query.want_first_page_only()
     offsets = engine.provides("offsets", query.backend)
     query.set_limits(start if offsets else 0, end)
     query.run()
@@ -160,6 +172,7 @@ def run_once(sqs: SearchQuerySet, start: int, end: int, *, with_plan: bool = Fal
         query.get_facet_counts() or {},
         getattr(query, "bounds", None),
         getattr(query, "plan", None),
+        getattr(query, "first_page", None),
     )
 
 
@@ -244,16 +257,26 @@ def _exact(field_name: str, value: str):
     return SQ(**{field_name: Exact(value)})
 
 
-def search_articles(params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True) -> SearchResults:
+def search_articles(
+    params: SearchParams, *, with_facets: bool = True, with_snippets: bool = True, first_page_only: bool = False
+) -> SearchResults:
     """Run a search once; raises InvalidPage for a page before the first or past the end (the caller maps
-    it to 404/400)."""
+    it to 404/400).
+
+    `first_page_only`: a query by relevance that the engine has not answered yet may come back `deferred`,
+    its page ranked but its exact count and facets left to a second call without it (articles/progressive.py).
+    Only relevance: a sort by date must read every match's key anyway."""
     searched, unavailable = engine.limit_search(params, with_facets=with_facets, with_snippets=with_snippets)
     if searched is None:  # the engine cannot run it as asked: say why, and count nothing
         nothing = SearchResults.nothing(params)
         nothing.unavailable = unavailable
         return nothing
     start = first_index(searched)
-    run, query, bounds = _run(searched, start, start + searched.page_size, with_facets, with_plan=with_snippets)
+    first_page_only = first_page_only and bool(searched.q.strip()) and searched.effective_sort == "relevance"
+    end = start + searched.page_size
+    run, query, bounds = _run(
+        searched, start, end, with_facets, with_plan=with_snippets, first_page_only=first_page_only
+    )
     if run is None:
         return SearchResults.nothing(params, " ".join(bounds.notices), query, unknown_filter_values(params))
 
@@ -272,7 +295,8 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         hits.append(Hit(article, snippet(article.body, plan) if with_snippets else "", score))
 
     facets = {}
-    if with_facets:
+    deferred = run.first_page is not None
+    if with_facets and not deferred:
         counts = run.facets.get("fields", {})
         for name in FACETS:
             chosen = set(getattr(params, name))
@@ -285,7 +309,7 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
     suggestion = None
     if run.count == 0 and query:
         suggestion = spelling_suggestion(query)
-    unknown = unknown_filter_values(params, facets if with_facets else None)
+    unknown = unknown_filter_values(params, facets if with_facets and not deferred else None)
     also = also_matched(query, plan, [h.article for h in hits]) if plan.keys or plan.key_phrases else []
     message = " ".join(bounds.notices)
     return SearchResults(
@@ -301,7 +325,19 @@ def search_articles(params: SearchParams, *, with_facets: bool = True, with_snip
         count_exact=bounds.count_exact,
         also_matched=also,
         unavailable=unavailable,
+        deferred=deferred,
+        count_more_than=None if not deferred or run.first_page["count_known"] else more_than(run.count),
     )
+
+
+def more_than(seen: int) -> int:
+    """The round number a count of at least `seen` matches is "more than": the largest d·10^k (d = 1..9) below
+    `seen` (1,234 -> 1,000; 100 -> 90), as Elasticsearch says "more than 10,000". Never a number the total
+    might equal."""
+    if seen <= 1:
+        return 0
+    scale = 10 ** (len(str(seen - 1)) - 1)
+    return (seen - 1) // scale * scale
 
 
 ALSO_MATCHED_MAX = 12
@@ -375,7 +411,9 @@ def nearest_value(value: str, known: list[str]) -> str | None:
     return by_folded[found[0]] if found else None
 
 
-def _run(params: SearchParams, start: int, end: int, with_facets: bool, *, with_plan: bool = False):
+def _run(
+    params: SearchParams, start: int, end: int, with_facets: bool, *, with_plan: bool = False, first_page_only=False
+):
     """(run, query used, bounds with the notices for the reader); run None when nothing could be searched.
 
     A query the engine refuses is run again as its plain words, with a notice saying so."""
@@ -383,7 +421,8 @@ def _run(params: SearchParams, start: int, end: int, with_facets: bool, *, with_
     query = normalize_query(params.q, bounds)
     with_plan = with_plan and bool(query)
     try:
-        run = run_once(base_queryset(params, query, with_facets=with_facets), start, end, with_plan=with_plan)
+        sqs = base_queryset(params, query, with_facets=with_facets)
+        run = run_once(sqs, start, end, with_plan=with_plan, first_page_only=first_page_only)
         bounds.add(unknown_fields_notice(query))
     except SearchUnavailable:  # the index cannot answer: say so (503), never "your query could not be read"
         raise
@@ -392,7 +431,7 @@ def _run(params: SearchParams, start: int, end: int, with_facets: bool, *, with_
         bounds.add(message)
         try:
             sqs = base_queryset(params, query, with_facets=with_facets)
-            run = run_once(sqs, start, end, with_plan=with_plan and bool(query))
+            run = run_once(sqs, start, end, with_plan=with_plan and bool(query), first_page_only=first_page_only)
         except SearchUnavailable:
             raise
         except Exception:  # even the plain words failed (a filter value the engine cannot take)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from articles import engine
+from articles import engine, progressive
 from articles import query_links as links
 from articles.forms import BadParameter, parse_params
 from articles.highlight import query_plan
@@ -45,10 +45,18 @@ def _search_page(
     if span:
         params.within_dates(*span)
         params.sort = params.sort or "oldest"
+    counts = progressive.wants_counts(request)  # the script asks for a deferred page's counts (progressive.py)
     try:
-        results = SearchResults.nothing(params) if error else search_articles(params)
+        if error:
+            results = SearchResults.nothing(params)
+        else:
+            results = search_articles(params, with_snippets=not counts, first_page_only=progressive.may_defer(request))
     except InvalidPage:
         raise Http404("No such page of results.") from None
+    facet_links = links.facet_links(request.GET, results.facets, preset or {})
+    page_links = links.page_links(request.GET, results)
+    if counts:
+        return progressive.counts_response(results, facet_links, page_links)
     context = {
         "title": title,
         "intro": intro,
@@ -56,8 +64,9 @@ def _search_page(
         "results": results,
         "error": error,
         "chips": links.chips(request.GET, params, preset or {}),
-        "facet_links": links.facet_links(request.GET, results.facets, preset or {}),
-        "page_links": links.page_links(request.GET, results),
+        "facet_links": facet_links,
+        "page_links": page_links,
+        "exact_url": progressive.exact_url(request) if results.deferred else "",
         "sort_links": links.sort_links(request.GET, params) if results.count and not results.lacks("sorting") else [],
         "unknown_values": links.unknown_value_links(request.GET, results.unknown_values, preset or {}),
         "suggestion_url": links.changed(request.GET, page=None, q=results.suggestion) if results.suggestion else None,
@@ -74,7 +83,7 @@ def _search_page(
             }
         ),
     }
-    return render(request, template, context)
+    return progressive.vary(render(request, template, context))
 
 
 def browse(request):

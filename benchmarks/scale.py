@@ -641,10 +641,10 @@ class Server:
         self.stop()
         raise RuntimeError("gunicorn did not answer within 60 s")
 
-    def get(self, path: str, timeout: float = 60) -> tuple[int, bytes]:
+    def get(self, path: str, timeout: float = 60, headers: dict | None = None) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             resp = conn.getresponse()
             return resp.status, resp.read()
         finally:
@@ -845,6 +845,8 @@ def session_metrics(samples: dict) -> dict:
     out = {"first": stats_ms(samples["first"]), "refine": stats_ms(refine)}
     if samples.get("full"):
         out["full"] = stats_ms(samples["full"])
+    if samples.get("counts"):
+        out["counts"] = stats_ms(samples["counts"])
     out["per_step"] = {k: statistics.median(v) * 1000 for k, v in samples.items() if v}
     return out
 
@@ -1109,6 +1111,7 @@ def phase_session_http(plans: dict, reps: int, env: dict) -> dict:
         off.stop()
         raise
     samples = {"off": {}, "on": {}}
+    deferred = 0
     try:
         for server in (off, on):
             warm_session(plans, fetcher(server))
@@ -1122,6 +1125,9 @@ def phase_session_http(plans: dict, reps: int, env: dict) -> dict:
                 warm_session(plans, fetcher(server))
                 fetch = fetcher(server)
                 run_sessions(plans, lambda _n, s, f=fetch: f(s), samples[mode])
+            new_generation()
+            warm_session(plans, fetcher(on))
+            deferred += run_script_sessions(plans, on, samples.setdefault("script", {}), errors)
         rss = {"on": on.peak_rss_mb(), "off": off.peak_rss_mb()}
         memory = on.memory()
     finally:
@@ -1130,10 +1136,42 @@ def phase_session_http(plans: dict, reps: int, env: dict) -> dict:
     return {
         **{mode: session_metrics(s) for mode, s in samples.items()},
         "errors": errors[0],
+        "deferred_first_pages": deferred,
         "rss_mb": rss["on"],
         "rss_off_mb": rss["off"],
         "memory": memory,
     }
+
+
+SCRIPT_COOKIE = {"Cookie": "kz_js=1"}  # what static/js/progressive.js sets (articles/progressive.py)
+
+
+def run_script_sessions(plans: dict, server, samples: dict, errors: list) -> int:
+    """Every session as a browser that runs static/js/progressive.js: each page with its cookie, so a new
+    query's page is sent before its counts (timed as the step), and for such a page the counts it then fetches
+    from the same address as JSON (timed as "counts", apart). Returns how many pages were sent before their
+    counts."""
+    deferred = 0
+    for name, *_ in SESSION_QUERIES:
+        for step_name, step in plans[name]:
+            if step is None:
+                continue
+            url = session_url("/search/", step)
+            t = time.perf_counter()
+            status, body = server.get(url, headers=SCRIPT_COOKIE)
+            samples.setdefault(step_name, []).append(time.perf_counter() - t)
+            errors[0] += status != 200
+            if b"data-counts-url" in body:
+                deferred += 1
+                t = time.perf_counter()
+                status, _ = server.get(url, headers={**SCRIPT_COOKIE, "Accept": "application/json"})
+                samples.setdefault("counts", []).append(time.perf_counter() - t)
+                errors[0] += status != 200
+    return deferred
+
+
+def label_of(mode: str) -> str:
+    return "with the script, cache on" if mode == "script" else f"cache {mode}"
 
 
 def session_report(n: int, r: dict) -> str:
@@ -1172,6 +1210,8 @@ def session_report(n: int, r: dict) -> str:
     if "http" in s:
         row("HTTP /search/ (1 worker), cache off", s["http"]["off"])
         row("HTTP /search/ (1 worker), cache on", s["http"]["on"])
+        if "script" in s["http"]:
+            row("HTTP /search/ with the script, cache on", s["http"]["script"])
     row("raw Whoosh on the same index (floor)", raw, ratios=False)
     row("SQLite FTS5, same steps as SQL (peer)", fts, ratios=False)
 
@@ -1189,10 +1229,18 @@ def session_report(n: int, r: dict) -> str:
         ratio_line(f"search_articles refinement, cache {mode}", fn[mode], "refine")
     ratio_line("search_articles full facets (new query)", fn["off"], "full")
     if "http" in s:
-        for mode in ("off", "on"):
-            ratio_line(f"HTTP first page, cache {mode}", s["http"][mode], "first")
-            ratio_line(f"HTTP refinement, cache {mode}", s["http"][mode], "refine")
+        for mode in ("off", "on", "script"):
+            if mode in s["http"]:
+                ratio_line(f"HTTP first page, {label_of(mode)}", s["http"][mode], "first")
+                ratio_line(f"HTTP refinement, {label_of(mode)}", s["http"][mode], "refine")
         ratio_line("HTTP /api/search full facets (new query)", s["http"]["off"], "full")
+        script = s["http"].get("script")
+        if script and "counts" in script:
+            add(
+                f"  HTTP with the script: {s['http'].get('deferred_first_pages', 0)} pages sent before their counts;"
+                f" the counts request that follows: p95 {script['counts']['p95']:.1f} ms"
+                f" (median {script['counts']['median']:.1f})"
+            )
     add(
         f"  refinement p95, cache on vs off: search_articles "
         f"{fn['on']['refine']['p95'] / fn['off']['refine']['p95']:.2f}x"
@@ -1202,9 +1250,11 @@ def session_report(n: int, r: dict) -> str:
     paths = [("fn off", fn["off"]), ("fn on", fn["on"])]
     if "http" in s:
         paths += [("http off", s["http"]["off"]), ("http on", s["http"]["on"])]
+        if "script" in s["http"]:
+            paths.append(("http js", s["http"]["script"]))
     paths += [("raw", raw), ("fts5", fts)]
     add("\nPer step, median ms     " + "".join(f"{p:>10}" for p, _ in paths))
-    for step in ("full", *SESSION_STEPS):
+    for step in ("full", *SESSION_STEPS, "counts"):
         add(f"  {step:<22}" + "".join(f"{m['per_step'].get(step, float('nan')):10.1f}" for _, m in paths))
     add("\nHits per step (kzarchive / raw / FTS5; '-' = step not taken)")
     for name, *_ in SESSION_QUERIES:

@@ -112,6 +112,16 @@ def test_session_workload_smoke(db, search_backend, isolated_index, tmp_path, cl
             answer = client.get(scale.session_url("/api/search", step))
             assert answer.status_code == 200 and answer.json()["count"] == count
 
+    # As a browser that runs static/js/progressive.js (run_script_sessions): a new query's page is sent before its
+    # counts, and the counts it then fetches are the API's.
+    search_backend._query_cache.clear()
+    url = scale.session_url("/search/", plans["market"][0][1])
+    client.cookies.load(scale.SCRIPT_COOKIE["Cookie"])
+    assert b"data-counts-url" in client.get(url).content
+    counts = client.get(url, HTTP_ACCEPT="application/json").json()
+    assert counts["count"] == session["function"]["counts"]["market"][0]
+    assert b"data-counts-url" not in client.get(url).content  # now kept: whole at once
+
     text = scale.session_report(60, {"workdir": str(tmp_path), "session": session})
     for row in ("search_articles, cache off", "search_articles, cache on", "raw Whoosh", "SQLite FTS5", "back"):
         assert row in text, row

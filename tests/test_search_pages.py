@@ -66,8 +66,8 @@ def test_the_spelling_suggestion_keeps_filters_and_sort(client, seeded):
 def test_a_quoted_query_is_not_quoted_again(client, seeded):
     html = page(client, '/search/?q="Security+Council"').html
     assert "“&quot;" not in html and "&quot;”" not in html
-    assert 'articles for <code class="query">&quot;Security Council&quot;</code>' in html
-    assert "articles for “Tokayev”" in page(client, "/search/?q=Tokayev").html
+    assert 'articles</span> for <code class="query">&quot;Security Council&quot;</code>' in html
+    assert "articles</span> for “Tokayev”" in page(client, "/search/?q=Tokayev").html
 
 
 @pytest.mark.requires("sorting", "filters")

@@ -198,7 +198,10 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         self.exact_filters: list[tuple[str, tuple[str, ...]]] = []
         self.spelling = DEFAULT_MODE
         self.highlight_plan = False
+        self.first_page_only = False
         self.bounds = self.plan = None  # of the last run
+        # Of the last run: None, or {"count_known": bool} when only the first page was ranked (no facets).
+        self.first_page = None
 
     def set_spelling(self, mode: str) -> None:
         """`variants` (default): names match their other spellings and aliases; `exact`: as written."""
@@ -213,6 +216,11 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         same run, its prefixes and fuzzy terms expanded as the search expanded them."""
         self.highlight_plan = True
 
+    def want_first_page_only(self) -> None:
+        """For a query not yet in the query cache, rank the first page only (by relevance, with block
+        skipping): the count is then the matches seen, facets are not counted (articles/progressive.py)."""
+        self.first_page_only = True
+
     def build_params(self, spelling_query=None):
         params = super().build_params(spelling_query=spelling_query)
         if self.exact_filters:
@@ -220,6 +228,8 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         params["spelling"] = self.spelling
         if self.highlight_plan:
             params["highlight_plan"] = True
+        if self.first_page_only:
+            params["first_page_only"] = True
         return params
 
     def run(self, spelling_query=None, **kwargs):
@@ -233,12 +243,14 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         self._facet_counts = self.post_process_facets(results)
         self._spelling_suggestion = results.get("spelling_suggestion", None)
         self.bounds, self.plan = results.get("bounds"), results.get("plan")
+        self.first_page = results.get("first_page_only")
 
     def _clone(self, klass=None, using=None):
         clone = super()._clone(klass=klass, using=using)
         clone.exact_filters = list(getattr(self, "exact_filters", []))
         clone.spelling = getattr(self, "spelling", DEFAULT_MODE)
         clone.highlight_plan = getattr(self, "highlight_plan", False)
+        clone.first_page_only = getattr(self, "first_page_only", False)
         return clone
 
 

@@ -36,6 +36,10 @@ class Collection:
     limit: int
     notices: tuple[str, ...] = ()  # what the query's bounds changed (query_bounds)
     exact: bool = True  # False: a bound stopped the pass early (never kept)
+    # True: only the first page was ranked (reading._collect_first_page): `docs` is empty (no facets) and
+    # `total` the matches seen, a lower bound unless `total_known` (no block was skipped). Never kept.
+    first_page_only: bool = False
+    total_known: bool = True
 
 
 def enabled() -> bool:

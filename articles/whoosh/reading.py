@@ -163,6 +163,23 @@ class IndexReading:
         searcher.search_with_collector(parsed, collector)
         return collector.results().top_n, _numbers(docs_collector.docs), len(docs_collector.docs)
 
+    def _collect_first_page(self, searcher, parsed, filter_query, limit: int, deadline):
+        """(collector, docs) for a new query's first page by relevance, its counts and facets to follow
+        (issue 16): Whoosh's TopCollector with block-quality skipping, so blocks that cannot reach the top
+        `limit` are not scored. The top is the full pass's (it keeps the lower document number on a tie,
+        and a skipped block's best score is at most the current minimum). `docs` are the matches collected
+        (global numbers, ascending), their scores in `collector.scores`: every match when
+        `collector.skipped_times` is 0 and the deadline was not reached. None for a filter that allows
+        nothing: the full pass answers that at once, with its notices."""
+        allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
+        if allow is not None and not allow:
+            return None
+        top = TopWithScores(limit)
+        docs_collector = _DocsCollector(top, deadline)
+        collector = FilterCollector(docs_collector, allow) if allow is not None else docs_collector
+        searcher.search_with_collector(parsed, collector)
+        return top, docs_collector.docs
+
 
 def _numbers(docs: list[int]):
     return np.asarray(docs, dtype=np.int32)
@@ -173,6 +190,41 @@ def _live_run(order, offset: int, is_deleted):
     if is_deleted is None:
         return ((key, docnum + offset) for key, docnum in order)
     return ((key, docnum + offset) for key, docnum in order if not is_deleted(docnum))
+
+
+class TopWithScores(TopCollector):
+    """TopCollector with block-quality skipping (`skipped_times` counts the blocks skipped) but no matcher
+    replacement, which could drop matches without counting them; it records every collected match's score,
+    so a pass that skipped nothing holds all matches with their scores (refining.MatchSet)."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit, usequality=True, replace=0)
+        self.scores: list[float] = []
+
+    def _collect(self, global_docnum, score):
+        self.scores.append(score)
+        key = super()._collect(global_docnum, score)
+        if len(self.items) == self.limit:  # Whoosh sets it only when a better match replaces one
+            self.minscore = self.items[0][0]
+        return key
+
+    def matches(self):
+        """ScoredCollector.matches without replacement. Whoosh reads the top's new minimum score only when it
+        replaces the matcher, so with replace=0 it never skipped a block; here the minimum is read at every
+        match, and a block whose best possible score is not above it is skipped (its documents could not
+        enter the top: a tie keeps the lower document number, already in)."""
+        matcher = self.matcher
+        usequality = self._use_block_quality()
+        minscore, checkquality = self.minscore, True
+        while matcher.is_active():
+            if self.minscore != minscore:
+                minscore, checkquality = self.minscore, True
+            if usequality and checkquality and minscore:
+                self.skipped_times += matcher.skip_to_quality(minscore)
+                if not matcher.is_active():
+                    break
+            yield matcher.id()
+            checkquality = matcher.next()
 
 
 class _DocsCollector(WrappingCollector):

@@ -68,12 +68,11 @@ class Refining:
                 return None
             if not exact and type(parsed) is wq.Every and parsed.fieldname is None:
                 return None
-        generation, query_string, spelling, _, _, _, limits = key
         scored = sortedby is None
-        matches_key = (generation, "matches", query_string, spelling, limits)
+        matches_key = _matches_key(key)
         matches = self._query_cache.lookup(matches_key)
         if matches is None or (scored and matches.scores is None):
-            matches = self._match_all(searcher, parsed, scored, limits[1])
+            matches = self._match_all(searcher, parsed, scored, key[-1][1])
             if matches.exact:
                 self._query_cache.put(matches_key, matches)
         docs, scores = matches.docs, matches.scores
@@ -86,6 +85,17 @@ class Refining:
             rank, keys = self._ranks(searcher, *sort_keys)
             top = top_by_rank(docs, rank, keys, limit)
         return Collection(top, docs, len(docs), matches.parsed, limit, matches.notices, matches.exact)
+
+    def _has_matches(self, key) -> bool:
+        """Whether the query of `key` has its scored matches kept, so any page of it is cheap to answer."""
+        matches = self._query_cache.lookup(_matches_key(key))
+        return matches is not None and matches.scores is not None
+
+    def _keep_matches(self, key, docs: list[int], scores: list[float], pinned, notices) -> None:
+        """Keep every match of the query of `key` with its score, found by a pass that saw them all (an
+        unfiltered first page that skipped nothing: searching._first_page)."""
+        matches = MatchSet(np.asarray(docs, dtype=np.int32), np.asarray(scores, dtype=np.float64), pinned, notices)
+        self._query_cache.put(_matches_key(key), matches)
 
     def _match_all(self, searcher, parsed, scored: bool, budget: float) -> MatchSet:
         """Every match of the query (and its score, if `scored`), within the query's bounds."""
@@ -121,6 +131,12 @@ class Refining:
             keys = [k for per_segment in segment_keys for k in per_segment]
             found = self._per_generation[key] = (ranks_of(keys), keys)
         return found
+
+
+def _matches_key(key: tuple) -> tuple:
+    """Where a query's matches are kept: its generation, text, spelling and bounds, not its sort or filters."""
+    generation, query_string, spelling, _, _, _, limits = key
+    return (generation, "matches", query_string, spelling, limits)
 
 
 def mask_of(docs: np.ndarray, allowed: list[np.ndarray]) -> np.ndarray:

@@ -95,6 +95,8 @@ class Searching:
         limits = (query_bounds.max_expansions(), query_bounds.time_budget())
         key = (searcher._kz_generation, query_string, spelling, tuple(sort_by or ()), narrow, exact, limits)
         found = self._query_cache.get(key, needed)
+        if found is None and kwargs.get("first_page_only") and sortedby is None and not self._has_matches(key):
+            found = self._first_page(searcher, key, parsed, narrow_parsed, exact, needed)
         if found is None:
             limit = max(needed, TOP_PREFETCH)
             found = self._refine(searcher, key, parsed, narrow_parsed, exact, sortedby, reverse, limit)
@@ -104,9 +106,7 @@ class Searching:
             bounds = query_bounds.Bounds()
             deadline = query_bounds.Deadline(limits[1])
             parsed = self._pin_expansions(parsed, searcher, bounds)
-            clauses = list(narrow_parsed)
-            clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
-            filter_query = wq.And(clauses) if clauses else None
+            filter_query = _filter_query(narrow_parsed, exact)
             top, docs, total = self._collect(searcher, parsed, filter_query, sortedby, reverse, limit, deadline)
             deadline.report(bounds)
             found = Collection(top, docs, total, parsed, limit, tuple(bounds.notices))
@@ -118,6 +118,8 @@ class Searching:
         results._total = found.total
         raw_page = ResultsPage(results, page_num, page_length)
         out = {"results": [], "hits": found.total, "facets": {}, "spelling_suggestion": None, "bounds": bounds}
+        if found.first_page_only:  # hits: the matches seen, exact only when the top is not full
+            out["first_page_only"] = {"count_known": found.total_known}
         if raw_page.pagenum < page_num:  # past the end (or nothing matched): no results, no facets, as stock
             return out
         processed = self._process_results(
@@ -128,9 +130,9 @@ class Searching:
             result_class=result_class,
         )
         out["results"], out["spelling_suggestion"] = processed["results"], processed.get("spelling_suggestion")
-        if facets:
+        if facets and not found.first_page_only:
             out["facets"] = self._facet_counts(searcher, found.docs, list(facets))
-        if date_facets:
+        if date_facets and not found.first_page_only:
             out["facets"] = out["facets"] or {"fields": {}, "dates": {}, "queries": {}}
             out["facets"]["dates"] = self._date_facet_counts(searcher, found.docs, date_facets)
         if highlight:
@@ -138,6 +140,24 @@ class Searching:
         if kwargs.get("highlight_plan"):
             out["plan"] = self._plan_of(searcher, found.parsed)
         return out
+
+    def _first_page(self, searcher, key, parsed, narrow_parsed, exact, limit) -> Collection | None:
+        """A new query's first page by relevance alone, without its facets, which a second request (the full
+        pass) fills in (articles/progressive.py); None where the full pass answers. A pass that skipped no
+        block saw every match: its count is exact, and without filters its matches and scores are kept
+        (refining.MatchSet), so the second request is answered from them."""
+        bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(key[-1][1])
+        pinned = self._pin_expansions(parsed, searcher, bounds)
+        first = self._collect_first_page(searcher, pinned, _filter_query(narrow_parsed, exact), limit, deadline)
+        if first is None:
+            return None
+        collector, docs = first
+        deadline.report(bounds)
+        notices, complete = tuple(bounds.notices), not collector.skipped_times and bounds.count_exact
+        if complete and not narrow_parsed and not exact:
+            self._keep_matches(key, docs, collector.scores, pinned, notices)
+        top = collector.results().top_n
+        return Collection(top, (), len(docs), pinned, limit, notices, bounds.count_exact, True, complete)
 
     def _highlight(self, searcher, parsed, results) -> None:
         """haystack's highlight=True: result.highlighted[content field] holds the text with the query's
@@ -237,3 +257,10 @@ class Searching:
         if not corrections:
             return None
         return " ".join(corrections.get(w, w) for w in words)
+
+
+def _filter_query(narrow_parsed, exact):
+    """haystack's narrow queries and the exact filters as one Whoosh filter (None: no filter)."""
+    clauses = list(narrow_parsed)
+    clauses += [wq.Or([wq.Term(field, value) for value in values]) for field, values in exact]
+    return wq.And(clauses) if clauses else None

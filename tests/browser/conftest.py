@@ -67,10 +67,17 @@ class Site:
     def goto(self, path: str):
         response = self.page.goto(self.base_url + path)
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        self.settled()
         return response
+
+    def settled(self):
+        """Wait until a results page sent before its counts has them (static/js/progressive.js; after the
+        first page, every search of a browser that runs the script may be such a page)."""
+        self.page.wait_for_selector("#result-count[aria-busy]", state="detached")
 
     # What the results page shows
     def count(self) -> int:
+        self.settled()
         return int(self.page.locator("#result-count strong").inner_text())
 
     def titles(self) -> list[str]:
