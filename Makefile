@@ -46,7 +46,7 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -n 2
 	$(PY) -m pytest -p no:randomly --ds tests.haystack_contract.settings tests/haystack_contract
-	KZARCHIVE_TESTS_CATALOG_ONCE=1 HAYSTACK_URL=simple:// $(PY) -m pytest -p no:randomly -n 2 -rs tests/test_search.py tests/test_views.py tests/test_api.py tests/test_search_pages.py tests/test_engine_features.py
+	HAYSTACK_URL=simple:// $(PY) -m pytest -p no:randomly -n 2 -rs tests/test_search.py tests/test_views.py tests/test_api.py tests/test_search_pages.py tests/test_engine_features.py
 	$(PY) tests/run_postgres.py -n 2 -m "database and not browser"
 
 test-fast: install

@@ -12,7 +12,8 @@ In one run, one database and one index in --workdir (default: a new temporary fo
    the word, with the merge policy of the save path (articles/whoosh/merges.py, save_merge: no merge on the
    save path, background merges in a forked process; their CPU is not this process's), then, from the same
    index merged into one segment, with the former tiered policy (every segment under 4,000 documents in
-   one tier) as the baseline: p50/p95/max and the ratios.
+   one tier) as the baseline: p50/p95/max and the ratios. Before each policy's saves, one untimed warm-up
+   (articles.search.warm_up, as each server worker runs at start) fills the caches of the index as it is.
 """
 
 from __future__ import annotations
@@ -92,11 +93,15 @@ def saves(n: int, policy_name: str) -> list[float]:
     from haystack import connections
 
     from articles.models import Article
-    from articles.search import SearchParams, search_articles
+    from articles.search import SearchParams, search_articles, warm_up
     from articles.whoosh import merges
 
     backend = connections["default"].get_backend()
     backend.save_merge = {"log": merges.save_merge, "tiered": tiered_merge}[policy_name]
+    # Untimed, what every gunicorn worker does before it serves (kzarchive/wsgi.py): fill the per-segment
+    # caches of the index just rebuilt or merged. Without it the first save's search paid for them (617-678
+    # ms of CPU at 10,000 articles, the run's max), which is a cold start, not the cost of a save.
+    warm_up()
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     step = max(1, len(ids) // n)
     times, cpu = [], []

@@ -47,14 +47,25 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """KZARCHIVE_TESTS_CATALOG_ONCE=1 (`make test`'s run on the simple engine): the curated catalog (stances,
-    outlets, entity table) is loaded once into the test database, so each test's first ingest finds it current
-    (articles/catalog_state.py) instead of loading it again, 2-3 s a test; the rows are the same."""
-    if os.environ.get("KZARCHIVE_TESTS_CATALOG_ONCE") == "1":
+    """The curated catalog (stances, outlets, entity table) is loaded once into the test database, so each
+    test's first ingest finds it current (articles/catalog_state.py) instead of loading it again: 1-1.5 s of
+    every one of the ~290 tests that seed the archive. The rows are the ones that ingest would make. Tests
+    that need an archive without them use `empty_archive`; KZARCHIVE_TESTS_CATALOG_ONCE=0 turns this off."""
+    if os.environ.get("KZARCHIVE_TESTS_CATALOG_ONCE", "1") == "1":
         from articles.ingest import Curated
 
         with django_db_blocker.unblock():
             Curated.load().ensure_catalog()
+
+
+@pytest.fixture
+def empty_archive(db):
+    """No rows at all, the curated catalog included (see django_db_setup); undone with the test's transaction."""
+    from articles.models import CatalogLoad, Source, StanceCategory
+    from articles.names.models import Entity
+
+    for model in (Entity, StanceCategory, Source, CatalogLoad):
+        model.objects.all().delete()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -161,7 +161,7 @@ def test_replace_in_place_restores_the_backed_up_state(backed_up):
     assert sorted(int(r.pk) for r in SearchQuerySet().auto_query("zyzzyva")) == []
 
 
-def test_backup_of_an_empty_archive_round_trips(db, search_backend, tmp_path):
+def test_backup_of_an_empty_archive_round_trips(empty_archive, search_backend, tmp_path):
     manifest = write_backup(tmp_path / "empty.zip")
     assert set(manifest["counts"].values()) == {0}
     restore_backup(tmp_path / "empty.zip")
