@@ -392,7 +392,10 @@ def unknown_filter_values(
         }
     if not chosen:
         return []
-    counts = base_queryset(SearchParams(), "").facet_counts().get("fields", {})
+    # The archive's own values: its facet counts, browsing everything (cached per index segment), one hit
+    # long. (SearchQuerySet.facet_counts() asks for every result: 7.5 s at 10,000 articles reading each
+    # one's stored fields, on every filtered search with no hits.)
+    counts = run_once(base_queryset(SearchParams(), ""), 0, 1).facets.get("fields", {})
     unknown = []
     for name, values in chosen.items():
         known = [value for value, _ in counts.get(name, []) if value not in (None, "")]

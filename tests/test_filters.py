@@ -176,6 +176,23 @@ def test_an_unknown_value_is_reported_with_the_nearest_real_one(client, seeded):
     assert fixed.context["results"].count == 1 and fixed.context["unknown_values"] == []
 
 
+@pytest.mark.requires("facets")
+def test_looking_up_the_archive_values_reads_no_page_of_articles(seeded, settings):
+    """Telling an unknown value from an excluded one needs the archive's facet values, not its articles:
+    asked through SearchQuerySet.facet_counts(), the engine was asked for every result (end_offset None),
+    and read each one's stored fields: 3.8-7.5 s at 10,000 articles on every filtered search with no hits."""
+    from haystack import connections
+
+    from articles.search import unknown_filter_values
+
+    settings.DEBUG = True  # haystack logs each search with its offsets
+    connections["default"].reset_queries()
+    unknown = unknown_filter_values(SearchParams(q="Tokayev", outlet=["Al Jazeeera"]))
+    assert [(u.value, u.suggestion) for u in unknown] == [("Al Jazeeera", "Al Jazeera")]
+    searches = connections["default"].queries
+    assert searches and all(0 < (s["additional_kwargs"].get("end_offset") or 10**9) <= 1 for s in searches)
+
+
 def test_a_real_value_is_not_reported_when_other_filters_exclude_it(client, seeded):
     results = search_articles(
         SearchParams(q="Tokayev", outlet=["PolitNavigator"], stance=["Critical of Russia's role"])
