@@ -659,7 +659,12 @@ def test_facet_codes_of_a_new_generation_number_only_its_new_segments(sample, dj
     def codes_as_values(searcher, fieldname):
         facet = FieldFacet(fieldname, allow_overlap=backend.schema[fieldname].__class__ is KEYWORD)
         pair_docs, codes, names, size = backend._facet_codes(searcher, facet, fieldname)
-        table = backend._facet_table(searcher, facet, fieldname)
+        # Every document's value(s), as each segment's own list names them (the codes' reference).
+        table = [
+            v
+            for sub, _ in searcher.leaf_searchers()
+            for v in backend._segment_facet_values(sub, searcher, facet, fieldname)
+        ]
         assert size == len(table)
         if pair_docs is None:
             assert [names[c] for c in codes] == list(table)

@@ -62,15 +62,6 @@ class FacetCounting:
             fields[fieldname] = lst
         return {"fields": fields, "dates": {}, "queries": {}}
 
-    def _facet_table(self, searcher, facet: FieldFacet, fieldname: str) -> list:
-        """Every document's facet value(s), by global document number, from the segments' own lists."""
-        table = []
-        for sub, offset in searcher.leaf_searchers():
-            if offset != len(table):  # leaf offsets are cumulative doc_count_all()
-                raise SearchBackendError("Unexpected segment layout for facet counting")
-            table.extend(self._segment_facet_values(sub, searcher, facet, fieldname))
-        return table
-
     def _facet_codes(self, searcher, facet: FieldFacet, fieldname: str) -> tuple:
         """(pair documents or None, codes, names): every document's facet value as a number, kept for this
         generation. Single values: codes[document]. Several values (KEYWORD): pairs of (document, code).
