@@ -136,7 +136,7 @@ class IndexReading:
             # A filter that matches no document (a typo, a year with no articles): nothing matches. This
             # must be decided here: Whoosh's FilterCollector reads an empty allow-set as "no filter"
             # (`if allow`), which made such a filter a no-op under relevance sort (issue 10).
-            return [], _numbers([]), 0
+            return [], doc_numbers([]), 0
         sort_keys = self._segment_sort_keys(searcher, sortedby) if sortedby and not reverse else None
         if sort_keys is not None and filter_query is None and type(parsed) is wq.Every and parsed.fieldname is None:
             # Browsing everything (the home page): no document is visited, only each segment's sort order
@@ -150,7 +150,7 @@ class IndexReading:
             if allow is not None:
                 docs = [d for d in docs if d in allow]
             top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
-            return top, _numbers(docs), len(docs)
+            return top, doc_numbers(docs), len(docs)
         if sortedby:
             top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
         else:
@@ -161,7 +161,7 @@ class IndexReading:
         if allow is not None:
             collector = FilterCollector(docs_collector, allow)
         searcher.search_with_collector(parsed, collector)
-        return collector.results().top_n, _numbers(docs_collector.docs), len(docs_collector.docs)
+        return collector.results().top_n, doc_numbers(docs_collector.docs), len(docs_collector.docs)
 
     def _collect_first_page(self, searcher, parsed, filter_query, limit: int, deadline):
         """(collector, docs) for a new query's first page by relevance, its counts and facets to follow
@@ -181,7 +181,8 @@ class IndexReading:
         return top, docs_collector.docs
 
 
-def _numbers(docs: list[int]):
+def doc_numbers(docs) -> np.ndarray:
+    """Matched document numbers as every path keeps them (facets, filters and the query cache read them)."""
     return np.asarray(docs, dtype=np.int32)
 
 

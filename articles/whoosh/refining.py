@@ -22,6 +22,7 @@ from whoosh.collectors import ScoredCollector
 from articles import query_bounds
 from articles.whoosh import query_cache
 from articles.whoosh.query_cache import Collection
+from articles.whoosh.reading import _DocsCollector, doc_numbers
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,11 @@ class Refining:
     def _keep_matches(self, key, docs: list[int], scores: list[float], pinned, notices) -> None:
         """Keep every match of the query of `key` with its score, found by a pass that saw them all (an
         unfiltered first page that skipped nothing: searching._first_page)."""
-        matches = MatchSet(np.asarray(docs, dtype=np.int32), np.asarray(scores, dtype=np.float64), pinned, notices)
+        matches = MatchSet(doc_numbers(docs), np.asarray(scores, dtype=np.float64), pinned, notices)
         self._query_cache.put(_matches_key(key), matches)
 
     def _match_all(self, searcher, parsed, scored: bool, budget: float) -> MatchSet:
         """Every match of the query (and its score, if `scored`), within the query's bounds."""
-        from articles.whoosh.reading import _DocsCollector
-
         bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(budget)
         pinned = self._pin_expansions(parsed, searcher, bounds)
         if scored:
@@ -111,7 +110,7 @@ class Refining:
         else:
             docs, scores = list(deadline.until(searcher.docs_for_query(pinned))), None
         deadline.report(bounds)
-        return MatchSet(np.asarray(docs, dtype=np.int32), scores, pinned, tuple(bounds.notices), bounds.count_exact)
+        return MatchSet(doc_numbers(docs), scores, pinned, tuple(bounds.notices), bounds.count_exact)
 
     def _allowed(self, searcher, field: str, values) -> np.ndarray:
         """The documents an exact filter allows, kept for this generation."""
