@@ -41,7 +41,7 @@ VALUES = {
     "title": lambda a: a.title,
     "outlet": lambda a: a.source.name if a.source_id else None,
     "authors": lambda a: a.author_names,
-    "credits": lambda a: [{"name": c.person.name, "role": c.role} for c in a.credits.all()],
+    "credits": lambda a: [{"name": c.person.name, "role": c.role} for c in a.credit_list],
     "published": lambda a: a.published_iso,
     "date_precision": lambda a: a.date_precision,
     "published_at": lambda a: a.published_at,

@@ -109,10 +109,13 @@ class Tag(models.Model):
 
 class ArticleQuerySet(models.QuerySet):
     def for_listing(self):
-        """What every list, page and index needs, in a fixed number of queries."""
+        """What every list, page and index needs, in a fixed number of queries.
+
+        Credits and tags come as plain lists (`credit_list`, `tag_names`): Django builds a queryset per
+        article for a prefetch kept on the manager, most of the time of loading a page of results."""
         return self.select_related("source", "stance").prefetch_related(
-            models.Prefetch("credits", queryset=Credit.objects.select_related("person")),
-            "tags",
+            models.Prefetch("credits", queryset=Credit.objects.select_related("person"), to_attr="listed_credits"),
+            models.Prefetch("tags", to_attr="listed_tags"),
         )
 
     def by_date(self, newest_first: bool = True):
@@ -245,8 +248,14 @@ class Article(StoredDateMixin, models.Model):
     def year(self) -> int | None:
         return self.partial_date.year
 
+    @property
+    def credit_list(self) -> list[Credit]:
+        """The credits in order: `for_listing`'s list when the article came from it, else a query."""
+        listed = self.__dict__.get("listed_credits")
+        return listed if listed is not None else list(self.credits.select_related("person"))
+
     def credited(self, role: str) -> list[Person]:
-        return [c.person for c in self.credits.all() if c.role == role]
+        return [c.person for c in self.credit_list if c.role == role]
 
     @property
     def authors(self) -> list[Person]:
@@ -258,7 +267,7 @@ class Article(StoredDateMixin, models.Model):
 
     @property
     def other_credits(self) -> list[Credit]:
-        return [c for c in self.credits.all() if c.role != Credit.Role.AUTHOR]
+        return [c for c in self.credit_list if c.role != Credit.Role.AUTHOR]
 
     @property
     def paragraphs(self) -> list[str]:
@@ -274,7 +283,8 @@ class Article(StoredDateMixin, models.Model):
 
     @property
     def tag_names(self) -> list[str]:
-        return [t.name for t in self.tags.all()]
+        listed = self.__dict__.get("listed_tags")
+        return [t.name for t in (listed if listed is not None else self.tags.all())]
 
 
 class Credit(models.Model):
