@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from articles.analysis.spans import query_matcher
-from articles.highlight import _analyse, _merge, _spans, key_spans, query_plan
+from articles.highlight import _analyzer, _merge, _spans, key_spans, query_plan
 from articles.names.index_keys import text_keys
 
 
@@ -39,7 +39,8 @@ def test_spans_equal_full_analysis(seeded, q, spelling):
 
 def full_analysis_spans(text, plan):
     """Every token of the text analysed, in the search field and in the spelling field (no shortcut)."""
-    found = _spans(_analyse(text), plan)
+    tokens = [(t.text, t.startchar, t.endchar) for t in _analyzer(text, chars=True, mode="index")]
+    found = _spans(tokens, plan)
     found += [(s, e) for keys, s, e in text_keys(text) if plan.keys.intersection(keys)]
     if plan.key_phrases:  # key_spans analyses every word when the plan has phrases of keys
         found += key_spans(text, plan)

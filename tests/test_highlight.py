@@ -14,6 +14,8 @@ import pytest
 from articles.highlight import (
     TEXT_FIELDS,
     QueryPlan,
+    _analyse,
+    _analyzer,
     _local_parser,
     _unexpanded,
     highlight,
@@ -29,6 +31,24 @@ SECURITY_COUNCIL = QueryPlan(phrases=((("secur", "council"), 1),))
 
 def passages(text: str, plan: QueryPlan) -> list[str]:
     return [text[s:e] for s, e in match_spans(text, plan)]
+
+
+WORD_EDGES = (
+    "The PRESIDENT's Akordá; naïve İstanbul ΟΔΟΣ Σίσυφος a I x2 co-operation 1,000 3.6 e-mail_addr "
+    "Ακρόπολη «Токаев» Тоқаев's Nur-Sultan\r\n\u00a0\u200bno\ufeffbreak ǅemal ß STRASSE ﬁnance Ⅻ ①"
+)
+
+
+@pytest.mark.parametrize("text", [WORD_EDGES, "", "   ", "the and of a"])
+def test_word_by_word_analysis_equals_the_analyzer(text):
+    """Snippets analyse word by word through a cache; the tokens must be the analyzer's own."""
+    assert _analyse(text) == [(t.text, t.startchar, t.endchar) for t in _analyzer(text, chars=True, mode="index")]
+
+
+def test_word_by_word_analysis_equals_the_analyzer_on_the_seeds(seeded):
+    for article in seeded.values():
+        expected = [(t.text, t.startchar, t.endchar) for t in _analyzer(article.body, chars=True, mode="index")]
+        assert _analyse(article.body) == expected, article.source_file
 
 
 def test_a_phrase_matches_only_where_its_words_stand_together():
