@@ -11,6 +11,7 @@ built on the same question (a concordance) use it; a `QueryPlan` is made once pe
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -87,21 +88,7 @@ def key_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
         return _find_words(text, hits)
     words = text_keys(text)
     found = [(s, e) for keys, s, e in words if plan.keys.intersection(keys)]
-    for phrase, slop in plan.key_phrases:
-        for i, (keys, start, _) in enumerate(words):
-            if phrase[0] not in keys:
-                continue
-            last = i
-            for key in phrase[1:]:
-                nxt = next(
-                    (j for j in range(last + 1, min(last + slop, len(words) - 1) + 1) if key in words[j][0]), None
-                )
-                if nxt is None:
-                    break
-                last = nxt
-            else:
-                found.append((start, words[last][2]))
-    return _merge(found)
+    return _merge(found + _phrase_spans(words, plan.key_phrases, operator.contains))
 
 
 def _text_spans(text: str, plan: QueryPlan) -> list[tuple[int, int]]:
@@ -227,22 +214,33 @@ def _analyse(text: str) -> list[tuple[str, int, int]]:
 
 def _spans(tokens: list[tuple[str, int, int]], plan: QueryPlan) -> list[tuple[int, int]]:
     found = [(s, e) for term, s, e in tokens if term in plan.terms]
-    for words, slop in plan.phrases:
+    return _merge(found + _phrase_spans(tokens, plan.phrases, operator.eq))
+
+
+def _phrase_spans(
+    tokens: list[tuple], phrases: Iterable[tuple[tuple[str, ...], int]], matches: Callable[[object, str], bool]
+) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of each phrase in `tokens` ((what, start, end) in index order).
+    `matches(what, word)` says whether a token stands for a word: `==` for index terms (`_analyse`), `in`
+    for a word's set of spelling keys (`text_keys`)."""
+    found = []
+    for words, slop in phrases:
         first, rest = words[0], words[1:]
-        for i, (term, start, _) in enumerate(tokens):
-            if term != first:
+        for i, (what, start, _) in enumerate(tokens):
+            if not matches(what, first):
                 continue
             last = i
             for word in rest:  # each next word within `slop` positions after the previous one
                 nxt = next(
-                    (j for j in range(last + 1, min(last + slop, len(tokens) - 1) + 1) if tokens[j][0] == word), None
+                    (j for j in range(last + 1, min(last + slop, len(tokens) - 1) + 1) if matches(tokens[j][0], word)),
+                    None,
                 )
                 if nxt is None:
                     break
                 last = nxt
             else:
                 found.append((start, tokens[last][2]))
-    return _merge(found)
+    return found
 
 
 def _merge(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
