@@ -15,11 +15,19 @@ def on_article_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     mentions.refresh_articles([instance.pk])
 
 
+def _changed(instance, field: str, created: bool) -> bool:
+    """Whether a saved row is new or its `field` (the names mentions look for) differs from the value
+    loaded (`from_db` keeps it as `_loaded_<field>`); the saved value then counts as loaded."""
+    value = getattr(instance, field)
+    if not created and value == getattr(instance, f"_loaded_{field}", None):
+        return False
+    setattr(instance, f"_loaded_{field}", value)
+    return True
+
+
 def on_entity_saved(sender, instance, created=False, raw=False, **kwargs):
-    if raw or not (created or instance.name != getattr(instance, "_loaded_name", None)):
-        return
-    instance._loaded_name = instance.name
-    mentions.entities_changed([instance.pk])
+    if not raw and _changed(instance, "name", created):
+        mentions.entities_changed([instance.pk])
 
 
 def on_entity_deleting(sender, instance, **kwargs):
@@ -30,10 +38,8 @@ def on_entity_deleting(sender, instance, **kwargs):
 
 
 def on_variant_saved(sender, instance, created=False, raw=False, **kwargs):
-    if raw or not (created or instance.text != getattr(instance, "_loaded_text", None)):
-        return
-    instance._loaded_text = instance.text
-    mentions.entities_changed([instance.entity_id])
+    if not raw and _changed(instance, "text", created):
+        mentions.entities_changed([instance.entity_id])
 
 
 def on_variant_deleted(sender, instance, **kwargs):
