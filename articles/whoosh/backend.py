@@ -143,8 +143,9 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
         # segment's codes stay valid in every later generation.
         self._facet_name_codes: dict[str, dict] = {}
         self._session: BulkSession | None = None
-        # Segment id -> its open term index, for saves to find the entries they replace (writing.delete_existing).
-        self._terms_readers: dict[str, object] = {}
+        # Segment id -> (its open term index, its compound storage or None), for saves to find the entries
+        # they replace (writing.delete_existing).
+        self._terms_readers: dict[str, tuple] = {}
         self._complete: tuple | None = None  # (generation token, when) the index was last found complete
 
     def create_index(self):
