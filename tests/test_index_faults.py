@@ -190,8 +190,9 @@ def test_segments_merged_away_under_live_searchers(server):
 
 def test_corrupted_segment(server):
     server.count()
-    damaged = [p for p in server.index.iterdir() if p.name.endswith(("._stored.col", ".trm"))]
-    assert damaged  # segments are plain files (compound=False)
+    # Segments of rebuilds and merges are plain files; a save's or an ingest batch's is one compound file.
+    damaged = [p for p in server.index.iterdir() if p.name.endswith(("._stored.col", ".trm", ".seg"))]
+    assert damaged
     for path in damaged:
         size = path.stat().st_size
         with path.open("r+b") as handle:  # in place, never truncated: the workers have it mapped

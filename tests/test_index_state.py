@@ -84,19 +84,43 @@ def test_a_damaged_table_of_contents_is_a_503(seeded, search_backend, client):
     assert client.get("/api/search?q=").json()["count"] == len(seeded)
 
 
-def corrupt(folder: str, suffix: str) -> list[Path]:
-    """Overwrite the second half of every segment file ending in `suffix` with garbage (same size)."""
-    files = [p for p in Path(folder).iterdir() if p.name.startswith("MAIN_") and p.name.endswith(suffix)]
-    for path in files:
+def corrupt(folder: str, suffix: str) -> list[str]:
+    """Overwrite the second half of every segment part whose name ends in `suffix` with garbage (same size):
+    a plain segment's file, or that part inside a compound segment's `.seg` file (a save's, an ingest
+    batch's: articles/whoosh/writing.py, StagedSegmentWriter). Returns the parts' names."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.structfile import StructFile
+
+    def garble(data: bytearray, start: int, length: int) -> None:
+        half = start + length // 2
+        data[half : start + length] = bytes((i * 131 + 7) % 251 for i in range(start + length - half))
+
+    damaged = []
+    for path in Path(folder).iterdir():
+        if not path.name.startswith("MAIN_"):
+            continue
         data = bytearray(path.read_bytes())
-        half = len(data) // 2
-        data[half:] = bytes((i * 131 + 7) % 251 for i in range(len(data) - half))
+        if path.name.endswith(suffix):
+            garble(data, 0, len(data))
+            damaged.append(path.name)
+        elif path.name.endswith(".seg"):
+            with path.open("rb") as handle:
+                parts = CompoundStorage(StructFile(handle), use_mmap=False)
+                ranges = {name: parts.range(name) for name in parts.list() if name.endswith(suffix)}
+            for name, (offset, length) in ranges.items():
+                garble(data, offset, length)
+                damaged.append(name)
         path.write_bytes(bytes(data))
-    return files
+    return damaged
 
 
+@pytest.mark.parametrize("layout", ["saved", "rebuilt"])
 @pytest.mark.parametrize("suffix", ["._stored.col", ".trm"])
-def test_check_index_reports_damage_in_one_line_and_repair_rebuilds(seeded, search_backend, client, suffix, capsys):
+def test_check_index_reports_damage_in_one_line_and_repair_rebuilds(
+    seeded, search_backend, client, suffix, layout, capsys
+):
+    if layout == "rebuilt":  # plain segment files, as rebuild_index writes them; "saved": ingest's compound ones
+        call_command("rebuild_index", interactive=False, verbosity=0)
     assert corrupt(search_backend.path, suffix)
     response = client.get("/api/search?q=Tokayev")
     assert response.status_code == 503 or response.json()["count"] == _true_count("Tokayev", seeded)
