@@ -13,8 +13,6 @@ from articles.forms import BadParameter, parse_params
 from articles.search import SORTS as SEARCH_SORTS
 from articles.search import SearchParams
 
-# Never part of the search a tool runs: pages of results, output format.
-NOT_SEARCH = ("page", "page_size", "format")
 SEARCH_KEYS = ("q", "outlet", "author", "stance", "year", "from", "to", "mention", "spelling", "sort")
 
 
