@@ -100,7 +100,8 @@ class IndexWriting:
         # Segments as separate files, not Whoosh's default compound file: a reader of a compound segment
         # copies each part of it (postings, terms, stored fields) from the mmap into a BytesIO, so every
         # serving process held the whole index in its heap (800 MB per worker at 100k articles). Separate
-        # files are read through the page cache, which all processes share.
+        # files are read through the page cache, which all processes share. `staged` (writes of fewer than
+        # BULK_DOCS documents) is the exception: one compound file of a few documents, soon merged away.
         kwargs.update(timeout=WRITE_LOCK_TIMEOUT, delay=0.05, compound=False)
         if procs > 1:
             return CheckedMpWriter(self.index, procs=procs, batchsize=BULK_JOB_DOCS, multisegment=True, **kwargs)
