@@ -272,15 +272,7 @@ def timeline(request):
         for day in result.days
     ]
     not_placed = [_timeline_item(request, item, result.params) for item in result.not_placed]
-    return _page(
-        request,
-        "timeline",
-        result.params.q,
-        result=result,
-        chart=chart,
-        days=days,
-        not_placed=not_placed,
-    )
+    return _page(request, "timeline", result.params.q, result=result, chart=chart, days=days, not_placed=not_placed)
 
 
 def _timeline_item(request, item, params) -> dict:
