@@ -35,13 +35,11 @@ urlpatterns = [
     path("api/articles/<int:pk>", api.article, name="api_article"),
     path("api/entities", names.api_entities, name="api_entities"),
     path("api/entities/<slug:slug>", names.api_entity, name="api_entity"),
-    # Analysis of every match of a search (articles/analysis/): pages, and JSON (format=csv for CSV).
-    path("analysis/concordance/", analysis_views.concordance, name="analysis_concordance"),
-    path("analysis/trends/", analysis_views.trends, name="analysis_trends"),
-    path("analysis/compare/", analysis_views.compare, name="analysis_compare"),
-    path("analysis/timeline/", analysis_views.timeline, name="analysis_timeline"),
-    path("api/analysis/concordance", analysis_api.concordance, name="api_analysis_concordance"),
-    path("api/analysis/trends", analysis_api.trends, name="api_analysis_trends"),
-    path("api/analysis/compare", analysis_api.compare, name="api_analysis_compare"),
-    path("api/analysis/timeline", analysis_api.timeline, name="api_analysis_timeline"),
 ]
+# Analysis of every match of a search (articles/analysis/): a page and JSON (format=csv for CSV) per tool, e.g.
+# /analysis/trends/ (analysis_trends) and /api/analysis/trends (api_analysis_trends).
+for tool, _ in analysis_views.TOOLS:
+    urlpatterns += [
+        path(f"analysis/{tool}/", getattr(analysis_views, tool), name=f"analysis_{tool}"),
+        path(f"api/analysis/{tool}", getattr(analysis_api, tool), name=f"api_analysis_{tool}"),
+    ]
