@@ -19,6 +19,17 @@ def get_backend(using: str = "default"):
     return connections[using].get_backend()
 
 
+def _has(attribute: str, doc: str):
+    """A check that a backend or query has `attribute`, one kzarchive's Whoosh engine adds; `doc` says what it
+    means that it has."""
+
+    def check(obj) -> bool:
+        return hasattr(obj, attribute)
+
+    check.__doc__ = doc
+    return check
+
+
 # --- writing ----------------------------------------------------------------------------------------------
 def write_lock(backend):
     """The index's write lock, held across "read the database, then write the index" (a no-op where the
@@ -34,19 +45,11 @@ def defer_to_bulk(backend, ids) -> set:
     return {int(i) for i in defer(ids)}
 
 
-def supports_bulk_session(backend) -> bool:
-    """One writer and one commit for a whole update_index / rebuild_index run."""
-    return hasattr(backend, "bulk_session")
-
-
-def merges_segments(backend) -> bool:
-    """The index is made of segments that `merge_index` merges (a search server merges by itself)."""
-    return hasattr(backend, "merge_segments")
-
-
-def creates_index(backend) -> bool:
-    """The index is made by the application (`migrate` makes one for an empty archive)."""
-    return hasattr(backend, "create_index")
+supports_bulk_session = _has("bulk_session", "One writer and one commit for a whole update_index / rebuild_index run.")
+merges_segments = _has(
+    "merge_segments", "The index is made of segments that `merge_index` merges (a search server merges by itself)."
+)
+creates_index = _has("create_index", "The index is made by the application (`migrate` makes one for an empty archive).")
 
 
 def keeps_index(backend) -> bool:
@@ -66,36 +69,25 @@ def reads_stored_fields(backend) -> bool:
 
 
 # --- searching --------------------------------------------------------------------------------------------
-def has_spelling_modes(query) -> bool:
-    """The query takes `spelling=variants|exact` (articles/names/expansion.py)."""
-    return hasattr(query, "set_spelling")
-
-
-def has_exact_filters(query) -> bool:
-    """Exact filters reach the engine as terms, never as query text."""
-    return hasattr(query, "add_exact_filter")
-
-
-def plans_in_search(query) -> bool:
-    """The search itself returns what it marks in text (articles.highlight.QueryPlan), from the same run."""
-    return hasattr(query, "want_highlight_plan")
-
-
-def ranks_first_page_alone(query) -> bool:
-    """The search can rank a new query's first page without its exact count and facets, which a second request
-    fills in (articles/progressive.py); other engines answer everything at once."""
-    return hasattr(query, "want_first_page_only")
-
-
-def suggests_spelling(backend) -> bool:
-    """The backend corrects the user's words itself (bounded like a search), not haystack's query string."""
-    return hasattr(backend, "create_spelling_suggestion")
-
-
-def plans_highlights(backend) -> bool:
-    """The backend says what a query marks in text, with prefixes and fuzzy terms expanded as the search
-    expanded them."""
-    return hasattr(backend, "highlight_plan")
+has_spelling_modes = _has("set_spelling", "The query takes `spelling=variants|exact` (articles/names/expansion.py).")
+has_exact_filters = _has("add_exact_filter", "Exact filters reach the engine as terms, never as query text.")
+plans_in_search = _has(
+    "want_highlight_plan",
+    "The search itself returns what it marks in text (articles.highlight.QueryPlan), from the same run.",
+)
+ranks_first_page_alone = _has(
+    "want_first_page_only",
+    "The search can rank a new query's first page without its exact count and facets, which a second request "
+    "fills in (articles/progressive.py); other engines answer everything at once.",
+)
+suggests_spelling = _has(
+    "create_spelling_suggestion",
+    "The backend corrects the user's words itself (bounded like a search), not haystack's query string.",
+)
+plans_highlights = _has(
+    "highlight_plan",
+    "The backend says what a query marks in text, with prefixes and fuzzy terms expanded as the search expanded them.",
+)
 
 
 # Facet values an Elasticsearch engine returns per facet (a terms aggregation has a size, 10 by default, and no

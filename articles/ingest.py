@@ -366,22 +366,26 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
     article.ingest_fingerprint = fp
     sources = dict(article.field_sources or {})
 
-    def put(field_name: str, value, origin: str, apply) -> None:
+    def put(field_name: str, value, origin: str, apply=None) -> None:
+        """Set the field to value (or call apply), unless a curator set it."""
         if sources.get(field_name) == FROM_CURATOR:
             return
-        apply(value)
+        if apply is None:
+            setattr(article, field_name, value)
+        else:
+            apply()
         sources[field_name] = origin
 
-    put("title", extracted.title, FROM_TEXT, lambda v: setattr(article, "title", v))
+    put("title", extracted.title, FROM_TEXT)
 
-    def set_body(_):
+    def set_body():
         article.body = extracted.body
         article.block_kinds = extracted.block_kinds
 
     put("body", extracted.body, FROM_TEXT, set_body)
-    put("references", extracted.references, FROM_TEXT, lambda v: setattr(article, "references", v))
+    put("references", extracted.references, FROM_TEXT)
     if extracted.description:
-        put("description", extracted.description, FROM_TEXT, lambda v: setattr(article, "description", v))
+        put("description", extracted.description, FROM_TEXT)
 
     # Outlet: what the text names, else the curated file (null there means "unnamed", on purpose).
     aliases = curated.aliases()
@@ -396,7 +400,7 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
         origin = FROM_METADATA_FILE
     else:
         outlet, origin = None, FROM_TEXT
-    put("source", outlet, origin, lambda v: setattr(article, "source", v))
+    put("source", outlet, origin)
 
     # Date: the text's own, else what a careful reader established (kept in the curated file).
     if extracted.published.precision != "unknown":
@@ -412,7 +416,7 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
     elif time is not None and zone:
         offset = zone_offset_minutes(zone, dt.datetime.combine(date.as_date(), time))
 
-    def set_date(_):
+    def set_date():
         article.published_date = date.as_date()
         article.date_precision = date.precision
         article.published_time = time
@@ -423,25 +427,15 @@ def _ingest(name: str, data: bytes, curated: Curated) -> Outcome:
     put("published", date, origin, set_date)
 
     language = extracted.language or entry.get("language", "")
-    put(
-        "language",
-        language,
-        FROM_TEXT if extracted.language else FROM_METADATA_FILE,
-        lambda v: setattr(article, "language", v),
-    )
+    put("language", language, FROM_TEXT if extracted.language else FROM_METADATA_FILE)
     url = extracted.url or entry.get("url", "")
-    put("url", url, FROM_TEXT if extracted.url else FROM_METADATA_FILE, lambda v: setattr(article, "url", v))
+    put("url", url, FROM_TEXT if extracted.url else FROM_METADATA_FILE)
     if "stance" in entry:
         stance = StanceCategory.objects.filter(slug=entry["stance"]).first()
         if stance is None:
             raise IngestError(f"curated stance {entry['stance']!r} is not in the stance scheme")
-        put("stance", stance, FROM_METADATA_FILE, lambda v: setattr(article, "stance", v))
-        put(
-            "stance_rationale",
-            entry.get("stance_rationale", ""),
-            FROM_METADATA_FILE,
-            lambda v: setattr(article, "stance_rationale", v),
-        )
+        put("stance", stance, FROM_METADATA_FILE)
+        put("stance_rationale", entry.get("stance_rationale", ""), FROM_METADATA_FILE)
 
     article.field_sources = sources
     article.save()

@@ -5,6 +5,7 @@ other for it (articles/models.py imports the entity table's models to register t
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.text import slugify
 
 from articles.extraction.types import MONTH, UNKNOWN, YEAR, PartialDate
@@ -23,13 +24,25 @@ def unique_slug(model: type[models.Model], text: str) -> str:
     return slug
 
 
-class SlugFromNameMixin:
-    """Fill an empty slug from the name, unique within the model, when first saved."""
+class SlugFromNameMixin(models.Model):
+    """Fill an empty slug from the name, unique within the model, when first saved; shown by its name, at its
+    page `url_name` (the URL name that takes the slug). Abstract: it adds no field."""
+
+    url_name = ""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
 
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(type(self), self.name)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.url_name, args=[self.slug])
 
 
 class StoredDateMixin:

@@ -29,8 +29,10 @@ def validate_not_reserved(name: str) -> None:
         raise ValidationError(f"“{UNKNOWN_VALUE}” is reserved: filters use it for articles where this is not known.")
 
 
-class Source(SlugFromNameMixin, models.Model):
+class Source(SlugFromNameMixin):
     """An outlet: a news site, an opinion section, a blog, a volunteer community..."""
+
+    url_name = "articles:outlet"
 
     class Kind(models.TextChoices):
         NEWS_SITE = "news", "News site"
@@ -51,15 +53,11 @@ class Source(SlugFromNameMixin, models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self) -> str:
-        return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:outlet", args=[self.slug])
-
-
-class Person(SlugFromNameMixin, models.Model):
+class Person(SlugFromNameMixin):
     """Someone credited on an article (author, translator, editor...)."""
+
+    url_name = "articles:person"
 
     name = models.CharField(max_length=200, unique=True, validators=[validate_not_reserved])
     slug = models.SlugField(max_length=200, unique=True)
@@ -69,15 +67,11 @@ class Person(SlugFromNameMixin, models.Model):
         ordering = ["name"]
         verbose_name_plural = "people"
 
-    def __str__(self) -> str:
-        return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:person", args=[self.slug])
-
-
-class StanceCategory(SlugFromNameMixin, models.Model):
+class StanceCategory(SlugFromNameMixin):
     """One category of the curators' stance coding scheme."""
+
+    url_name = "articles:stance"
 
     name = models.CharField(max_length=120, unique=True, validators=[validate_not_reserved])
     slug = models.SlugField(max_length=120, unique=True)
@@ -87,12 +81,6 @@ class StanceCategory(SlugFromNameMixin, models.Model):
     class Meta:
         ordering = ["position", "name"]
         verbose_name_plural = "stance categories"
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("articles:stance", args=[self.slug])
 
 
 class Tag(models.Model):

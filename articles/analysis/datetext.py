@@ -314,8 +314,11 @@ def _date(y: int, m: int, d: int) -> dt.date | None:
         return None
 
 
-def _nearest_year(month: int, day: int, published: PartialDate) -> tuple[dt.date | None, str]:
-    """The (month, day) nearest the article's known span; needs the article's month."""
+def _nearest_year(
+    month: int, day: int, published: PartialDate, sentence: str, match: re.Match
+) -> tuple[dt.date | None, str]:
+    """The (month, day) nearest the article's known span, or (None, why not); needs the article's month, and
+    no other year written in the sentence."""
     if published.precision not in (DAY, MONTH):
         return None, (
             "the article's date is known only to the year, so the year of this date is not certain"
@@ -333,6 +336,9 @@ def _nearest_year(month: int, day: int, published: PartialDate) -> tuple[dt.date
             best, best_distance = candidate, distance
     if best is None:
         return None, "no such day"
+    other = _other_year(sentence, match, best.year)
+    if other:
+        return None, f"the sentence names another year ({other})"
     return best, ""
 
 
@@ -374,13 +380,8 @@ class _Resolver:
             return (), "unknown month", ""
         if year:
             return self._explicit(int(year), month, day)
-        resolved, reason = _nearest_year(month, day, self.published)
-        if resolved is None:
-            return (), reason, ""
-        other = _other_year(sentence, match, resolved.year)
-        if other:
-            return (), f"the sentence names another year ({other})", ""
-        return (resolved,), "", ""
+        resolved, reason = _nearest_year(month, day, self.published, sentence, match)
+        return ((resolved,), "", "") if resolved else ((), reason, "")
 
     def _range(self, g: dict, sentence: str, match: re.Match):
         m1 = self.month(g.get("m1"))
@@ -393,12 +394,9 @@ class _Resolver:
             end = _date(int(g["y"]), m2, d2)
             start = _date(int(g["y"]) - (1 if (m1, d1) > (m2, d2) else 0), m1, d1)
         else:
-            start, reason = _nearest_year(m1, d1, self.published)
+            start, reason = _nearest_year(m1, d1, self.published, sentence, match)
             if start is None:
                 return (), reason, ""
-            other = _other_year(sentence, match, start.year)
-            if other:
-                return (), f"the sentence names another year ({other})", ""
             end = _date(start.year + (1 if (m1, d1) > (m2, d2) else 0), m2, d2)
         if start is None or end is None or end < start:
             return (), "not a valid range", ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 
 from articles.model_parts import FROM_CURATOR, FROM_METADATA_FILE, SlugFromNameMixin
 from articles.names.variants import name_keys
@@ -26,7 +25,9 @@ class EntityQuerySet(models.QuerySet):
         )
 
 
-class Entity(SlugFromNameMixin, models.Model):
+class Entity(SlugFromNameMixin):
+    url_name = "articles:entity"
+
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
         ORGANISATION = "organisation", "Organisation"
@@ -57,12 +58,6 @@ class Entity(SlugFromNameMixin, models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "entities"
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("articles:entity", args=[self.slug])
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -55,11 +55,7 @@ class FacetCounting:
                     counts.update(self._segment_live_counts(sub, searcher, facet, fieldname))
             else:
                 counts = self._counted_codes(searcher, docs, facet, fieldname)
-            none_item = counts.pop(None, None)
-            lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
-            if none_item is not None:
-                lst = _place_none(lst, none_item)
-            fields[fieldname] = lst
+            fields[fieldname] = _sorted_counts(counts)
         return {"fields": fields, "dates": {}, "queries": {}}
 
     def _facet_codes(self, searcher, facet: FieldFacet, fieldname: str) -> tuple:
@@ -157,16 +153,16 @@ class FacetCounting:
             facet = DateRangeFacet(field, as_datetime(spec["start_date"]), as_datetime(spec["end_date"]), gap)
             buckets = [(name, set(query.docs(searcher))) for name, query in facet.querydict.items()]
             counts = Counter(next((name for name, members in buckets if doc in members), None) for doc in docs)
-            none_item = counts.pop(None, None)
-            lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
-            if none_item is not None:
-                lst = _place_none(lst, none_item)
-            dates[field] = lst
+            dates[field] = _sorted_counts(counts)
         return dates
 
 
-def _place_none(lst: list, none_item: int) -> list:
-    """haystack's own placement of the None group in a sorted facet list."""
+def _sorted_counts(counts: Counter) -> list:
+    """(value, count) pairs, most first, then by value; the None group placed as haystack places it."""
+    none_item = counts.pop(None, None)
+    lst = sorted(counts.items(), key=lambda itm: (-itm[1], itm[0]))
+    if none_item is None:
+        return lst
     none_entry = (None, none_item)
     if not lst or lst[-1][1] >= none_item:
         return [*lst, none_entry]

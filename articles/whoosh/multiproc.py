@@ -89,18 +89,14 @@ class CheckedMpWriter(MpWriter):
     def _results(self) -> list:
         """Each worker's (run, fields, segment), read before joining it (a process with unread queue
         data cannot exit); stops waiting once every worker is gone."""
-        results = []
+        results, gone = [], False
         while len(results) < len(self.tasks):
             try:
                 results.append(self.resultqueue.get(timeout=1))
             except queue.Empty:
-                if not any(task.is_alive() for task in self.tasks):
-                    while len(results) < len(self.tasks):
-                        try:
-                            results.append(self.resultqueue.get(timeout=1))
-                        except queue.Empty:
-                            break
+                if gone:  # every worker was gone and their last results are read
                     break
+                gone = not any(task.is_alive() for task in self.tasks)
         return results
 
     def _stop_tasks(self):

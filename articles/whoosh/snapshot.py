@@ -81,11 +81,8 @@ def install() -> None:
         if self._vpostfile is None:
             raise FileNotFoundError(f"segment {self._segment.segment_id()} has no vector file")
 
-    cls.__init__ = __init__
-    cls.has_column = has_column
-    cls.column_reader = column_reader
-    cls._cached_reader = _cached_reader
-    cls._prep_vectors = _prep_vectors
+    for method in (__init__, has_column, column_reader, _cached_reader, _prep_vectors):
+        setattr(cls, method.__name__, method)
     cls._kz_eager = True
 
 

@@ -28,8 +28,16 @@ class Command(BaseCommand):
         self.stdout.write("Repairing: rebuilding the index from the database...")
         call_command("rebuild_index", interactive=False, verbosity=0, using=[using])
         outbox.process_queue()
-        with progress.for_command(self, options, "check_index", None, "articles") as bar:
-            return check_index(using, progress=bar)
+        return self.check(using, options)
+
+    def check(self, using: str, options):
+        with progress.for_command(self, options, "check_index", None, "articles") as self.bar:
+            return check_index(using, progress=self.bar)
+
+    def write_report(self, report) -> None:
+        for line in report.lines():
+            self.stdout.write(line)
+        self.stdout.write(outbox.state().line())
 
     def handle(self, *args, repair=False, using="default", **options):
         if not engine.keeps_index(engine.get_backend(using)):
@@ -39,20 +47,17 @@ class Command(BaseCommand):
         if running:  # the index compared below is the one from before it
             self.stdout.write(running)
         try:
-            with progress.for_command(self, options, "check_index", None, "articles") as bar:
-                report = check_index(using, progress=bar)
+            report = self.check(using, options)
         except IndexUnavailable as exc:  # missing or damaged: one line, and --repair rebuilds
             report = self.rebuild(exc, using, options) if repair else None
             if report is None:
                 raise CommandError(exc.reason, returncode=1) from None
         except KeyboardInterrupt:
             raise CommandError(
-                f"interrupted: {bar.done:,} of {bar.total or 0:,} articles compared; nothing was changed.",
+                f"interrupted: {self.bar.done:,} of {self.bar.total or 0:,} articles compared; nothing was changed.",
                 returncode=130,
             ) from None
-        for line in report.lines():
-            self.stdout.write(line)
-        self.stdout.write(outbox.state().line())
+        self.write_report(report)
         if repair and not report.clean:
             self.stdout.write("Repairing...")
             with progress.for_command(self, options, "check_index --repair", None, "entries") as bar:
@@ -64,11 +69,8 @@ class Command(BaseCommand):
                     "run check_index --repair again for the rest.",
                     returncode=130,
                 )
-            with progress.for_command(self, options, "check_index", None, "articles") as bar:
-                report = check_index(using, progress=bar)
-            for line in report.lines():
-                self.stdout.write(line)
-            self.stdout.write(outbox.state().line())
+            report = self.check(using, options)
+            self.write_report(report)
         if not report.clean:
             raise CommandError(
                 "search index and database differ" + ("" if repair else " (run with --repair)"), returncode=1

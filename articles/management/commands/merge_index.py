@@ -3,7 +3,6 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from haystack import connections
 
 from articles import engine
 
@@ -19,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", help="Merge every segment into one.")
 
     def handle(self, *args, all=False, **options):
-        backend = connections["default"].get_backend()
+        backend = engine.get_backend()
         if not engine.merges_segments(backend):
             raise CommandError("merge_index is for the embedded Whoosh index; a search server merges by itself.")
         started = time.perf_counter()

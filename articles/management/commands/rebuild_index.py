@@ -17,18 +17,14 @@ from django.core.management.base import CommandError
 from haystack.management.commands import rebuild_index
 
 from articles import progress, rebuild_status
-from articles.management.commands.update_index import add_quiet, bulk_session
+from articles.management.commands.update_index import WithQuiet, bulk_session
 
 
-class Command(rebuild_index.Command):
+class Command(WithQuiet, rebuild_index.Command):
     help = (
         "Overrides haystack's rebuild_index: rebuilds the search index from the database; the new index "
         "replaces the old one in one commit."
     )
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        add_quiet(parser)
 
     def handle(self, **options):
         session = bulk_session(options, replace=True)

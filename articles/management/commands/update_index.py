@@ -35,19 +35,19 @@ def bulk_session(options: dict, *, replace: bool = False):
     return entries.bulk_session(replace=replace)
 
 
-def add_quiet(parser) -> None:
-    parser.add_argument("--quiet", action="store_true", help="no progress; only errors and the final count")
+class WithQuiet:
+    """haystack's options, and `--quiet` (for update_index and rebuild_index)."""
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--quiet", action="store_true", help="no progress; only errors and the final count")
 
 
-class Command(update_index.Command):
+class Command(WithQuiet, update_index.Command):
     help = (
         "Overrides haystack's update_index: updates the search index from the database, with progress and, "
         "on kzarchive's Whoosh index, one bulk writer and one commit for the whole run."
     )
-
-    def add_arguments(self, parser):
-        super().add_arguments(parser)
-        add_quiet(parser)
 
     def handle(self, **options):
         outermost = rebuild_status.active() is None
