@@ -136,14 +136,21 @@ def make_skippable(search_backend):
     """An archive where Whoosh's block-quality skipping applies: WORD's postings fill four blocks of 128, the
     first two start with short articles that say it three times, the last two hold only long ones that say it
     once, so once the top is full of the first, the last blocks cannot reach it and are skipped."""
+    filler = " ".join(f"filler{j}" for j in range(200))
+    return make_archive(
+        search_backend,
+        [f"{WORD} {WORD} {WORD} short {i}." if i < 150 else f"{WORD} once, then {filler}." for i in range(SKIPPABLE)],
+    )
+
+
+def make_archive(search_backend, bodies: list[str]):
+    """Articles with these bodies, indexed in one batch (one segment, in this order)."""
     import hashlib
 
     from articles.search_indexes import ArticleIndex
 
     rows = []
-    for i in range(SKIPPABLE):
-        filler = "" if i < 150 else " ".join(f"filler{j}" for j in range(200))
-        body = f"{WORD} {WORD} {WORD} short {i}." if i < 150 else f"{WORD} once, then {filler}."
+    for i, body in enumerate(bodies):
         data = f"Article {i}\n\n{body}\n".encode()
         rows.append(
             Article(
@@ -180,6 +187,24 @@ def test_when_blocks_are_skipped_the_count_is_more_than_n_until_the_counts_come(
     settings.KZARCHIVE_QUERY_CACHE = False
     whole = search_articles(SearchParams(q=WORD, page_size=10, spelling="exact"))
     assert [(h.article.pk, h.score) for h in results.hits] == [(h.article.pk, h.score) for h in whole.hits]
+
+
+def test_a_deleted_article_is_never_a_first_result(db, search_backend, settings, django_capture_on_commit_callbacks):
+    # One good match, 255 weak ones, then the best match, deleted. Once the top is full, the weak blocks are
+    # skipped and the skip lands on the deleted article: Whoosh took it for a match (articles/whoosh/skipping.py).
+    filler = " ".join(f"filler{j}" for j in range(200))
+    bodies = [f"{WORD} {WORD} short."] + [f"{WORD} once, then {filler}."] * 255 + [f"{WORD} {WORD} {WORD}."] * 2
+    make_archive(search_backend, bodies)
+    with django_capture_on_commit_callbacks(execute=True):
+        Article.objects.get(source_file="skippable/256.txt").delete()
+    search_backend._query_cache.clear()
+    params = SearchParams(q=WORD, page_size=1, spelling="exact")
+    fast = search_articles(params, first_page_only=True)
+    settings.KZARCHIVE_QUERY_CACHE = False
+    whole = search_articles(params)
+    assert whole.count == len(bodies) - 1
+    assert [h.article.source_file for h in fast.hits] == ["skippable/257.txt"]
+    assert [(h.article.pk, h.score) for h in fast.hits] == [(h.article.pk, h.score) for h in whole.hits]
 
 
 def test_the_first_page_is_the_full_passes_first_page(backend, scripted, client, settings):

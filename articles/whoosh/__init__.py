@@ -6,6 +6,8 @@
 - writing.py: the write lock, saves, bulk sessions; multiproc.py: the worker-process writer;
   merges.py: the merge policy;
 - reading.py: the long-lived searcher, per-segment caches, the one-pass collection; facets.py: facet counts;
+- scoring.py: Whoosh's BM25F with field lengths read once per segment; skipping.py: Whoosh's block skipping
+  made safe for deleted documents and phrases;
 - searching.py: search, more-like-this, highlighting and spelling suggestions as haystack asks for them;
 - snapshot.py: searchers that hold one whole index generation open.
 """

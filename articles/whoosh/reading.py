@@ -20,6 +20,8 @@ from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from articles import index_state, query_bounds
+from articles.whoosh import skipping  # noqa: F401 - makes skipping blocks safe before any search
+from articles.whoosh.scoring import ArchiveBM25F
 
 COUNT_RECHECK = 30.0  # seconds between comparisons of the index's document count with the database's
 
@@ -45,7 +47,7 @@ class IndexReading:
             with self._searcher_lock:
                 if self._searcher is None or not self._searcher.up_to_date():
                     self.index = self.index.refresh()
-                    self._searcher = self.index.searcher()
+                    self._searcher = self.index.searcher(weighting=ArchiveBM25F)
                     self._on_new_searcher(self._searcher)
                 return self._searcher
         searcher = self._snapshots.current(self.index, self.path, on_new=self._on_new_searcher)

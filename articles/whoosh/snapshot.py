@@ -31,6 +31,7 @@ import threading
 import time
 
 from articles.index_state import IndexDamaged, IndexMissing, IndexUnavailable
+from articles.whoosh.scoring import ArchiveBM25F
 
 INDEX_NAME = "MAIN"
 TOC_PATTERN = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
@@ -170,7 +171,7 @@ def open_searcher(index, path: str, reuse=None):
         except (FileNotFoundError, IndexUnavailable):
             unchanged = False
         if unchanged:
-            return Searcher(reader, fromindex=index), token
+            return Searcher(reader, fromindex=index, weighting=ArchiveBM25F), token
         # A commit meanwhile may have deleted part of a segment while it was being listed: close what was
         # opened here (never the reused readers' files, which the earlier generation still reads).
         _close_all(opened)
