@@ -30,16 +30,7 @@ import re
 
 from .dates import parse_date
 from .decoding import MAX_BYTES, read_page
-from .html_meta import (
-    body_authors,
-    body_date,
-    first,
-    host_of,
-    json_ld,
-    ld_article,
-    meta_tags,
-    strip_site,
-)
+from .html_meta import body_authors, body_date, first, host_of, json_ld, ld_article, meta_tags, strip_site
 from .html_text import clean_para, clean_text, credits_from_byline, fold
 from .types import Credit, Extracted, PartialDate
 
