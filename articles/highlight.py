@@ -257,7 +257,7 @@ def _merge(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def highlight(text: str, plan: QueryPlan) -> str:
     """The text, escaped, with every match marked (in its first HIGHLIGHT_CHARS characters)."""
     head, tail = text[:HIGHLIGHT_CHARS], text[HIGHLIGHT_CHARS:]
-    return mark_safe(_render(head, match_spans(head, plan), 0, len(head)) + escape(tail))
+    return mark_safe(mark_spans(head, match_spans(head, plan), 0, len(head)) + escape(tail))
 
 
 def snippet(body: str, plan: QueryPlan, words: int = SNIPPET_WORDS) -> str:
@@ -291,7 +291,7 @@ def snippet(body: str, plan: QueryPlan, words: int = SNIPPET_WORDS) -> str:
     end = len(text) if end_token == len(tokens) - 1 else tokens[end_token][2]
     # A phrase that begins in the window is shown whole.
     end = max([end, *(e for s, e in spans if start <= s < end)])
-    out = _render(text, spans, start, end)
+    out = mark_spans(text, spans, start, end)
     if start > 0 or before:
         out = "… " + out
     if end < len(text) or after or truncated:
@@ -316,7 +316,8 @@ def _snippet_block(body: str, plan: QueryPlan) -> tuple[str, bool, bool]:
     return blocks[index], index > 0, index < len(blocks) - 1
 
 
-def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+def mark_spans(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    """text[start:end], escaped, with each span inside it in <mark> (names/sentences.py marks mentions so)."""
     parts, pos = [], start
     for s, e in spans:
         if s < start or e > end:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.highlight import mark_spans
 from articles.names.mentions import Matcher, article_text
 
 # A sentence ends at . ! ? … (and any closing quotes or brackets) before a space and what can start one,
@@ -55,12 +55,4 @@ def _render(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> Sa
         new_end = min(end, new_start + MAX_SENTENCE_CHARS)
         prefix, suffix = ("… " if new_start > start else ""), (" …" if new_end < end else "")
         start, end = new_start, new_end
-        marks = [(a, b) for a, b in marks if start <= a and b <= end]
-    parts, pos = [prefix], start
-    for a, b in marks:
-        parts.append(escape(text[pos:a]))
-        parts.append(f"<mark>{escape(text[a:b])}</mark>")
-        pos = b
-    parts.append(escape(text[pos:end]))
-    parts.append(suffix)
-    return mark_safe(" ".join("".join(parts).split()))
+    return mark_safe(" ".join((prefix + mark_spans(text, marks, start, end) + suffix).split()))
