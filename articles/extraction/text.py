@@ -303,26 +303,25 @@ def _drop_furniture_tags(tags: list[str], paras: list[str], out: Extracted) -> l
                 words = name.split()
                 if words:
                     channels.update({" ".join(words).casefold(), words[-1].casefold()})
+    return _drop(tags, lambda tag: RUBRIC_TAG.match(tag) or tag.casefold() in channels, out)
+
+
+def _drop(items: list[str], unwanted, out: Extracted) -> list[str]:
+    """The items but the unwanted ones, which go to out.removed."""
     kept = []
-    for tag in tags:
-        if RUBRIC_TAG.match(tag) or tag.casefold() in channels:
-            out.removed.append(tag)
-        else:
-            kept.append(tag)
+    for item in items:
+        (out.removed if unwanted(item) else kept).append(item)
     return kept
 
 
 def _drop_teasers(body: list[str], out: Extracted) -> list[str]:
     """Drop a teaser ("First words of the lead....") that repeats the start of another paragraph."""
-    kept = []
-    for p in body:
-        if TEASER_END.search(p):
-            stem = TEASER_END.sub("", p).strip()
-            if len(stem) > 20 and any(q != p and q.startswith(stem) for q in body):
-                out.removed.append(p)
-                continue
-        kept.append(p)
-    return kept
+
+    def is_teaser(p: str) -> bool:
+        stem = TEASER_END.sub("", p).strip() if TEASER_END.search(p) else ""
+        return len(stem) > 20 and any(q != p and q.startswith(stem) for q in body)
+
+    return _drop(body, is_teaser, out)
 
 
 def _drop_signature(body: list[str], out: Extracted) -> list[str]:
@@ -344,12 +343,8 @@ def _drop_captions(body: list[str], out: Extracted) -> list[str]:
     lengths = sorted(len(p.split()) for p in body)
     if lengths[len(lengths) // 2] < 40:
         return body  # a text of short paragraphs: no way to tell a caption from a sentence
-    kept = []
-    for p in body:
-        words = len(p.split())
-        is_caption = words <= 10 and p.endswith(".") and p.count(". ") == 0 and not p.startswith(("- ", "•"))
-        if is_caption:
-            out.removed.append(p)
-        else:
-            kept.append(p)
-    return kept
+
+    def is_caption(p: str) -> bool:
+        return len(p.split()) <= 10 and p.endswith(".") and p.count(". ") == 0 and not p.startswith(("- ", "•"))
+
+    return _drop(body, is_caption, out)
