@@ -25,15 +25,7 @@ from articles.extraction.types import Extracted, PartialDate
 from articles.extraction.zones import zone_offset_minutes
 from articles.indexing import outbox as index_queue
 from articles.model_parts import FROM_CURATOR, FROM_METADATA_FILE, FROM_TEXT
-from articles.models import (
-    Article,
-    Credit,
-    Person,
-    Source,
-    StanceCategory,
-    Tag,
-    is_reserved_name,
-)
+from articles.models import Article, Credit, Person, Source, StanceCategory, Tag, is_reserved_name
 
 # Bump when extraction changes, so the next ingest refreshes what it reads off unchanged files.
 EXTRACTOR_VERSION = "text-2/html-2"

@@ -278,12 +278,12 @@ class Article(StoredDateMixin, models.Model):
 class Credit(models.Model):
     """A person's role on an article, in the order the text names them."""
 
-    class Role(models.TextChoices):
-        AUTHOR = "author", "Author"
-        TRANSLATOR = "translator", "Translator"
-        EDITOR = "editor", "Editor"
-        PHOTOGRAPHER = "photographer", "Photographer"
-        OTHER = "other", "Other"
+    class Role(models.TextChoices):  # labels from the names: "Author"...
+        AUTHOR = "author"
+        TRANSLATOR = "translator"
+        EDITOR = "editor"
+        PHOTOGRAPHER = "photographer"
+        OTHER = "other"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="credits")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="credits")

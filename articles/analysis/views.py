@@ -19,12 +19,7 @@ from articles.forms import BadParameter
 from articles.models import Source, StanceCategory
 from articles.query_links import changed, passage_url
 
-TOOLS = (
-    ("concordance", "Concordance"),
-    ("trends", "Trends"),
-    ("compare", "Compare"),
-    ("timeline", "Timeline"),
-)
+TOOLS = (("concordance", "Concordance"), ("trends", "Trends"), ("compare", "Compare"), ("timeline", "Timeline"))
 
 
 def tool_links(query: QueryDict, current: str = "") -> list[dict]:

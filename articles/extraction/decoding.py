@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
+from contextlib import suppress
 
 from charset_normalizer import from_bytes
 
@@ -103,10 +104,8 @@ def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
         if _plausible_utf8(data):
             return data.decode("utf-8"), "utf-8"
         return data.decode(declared, errors="replace"), declared
-    try:
+    with suppress(UnicodeDecodeError):
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     encoding = detect(data)
     if encoding is None:
         raise DecodeError("cannot tell the text's encoding")

@@ -27,19 +27,11 @@ Measured against trafilatura alone by benchmarks/extraction.py.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 
 from .dates import parse_date
 from .decoding import MAX_BYTES, read_page
-from .html_meta import (
-    body_authors,
-    body_date,
-    first,
-    host_of,
-    json_ld,
-    ld_article,
-    meta_tags,
-    strip_site,
-)
+from .html_meta import body_authors, body_date, first, host_of, json_ld, ld_article, meta_tags, strip_site
 from .html_text import clean_para, clean_text, credits_from_byline, fold
 from .types import Credit, Extracted, PartialDate
 
@@ -223,14 +215,12 @@ def _published(tree, meta: dict, ld: dict, url: str = ""):
     d = body_date(tree)
     if d:
         return d
-    try:
+    with suppress(Exception):
         from htmldate import find_date
 
         s = find_date(tree, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
         if s:
             return parse_date(s)
-    except Exception:
-        pass
     # .../2019/11/slug: the month is known, the day is not.
     m = _URL_MONTH.search(url)
     if m:
@@ -345,26 +335,19 @@ def extract_html(page: str | bytes, *, filename: str = "", max_bytes: int = MAX_
         return ex
     if text is None:
         return ex
-    try:
+    tree = None
+    with suppress(Exception):
         tree = _parse(text)
-    except Exception:
-        tree = None
     if tree is None:
-        try:
+        with suppress(Exception):
             ex.paragraphs = _fallback_text(text)
-        except Exception:
-            pass
         return ex
     ld: dict = {}
-    try:
+    with suppress(Exception):
         ld = extract_metadata(tree, ex)
-    except Exception:
-        pass
     try:
         extract_body(tree, ex, ld.get("body", ""))
     except Exception:
-        try:
+        with suppress(Exception):
             ex.paragraphs = _tree_text(tree)
-        except Exception:
-            pass
     return ex

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import suppress
 from urllib.parse import urlsplit
 
 from .dates import parse_date
@@ -82,14 +83,12 @@ def _loads(text: str):
     if text.endswith("-->"):
         text = text[:-3]
     text = text.replace("<![CDATA[", "").replace("]]>", "").strip().rstrip(";")
-    try:
+    with suppress(ValueError, RecursionError):
         return json.loads(text, strict=False)
-    except (ValueError, RecursionError):
-        pass
     # several objects glued together, or trailing junk: take what decodes.
     dec = json.JSONDecoder(strict=False)
     out, i = [], 0
-    try:
+    with suppress(ValueError, RecursionError):
         while i < len(text) and len(out) < 20:
             j = text.find("{", i)
             k = text.find("[", i)
@@ -98,8 +97,6 @@ def _loads(text: str):
                 break
             obj, i = dec.raw_decode(text, min(starts))
             out.append(obj)
-    except (ValueError, RecursionError):
-        pass
     return out
 
 

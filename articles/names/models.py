@@ -28,11 +28,11 @@ class EntityQuerySet(models.QuerySet):
 class Entity(SlugFromNameMixin):
     url_name = "articles:entity"
 
-    class Kind(models.TextChoices):
-        PERSON = "person", "Person"
-        ORGANISATION = "organisation", "Organisation"
-        PLACE = "place", "Place"
-        OTHER = "other", "Other"
+    class Kind(models.TextChoices):  # labels from the names: "Person"...
+        PERSON = "person"
+        ORGANISATION = "organisation"
+        PLACE = "place"
+        OTHER = "other"
 
     name = models.CharField(max_length=200, unique=True, help_text="The canonical name, as the archive shows it.")
     slug = models.SlugField(max_length=200, unique=True)

@@ -311,11 +311,6 @@ class Snapshots:
         """Searchers holding files open: the current one and those retired but not yet closed."""
         return len(self._retired) + (self.searcher is not None)
 
-    @property
-    def open_segments(self) -> int:
-        """Segment readers whose files are open (each shared by every searcher reading that segment)."""
-        return len(self._users)
-
 
 def reading(fn):
     """Run a read of the index; on a vanished file retry once on a freshly opened generation, and turn
