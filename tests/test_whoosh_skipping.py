@@ -71,3 +71,35 @@ def test_scores_are_whooshs_own(tmp_path):
             mine = [(hit["id"], hit.score) for hit in ours.search(query, limit=None)]
             theirs = [(hit["id"], hit.score) for hit in whooshs.search(query, limit=None)]
         assert mine == theirs and len(mine) == 600
+
+
+def phrase_matches(searcher, words):
+    matcher = wq.Phrase("content", words).matcher(searcher)
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), [(s.start, s.end) for s in matcher.spans()]))
+        matcher.next()
+    return found
+
+
+def test_exact_phrases_match_what_whoosh_matches(tmp_path, monkeypatch):
+    # articles/whoosh/phrases.py checks exact phrases on sets of positions: the same documents and spans as
+    # Whoosh's general span search, repeated words and deleted documents included.
+    import random
+
+    from whoosh.query.spans import SpanNear2
+
+    from articles.whoosh import phrases
+
+    rng = random.Random(7)
+    vocabulary = ["alpha", "beta", "gamma", "delta", "omega"]
+    bodies = [" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 40))) for _ in range(400)]
+    index = build(tmp_path, bodies, deleted=range(0, 400, 9))
+    phrase_list = [[a, b] for a in vocabulary for b in vocabulary]
+    phrase_list += [[rng.choice(vocabulary) for _ in range(3)] for _ in range(20)] + [["alpha"] * 3]
+    with index.searcher() as searcher:
+        ours = [phrase_matches(searcher, words) for words in phrase_list]
+        monkeypatch.setattr(SpanNear2.SpanNear2Matcher, "_get_spans", phrases._general_spans)
+        whooshs = [phrase_matches(searcher, words) for words in phrase_list]
+    assert ours == whooshs
+    assert sum(len(found) for found in ours) > 1000  # the phrases do match

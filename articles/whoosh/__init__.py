@@ -7,7 +7,7 @@
   merges.py: the merge policy;
 - reading.py: the long-lived searcher, per-segment caches, the one-pass collection; facets.py: facet counts;
 - scoring.py: Whoosh's BM25F with field lengths read once per segment; skipping.py: Whoosh's block skipping
-  made safe for deleted documents and phrases;
+  made safe for deleted documents and phrases; phrases.py: exact phrases matched on sets of positions;
 - searching.py: search, more-like-this, highlighting and spelling suggestions as haystack asks for them;
 - snapshot.py: searchers that hold one whole index generation open.
 """
