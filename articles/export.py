@@ -7,35 +7,7 @@ import json
 
 from articles.models import Article
 
-FIELDS = [
-    "id",
-    "title",
-    "outlet",
-    "authors",
-    "credits",
-    "published",
-    "date_precision",
-    "published_at",
-    "published_time_zone",
-    "date_note",
-    "stance",
-    "stance_rationale",
-    "url",
-    "language",
-    "tags",
-    "word_count",
-    "body",
-    "block_kinds",
-    "references",
-    "source_file",
-    "sha256",
-    "ingested_at",
-    "updated_at",
-    "field_sources",
-]
-
-
-# How each field is read from an article (loaded with Article.objects.for_listing()).
+# How each field is read from an article (loaded with Article.objects.for_listing()), in the records' order.
 VALUES = {
     "id": lambda a: a.pk,
     "title": lambda a: a.title,
@@ -62,6 +34,7 @@ VALUES = {
     "updated_at": lambda a: a.updated_at.isoformat(),
     "field_sources": lambda a: a.field_sources,
 }
+FIELDS = list(VALUES)  # every record's fields, in this order (the columns of a CSV export)
 
 
 def article_record(article: Article, fields=FIELDS) -> dict:
