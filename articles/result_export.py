@@ -35,19 +35,7 @@ from articles.models import Article
 from articles.search import Matches, SearchParams, unknown_filter_values
 
 CHUNK = 500
-HEADER_KEYS = (
-    "archive",
-    "archive_version",
-    "exported_at",
-    "query",
-    "query_searched",
-    "filters",
-    "sort",
-    "count",
-    "notice",
-    "reproduce",
-)
-HEADER_ROWS = len(HEADER_KEYS)
+HEADER_ROWS = 10  # export_header's keys, a "# key, value" row each
 
 
 @dataclass(frozen=True)
@@ -78,7 +66,7 @@ def archive_version() -> str:
 
 
 def filters_of(params: SearchParams) -> dict:
-    filters = {name: values for name, values in params.filters().items()}
+    filters = params.filters()
     if params.date_from:
         filters["from"] = params.date_from.isoformat()
     if params.date_to:
