@@ -38,20 +38,7 @@ ANAPHORA_PARAGRAPHS = 2  # "that day" refers back at most this many paragraphs
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_SET = frozenset(WEEKDAYS)
-MONTH_KEYS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+MONTH_KEYS = tuple("january february march april may june july august september october november december".split())
 FUTURE = re.compile(
     r"\b(?:will|shall|is to|are to|is due|are due|plans? to|planned to|scheduled|expected to|is set to|are set to)\b",
     re.IGNORECASE,
