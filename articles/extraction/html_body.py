@@ -162,18 +162,16 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
     return kept, removed
 
 
+# What trafilatura is asked for: the text, tables included; metadata is read by html_meta.py.
+TRAFILATURA_OPTIONS = dict(
+    with_metadata=False, include_comments=False, include_tables=True, include_images=False, include_links=False
+)
+
+
 def _run(tree, **kw) -> list[str]:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        **kw,
-    )
+    doc = trafilatura.bare_extraction(tree, **TRAFILATURA_OPTIONS, **kw)
     if doc is None:
         return []
     if getattr(doc, "body", None) is None:
