@@ -139,15 +139,8 @@ class Curated:
             )
         for src in self.sources:
             if find_source(src["name"]) is None:
-                Source.objects.create(
-                    name=src["name"],
-                    homepage=src.get("homepage", ""),
-                    kind=src.get("kind", Source.Kind.OTHER),
-                    country=src.get("country", ""),
-                    language=src.get("language", ""),
-                    description=src.get("description", ""),
-                    notes=src.get("notes", ""),
-                )
+                texts = {key: src.get(key, "") for key in ("homepage", "country", "language", "description", "notes")}
+                Source.objects.create(name=src["name"], kind=src.get("kind", Source.Kind.OTHER), **texts)
         # The entity (alias) table from fixtures/entities.json, applied the same way.
         from articles.names.catalog import load_entities
 

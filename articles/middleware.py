@@ -24,6 +24,7 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -74,15 +75,9 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-class SearchUnavailableMiddleware:
+class SearchUnavailableMiddleware(MiddlewareMixin):
     """A search that cannot answer correctly (articles.index_state) is a 503 that says so, never a 500 or
     a plausible empty result: a page on the site, JSON under /api/; the full reason goes to the log."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_exception(self, request, exception):
         from django.http import JsonResponse

@@ -11,11 +11,11 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     title = indexes.CharField(model_attr="title", boost=2.0)
     # Searchable by field (author:, outlet:) and, through faceted=True, an exact `*_exact` companion
     # that holds the real names for facets and filters.
-    author = indexes.MultiValueField(faceted=True)
+    author = indexes.MultiValueField(faceted=True, model_attr="author_names")
     outlet = indexes.CharField(faceted=True, null=True)
     stance = indexes.CharField(faceted=True, null=True)
     year = indexes.CharField(faceted=True, null=True)
-    tag = indexes.MultiValueField(faceted=True)
+    tag = indexes.MultiValueField(faceted=True, model_attr="tag_names")
     # The canonical names of the entities the article mentions (articles/names/mentions.py), for the
     # `mention` facet and filter; kept in step when mentions are recomputed.
     mention = indexes.MultiValueField(faceted=True)
@@ -23,7 +23,7 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     # Cyrillic and Latin, Russian stems and aliases match through it. Filled in `prepare` from `text`.
     spelling = indexes.CharField(stored=False)
     # The span the date is known to: 2022-01 is 2022-01-01..2022-01-31; a range filter needs the whole span.
-    published = indexes.DateField(null=True)
+    published = indexes.DateField(null=True, model_attr="published_date")
     published_end = indexes.DateField(null=True)
     # Sort keys (yyyymmdd) that put undated articles last whichever way the list is sorted.
     date_asc = indexes.IntegerField(indexed=False)
@@ -50,9 +50,6 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     def read_queryset(self, using=None):
         return self.index_queryset(using)
 
-    def prepare_author(self, obj):
-        return obj.author_names
-
     def prepare_outlet(self, obj):
         return obj.source.name if obj.source_id else None
 
@@ -61,9 +58,6 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_year(self, obj):
         return str(obj.year) if obj.year else None
-
-    def prepare_tag(self, obj):
-        return obj.tag_names
 
     def prepare_mention(self, obj):
         return sorted({m.entity.name for m in obj.mentions.all()})
@@ -78,16 +72,13 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return self.prepare_outlet(obj) or UNKNOWN_VALUE
 
     def prepare_author_exact(self, obj):
-        return self.prepare_author(obj) or [UNKNOWN_VALUE]
+        return obj.author_names or [UNKNOWN_VALUE]
 
     def prepare_stance_exact(self, obj):
         return self.prepare_stance(obj) or UNKNOWN_VALUE
 
     def prepare_year_exact(self, obj):
         return self.prepare_year(obj) or UNKNOWN_VALUE
-
-    def prepare_published(self, obj):
-        return obj.published_date
 
     def prepare_published_end(self, obj):
         return obj.partial_date.end_date()

@@ -104,16 +104,8 @@ def column_chart(
         if value is None:
             continue
         h = plot_height * (value / top) if top else 0
-        chart.columns.append(
-            Column(
-                round(x + gap / 2, 2),
-                round(chart.baseline - h, 2),
-                round(max(slot - gap, 0.5), 2),
-                round(h, 2),
-                label,
-                _format(value, percent),
-            )
-        )
+        y, width = round(chart.baseline - h, 2), round(max(slot - gap, 0.5), 2)
+        chart.columns.append(Column(round(x + gap / 2, 2), y, width, round(h, 2), label, _format(value, percent)))
     for value in ticks:
         chart.ticks.append(Tick(round(chart.baseline - plot_height * value / top, 2), _format(value, percent)))
     # As many x labels as fit without overlapping (about 7 px a character at 11 px).
@@ -161,16 +153,8 @@ def diverging_chart(rows: list[tuple[str, float]], *, title: str, description: s
         x = middle if value >= 0 else middle - w
         side = "a" if value >= 0 else "b"
         text_x = x + w + 4 if side == "a" else x - 4
+        anchor = "start" if side == "a" else "end"
         chart.bars.append(
-            Bar(
-                5 + i * row_height,
-                round(x, 2),
-                round(w, 2),
-                label,
-                f"{value:.2f}",
-                side,
-                round(text_x, 2),
-                "start" if side == "a" else "end",
-            )
+            Bar(5 + i * row_height, round(x, 2), round(w, 2), label, f"{value:.2f}", side, round(text_x, 2), anchor)
         )
     return chart

@@ -138,15 +138,7 @@ def keywords(
             continue
         alpha_w = alpha0 * (a + b) / pooled_total
         stop = is_stop_bigram(tuple(term.split(" ", 1))) if ngram == 2 else is_stop(term)
-        out.append(
-            Keyword(
-                term,
-                a,
-                b,
-                stats.g2(a, n_a, b, n_b),
-                stats.log_ratio(a, n_a, b, n_b),
-                stats.log_odds_z(a, n_a, b, n_b, alpha_w, alpha0),
-                stop,
-            )
-        )
+        counts = (a, n_a, b, n_b)
+        z = stats.log_odds_z(*counts, alpha_w, alpha0)
+        out.append(Keyword(term, a, b, stats.g2(*counts), stats.log_ratio(*counts), z, stop))
     return out

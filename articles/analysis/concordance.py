@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.conf import settings
 
@@ -129,7 +130,7 @@ def _line(facts: Facts, order: int, body: str, start: int, end: int, context: in
     window = context * _CHARS_PER_WORD
     left_from = max(0, start - window)
     left_matches = list(WORD_RE.finditer(body, left_from, start))[-context:]
-    right_matches = list(_take(WORD_RE.finditer(body, end, min(len(body), end + window)), context))
+    right_matches = list(islice(WORD_RE.finditer(body, end, min(len(body), end + window)), context))
     left_start = left_matches[0].start() if left_matches else start
     right_end = right_matches[-1].end() if right_matches else end
     return Line(
@@ -143,13 +144,6 @@ def _line(facts: Facts, order: int, body: str, start: int, end: int, context: in
         [fold(m.group()) for m in left_matches],
         [fold(m.group()) for m in right_matches],
     )
-
-
-def _take(iterator, n: int):
-    for i, item in enumerate(iterator):
-        if i >= n:
-            return
-        yield item
 
 
 def _squash(text: str) -> str:

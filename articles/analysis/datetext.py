@@ -38,20 +38,7 @@ ANAPHORA_PARAGRAPHS = 2  # "that day" refers back at most this many paragraphs
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_SET = frozenset(WEEKDAYS)
-MONTH_KEYS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+MONTH_KEYS = tuple("january february march april may june july august september october november december".split())
 FUTURE = re.compile(
     r"\b(?:will|shall|is to|are to|is due|are due|plans? to|planned to|scheduled|expected to|is set to|are set to)\b",
     re.IGNORECASE,
@@ -451,6 +438,10 @@ def _other_year(sentence: str, match: re.Match, year: int) -> int | None:
     return None
 
 
+# A candidate's pattern -> the kind of mention it is (weekday, relative and reference keep their own names).
+MENTION_KINDS = {"md": "date", "dm": "date", "numeric": "date", "range_md": "range", "range_dm": "range"}
+
+
 def find_mentions(text: str, published: PartialDate, language: str = "en") -> list[Mention]:
     """Every date expression in the text, placed on its days or with the reason it is not."""
     language = (language or "en").split("-")[0].lower()
@@ -463,24 +454,11 @@ def find_mentions(text: str, published: PartialDate, language: str = "en") -> li
         for f in _candidates(sentence, language):
             days, reason, via = resolver.resolve(f, sentence, paragraph)
             expression = " ".join(sentence[f.start : f.match.end()].split())
-            kind = {"md": "date", "dm": "date", "numeric": "date", "range_md": "range", "range_dm": "range"}.get(
-                f.kind, f.kind
-            )
+            kind = MENTION_KINDS.get(f.kind, f.kind)
             if days:
                 resolver.remember(days, via or expression, paragraph)
             elif kind != "reference":
                 resolver.last = None
-            out.append(
-                Mention(
-                    expression,
-                    s_start + f.start,
-                    s_start + f.match.end(),
-                    sentence,
-                    s_start,
-                    days,
-                    kind,
-                    reason,
-                    via,
-                )
-            )
+            start, end = s_start + f.start, s_start + f.match.end()
+            out.append(Mention(expression, start, end, sentence, s_start, days, kind, reason, via))
     return out

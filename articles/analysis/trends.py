@@ -162,16 +162,8 @@ def trends(params: SearchParams, by: str = "month", split: str = "none") -> Tren
     for name in result.splits:
         for label, start in result.periods:
             key = (start, name)
-            result.rows.append(
-                Row(
-                    label,
-                    start,
-                    name,
-                    counts.get(key, 0),
-                    occurrences.get(key, 0) if occurrences is not None else None,
-                    denominators.get(key, 0),
-                )
-            )
+            found = occurrences.get(key, 0) if occurrences is not None else None
+            result.rows.append(Row(label, start, name, counts.get(key, 0), found, denominators.get(key, 0)))
     return result
 
 

@@ -212,30 +212,18 @@ def compare(request):
     )
 
 
+SET_FIELDS = ("q", "outlet", "stance", "from", "to")  # what the compare form has a field for, per set
+
+
 def _set_forms(request, sources, stances) -> dict:
     """The two sets as form fields (prefixed a. / b.); values the form has no field for stay as hidden inputs."""
     forms = []
     for prefix, name in (("a.", "A"), ("b.", "B")):
         own = {key[len(prefix) :]: request.GET.getlist(key) for key in request.GET if key.startswith(prefix)}
-        hidden = [
-            (prefix + k, v)
-            for k, values in own.items()
-            if k not in ("q", "outlet", "stance", "from", "to")
-            for v in values
-        ]
+        hidden = [(prefix + k, v) for k, values in own.items() if k not in SET_FIELDS for v in values]
         hidden += [(prefix + k, v) for k in ("outlet", "stance") for v in own.get(k, [])[1:]]
-        forms.append(
-            {
-                "name": name,
-                "prefix": prefix,
-                "q": (own.get("q") or [""])[0],
-                "outlet": (own.get("outlet") or [""])[0],
-                "stance": (own.get("stance") or [""])[0],
-                "from": (own.get("from") or [""])[0],
-                "to": (own.get("to") or [""])[0],
-                "hidden": hidden,
-            }
-        )
+        fields = {k: (own.get(k) or [""])[0] for k in SET_FIELDS}  # the first value of each; more are hidden
+        forms.append({"name": name, "prefix": prefix, **fields, "hidden": hidden})
     options = [
         (k, request.GET.get(k)) for k in ("ngram", "rank", "min", "top", "alpha0", "stopwords") if request.GET.get(k)
     ]

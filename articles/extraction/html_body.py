@@ -37,6 +37,18 @@ def _inside_article(el) -> bool:
     return False
 
 
+def _unread(el) -> bool:
+    """What prune_hidden drops, one reason a line."""
+    style = el.get("style")
+    return (
+        el.tag in _NEVER_TEXT  # metadata is read already; these only cost trafilatura time
+        or (el.tag in ("nav", "footer") and not _inside_article(el))
+        or el.get("hidden") is not None
+        or bool(style and _HIDDEN_STYLE.search(style))
+        or ((el.get("aria-hidden") or "").lower() == "true" and el.tag not in ("article", "main"))
+    )
+
+
 def prune_hidden(tree) -> None:
     """Drop what a reader never sees or never reads as the article.
 
@@ -45,25 +57,8 @@ def prune_hidden(tree) -> None:
     and site navigation/footers outside the article. <noscript> fallbacks are
     left to trafilatura.
     """
-    doomed = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
-            continue
-        if el.tag in _NEVER_TEXT:  # metadata is read already; these only cost trafilatura time
-            doomed.append(el)
-            continue
-        if el.tag in ("nav", "footer") and not _inside_article(el):
-            doomed.append(el)
-            continue
-        if el.get("hidden") is not None:
-            doomed.append(el)
-            continue
-        style = el.get("style")
-        if style and _HIDDEN_STYLE.search(style):
-            doomed.append(el)
-            continue
-        if (el.get("aria-hidden") or "").lower() == "true" and el.tag not in ("article", "main"):
-            doomed.append(el)
+    skip = ("html", "body", "head")
+    doomed = [el for el in tree.iter() if isinstance(el.tag, str) and el.tag not in skip and _unread(el)]
     for el in doomed:
         parent = el.getparent()
         if parent is None:
@@ -162,18 +157,16 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
     return kept, removed
 
 
+# What trafilatura is asked for: the text, tables included; metadata is read by html_meta.py.
+TRAFILATURA_OPTIONS = dict(
+    with_metadata=False, include_comments=False, include_tables=True, include_images=False, include_links=False
+)
+
+
 def _run(tree, **kw) -> list[str]:
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        **kw,
-    )
+    doc = trafilatura.bare_extraction(tree, **TRAFILATURA_OPTIONS, **kw)
     if doc is None:
         return []
     if getattr(doc, "body", None) is None:

@@ -145,10 +145,7 @@ def _ld_names(val, by_id: dict, depth=0) -> list[tuple[str, bool]]:
     if isinstance(val, str):
         return [(n, True) for n in split_names(val)] if not val.startswith("http") else []
     if isinstance(val, list):
-        out = []
-        for v in val[:30]:
-            out.extend(_ld_names(v, by_id, depth + 1))
-        return out
+        return [found for v in val[:30] for found in _ld_names(v, by_id, depth + 1)]
     if isinstance(val, dict):
         if "name" not in val and isinstance(val.get("@id"), str) and val["@id"] in by_id:
             val = by_id[val["@id"]]

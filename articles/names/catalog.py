@@ -122,16 +122,15 @@ def _apply(entity: Entity, entry: dict, fp: str) -> None:
         if spec is None:
             variant.delete()
             continue
-        values = {f: spec.get(f, "") or ("spelling" if f == "kind" else "") for f in VARIANT_FIELDS}
+        values = _variant_values(spec)
         if any(getattr(variant, f) != values[f] for f in VARIANT_FIELDS):
             for f, value in values.items():
                 setattr(variant, f, value)
             variant.save()
     for text, spec in wanted.items():
-        EntityVariant.objects.create(
-            entity=entity,
-            text=text,
-            language=spec.get("language", ""),
-            kind=spec.get("kind") or EntityVariant.Kind.SPELLING,
-            note=spec.get("note", ""),
-        )
+        EntityVariant.objects.create(entity=entity, text=text, **_variant_values(spec))
+
+
+def _variant_values(spec: dict) -> dict:
+    """A variant's fields as the file gives them; a kind left out is a spelling."""
+    return {f: spec.get(f, "") or (EntityVariant.Kind.SPELLING if f == "kind" else "") for f in VARIANT_FIELDS}

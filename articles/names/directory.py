@@ -86,8 +86,7 @@ def entity_report(entity: Entity, page_number: int = 1, *, with_sentences: bool 
         rows.append(row)
     return EntityReport(
         entity=entity,
-        n_articles=totals["n_articles"],
-        n_mentions=totals["n_mentions"],
+        **totals,  # n_articles, n_mentions
         spellings=spellings.most_common(),
         by_outlet=_breakdown(mentions, "article__source__name"),
         by_stance=_breakdown(mentions, "article__stance__name"),

@@ -213,20 +213,17 @@ def refresh_articles(article_ids: Iterable[int], matcher: Matcher | None = None)
     ids = sorted(set(article_ids))
     if not ids:
         return 0
-    written = 0
     with transaction.atomic():
         articles = list(Article.objects.select_for_update().filter(pk__in=ids).order_by("pk").only("title", "body"))
         matcher = matcher or build_matcher()
         ArticleMention.objects.filter(article_id__in=ids).delete()
-        rows = []
-        for article in articles:
-            for entity_id, found in matcher.count(article_text(article)).items():
-                rows.append(
-                    ArticleMention(article=article, entity_id=entity_id, count=found.count, forms=dict(found.forms))
-                )
+        rows = [
+            ArticleMention(article=article, entity_id=entity_id, count=found.count, forms=dict(found.forms))
+            for article in articles
+            for entity_id, found in matcher.count(article_text(article)).items()
+        ]
         ArticleMention.objects.bulk_create(rows)
-        written = len(rows)
-    return written
+    return len(rows)
 
 
 def reindex(article_ids: Iterable[int]) -> None:

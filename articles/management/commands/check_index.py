@@ -28,9 +28,9 @@ class Command(BaseCommand):
         self.stdout.write("Repairing: rebuilding the index from the database...")
         call_command("rebuild_index", interactive=False, verbosity=0, using=[using])
         outbox.process_queue()
-        return self.check(using, options)
+        return self.compare(using, options)
 
-    def check(self, using: str, options):
+    def compare(self, using: str, options):
         with progress.for_command(self, options, "check_index", None, "articles") as self.bar:
             return check_index(using, progress=self.bar)
 
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if running:  # the index compared below is the one from before it
             self.stdout.write(running)
         try:
-            report = self.check(using, options)
+            report = self.compare(using, options)
         except IndexUnavailable as exc:  # missing or damaged: one line, and --repair rebuilds
             report = self.rebuild(exc, using, options) if repair else None
             if report is None:
@@ -69,7 +69,7 @@ class Command(BaseCommand):
                     "run check_index --repair again for the rest.",
                     returncode=130,
                 )
-            report = self.check(using, options)
+            report = self.compare(using, options)
             self.write_report(report)
         if not report.clean:
             raise CommandError(

@@ -13,14 +13,12 @@ Ctrl-C stops before the next batch and commits nothing.
 """
 
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from haystack.management.commands import rebuild_index
 
-from articles import progress, rebuild_status
-from articles.management.commands.update_index import WithQuiet, bulk_session
+from articles.management.commands.update_index import IndexCommand, bulk_session
 
 
-class Command(WithQuiet, rebuild_index.Command):
+class Command(IndexCommand, rebuild_index.Command):
     help = (
         "Overrides haystack's rebuild_index: rebuilds the search index from the database; the new index "
         "replaces the old one in one commit."
@@ -38,16 +36,6 @@ class Command(WithQuiet, rebuild_index.Command):
             if answer.strip().lower() not in ("y", "yes"):
                 self.stdout.write("No action taken.")
                 return None
-        update_options = {key: value for key, value in options.items() if key != "interactive"}
-        make = lambda: progress.for_command(self, options, "rebuild_index", None, "articles")  # noqa: E731
-        try:
-            with rebuild_status.tracking("rebuild", make) as tracker:
-                with progress.stop_on_ctrl_c(tracker.progress.note, "the batch in hand"):
-                    with session:
-                        call_command("update_index", **update_options)
-                        tracker.committing()
-                if int(options.get("verbosity", 1)):
-                    self.stdout.write(tracker.finished())
-        except KeyboardInterrupt:
-            raise CommandError(tracker.interrupted(), returncode=130) from None
+        with self.tracked("rebuild", options, session):
+            call_command("update_index", **{key: value for key, value in options.items() if key != "interactive"})
         return None

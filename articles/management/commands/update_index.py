@@ -12,7 +12,7 @@ Progress goes to stderr (articles/progress.py) and to a status file other proces
 batch; a bulk session then commits nothing.
 """
 
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 from django.core.management.base import CommandError
 from haystack import connections
@@ -35,29 +35,24 @@ def bulk_session(options: dict, *, replace: bool = False):
     return entries.bulk_session(replace=replace)
 
 
-class WithQuiet:
-    """haystack's options, and `--quiet` (for update_index and rebuild_index)."""
+class IndexCommand:
+    """What update_index and rebuild_index add to haystack's: `--quiet`, and a tracked run."""
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--quiet", action="store_true", help="no progress; only errors and the final count")
 
-
-class Command(WithQuiet, update_index.Command):
-    help = (
-        "Overrides haystack's update_index: updates the search index from the database, with progress and, "
-        "on kzarchive's Whoosh index, one bulk writer and one commit for the whole run."
-    )
-
-    def handle(self, **options):
-        outermost = rebuild_status.active() is None
-        session = bulk_session(options) if outermost else None
-        make = lambda: progress.for_command(self, options, "update_index", None, "articles")  # noqa: E731
+    @contextmanager
+    def tracked(self, kind: str, options: dict, session, *, outermost: bool = True):
+        """The run in the status file with progress (`self.tracker`), Ctrl-C stopping before the next batch
+        (`self.ctrl_c`) and the bulk session, if any, committed at the end. The outermost run says when it
+        is done and turns Ctrl-C into exit status 130."""
+        make = lambda: progress.for_command(self, options, f"{kind}_index", None, "articles")  # noqa: E731
         try:
-            with rebuild_status.tracking("update", make, bulk=session is not None) as self.tracker:
+            with rebuild_status.tracking(kind, make, bulk=session is not None) as self.tracker:
                 with progress.stop_on_ctrl_c(self.tracker.progress.note, "the batch in hand") as self.ctrl_c:
                     with session or nullcontext():
-                        super().handle(**options)
+                        yield
                         if session is not None:
                             self.tracker.committing()
                     if outermost and int(options.get("verbosity", 1)):
@@ -66,6 +61,19 @@ class Command(WithQuiet, update_index.Command):
             if not outermost:
                 raise
             raise CommandError(self.tracker.interrupted(), returncode=130) from None
+
+
+class Command(IndexCommand, update_index.Command):
+    help = (
+        "Overrides haystack's update_index: updates the search index from the database, with progress and, "
+        "on kzarchive's Whoosh index, one bulk writer and one commit for the whole run."
+    )
+
+    def handle(self, **options):
+        outermost = rebuild_status.active() is None
+        session = bulk_session(options) if outermost else None
+        with self.tracked("update", options, session, outermost=outermost):
+            super().handle(**options)
 
     def update_backend(self, label, using):
         """haystack's, counting the articles first and each batch as it is written (stopping on Ctrl-C)."""
