@@ -269,18 +269,13 @@ def _names_site(p: str, out: Extracted) -> bool:
 
 def _structure(body: list[str]) -> tuple[list[str], list[str]]:
     """(texts, kinds): list items lose their bullet; short unpunctuated lines heading more text are headings."""
-    texts, kinds = [], []
+    blocks = []
     for i, p in enumerate(body):
         if m := BULLET.match(p):
-            texts.append(p[m.end() :])
-            kinds.append(BULLET_ITEM)
-        elif i + 1 < len(body) and _is_heading(p):
-            texts.append(p)
-            kinds.append(HEADING)
+            blocks.append((p[m.end() :], BULLET_ITEM))
         else:
-            texts.append(p)
-            kinds.append(PARAGRAPH)
-    return texts, kinds
+            blocks.append((p, HEADING if i + 1 < len(body) and _is_heading(p) else PARAGRAPH))
+    return [text for text, _ in blocks], [kind for _, kind in blocks]
 
 
 def _is_heading(p: str) -> bool:
