@@ -17,8 +17,14 @@ from articles.search import FACETS, search_articles
 HIT_FIELDS = ("id", "title", "outlet", "authors", "published", "date_precision", "published_at", "stance")
 
 
-def _error(message: str, status: int = 400) -> JsonResponse:
+def json_error(message: str, status: int = 400) -> JsonResponse:
+    """A refused request as the APIs answer it (/api/...): {"error": message}."""
     return JsonResponse({"error": message}, status=status)
+
+
+def json_response(payload: dict) -> JsonResponse:
+    """An API answer, with text as it is written (names in Cyrillic stay readable, not escaped)."""
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET
@@ -26,12 +32,12 @@ def search(request):
     try:
         params = parse_params(request.GET)
     except BadParameter as exc:
-        return _error(str(exc))
+        return json_error(str(exc))
     try:
         results = search_articles(params)
     except InvalidPage as exc:
-        return _error(str(exc))
-    return JsonResponse(
+        return json_error(str(exc))
+    return json_response(
         {
             "query": params.q,
             "count": results.count,
@@ -69,8 +75,7 @@ def search(request):
                 name: [{"value": f.value, "count": f.count} for f in results.facets.get(name, [])] for name in FACETS
             },
             "suggestion": results.suggestion,
-        },
-        json_dumps_params={"ensure_ascii": False},
+        }
     )
 
 
@@ -79,12 +84,12 @@ def article(request, pk: int):
     """One article as JSON, or `?format=ris|bib|csl.json` as that citation format."""
     fmt = request.GET.get("format")
     if fmt and fmt not in FORMATS:
-        return _error(f"format must be one of {', '.join(FORMATS)}")
+        return json_error(f"format must be one of {', '.join(FORMATS)}")
     obj = Article.objects.for_listing().defer("raw_bytes").filter(pk=pk).first()
     if obj is None:
-        return _error(f"No article with id {pk}.", status=404)
+        return json_error(f"No article with id {pk}.", status=404)
     if fmt:
         return citation_response(request, obj, FORMATS[fmt], download=False)
     record = article_record(obj)
     record["permalink"] = request.build_absolute_uri(obj.get_absolute_url())
-    return JsonResponse(record, json_dumps_params={"ensure_ascii": False})
+    return json_response(record)

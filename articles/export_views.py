@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from articles.api import json_error
 from articles.forms import BadParameter, parse_params
 from articles.query_links import search_query
 from articles.result_export import EXPORT_FORMATS, ResultExport, export_header
@@ -42,4 +43,4 @@ def search_export(request):
 
 @require_GET
 def api_search_export(request):
-    return _export(request, lambda message: JsonResponse({"error": message}, status=400))
+    return _export(request, json_error)

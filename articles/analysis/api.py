@@ -14,7 +14,7 @@ import functools
 import io
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -22,12 +22,9 @@ from articles.analysis import tools
 from articles.analysis.concordance import Concordance
 from articles.analysis.params import search_part
 from articles.analysis.trends import TooManyPeriods
+from articles.api import json_error, json_response
 from articles.forms import BadParameter
 from articles.query_links import passage_url
-
-
-def _error(message: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
 
 
 def _tool_endpoint(view):
@@ -39,7 +36,7 @@ def _tool_endpoint(view):
         try:
             return view(request)
         except (BadParameter, TooManyPeriods) as exc:
-            return _error(str(exc))
+            return json_error(str(exc))
 
     return endpoint
 
@@ -74,10 +71,6 @@ def csv_response(rows: list[dict], columns: list[str], name: str, notice: str = 
     if notice:
         response["X-Analysis-Notice"] = notice.encode("ascii", "replace").decode()
     return response
-
-
-def _json(payload: dict) -> JsonResponse:
-    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
 
 
 def article_url(request, article_id: int, q: str, spelling: str, paragraph: int | None) -> str:
@@ -127,8 +120,8 @@ def concordance(request):
         return csv_response(concordance_rows(request, result, lines), CONCORDANCE_COLUMNS, "concordance", result.notice)
     paginator = Paginator(lines, run.page_size)
     if run.page > paginator.num_pages:
-        return _error(f"Page {run.page} does not exist (there are {paginator.num_pages}).")
-    return _json(
+        return json_error(f"Page {run.page} does not exist (there are {paginator.num_pages}).")
+    return json_response(
         {
             "query": run.params.q,
             "kw": run.kw or None,
@@ -174,7 +167,7 @@ def trends(request):
     rows = trends_rows(result)
     if request.GET.get("format") == "csv":
         return csv_response(rows, TRENDS_COLUMNS, "trends", result.notice)
-    return _json(
+    return json_response(
         {
             "query": result.params.q,
             "by": result.by,
@@ -251,7 +244,7 @@ def compare(request):
     if request.GET.get("format") == "csv":
         return csv_response(rows, COMPARE_COLUMNS, "compare", run.notice)
     result = run.result
-    return _json(
+    return json_response(
         {
             "a": _set_info(result.a, run.a_set.query),
             "b": _set_info(result.b, run.b_set.query),
@@ -317,7 +310,7 @@ def timeline(request):
     if request.GET.get("format") == "csv":
         return csv_response(timeline_rows(request, result), TIMELINE_COLUMNS, "timeline", notice)
     q = result.params.q
-    return _json(
+    return json_response(
         {
             "query": q,
             "count": result.count,

@@ -192,7 +192,6 @@ _whole_table_matcher: tuple[list, Matcher] | None = None  # (the names it was bu
 
 
 def names_fingerprint(entity_ids: Iterable[int]) -> str:
-
     ids = sorted(set(entity_ids))
     rows = list(Entity.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "name"))
     rows += list(EntityVariant.objects.filter(entity_id__in=ids).order_by("pk").values_list("entity_id", "text"))
@@ -241,11 +240,8 @@ def articles_naming(entity_ids: Iterable[int]) -> set[int]:
     if not keys:
         return set()
     matcher = Matcher(())
-    found = set()
-    for article in Article.objects.only("title", "body").order_by("pk").iterator(chunk_size=SCAN_CHUNK):
-        if matcher.could_mention(article_text(article), keys):
-            found.add(article.pk)
-    return found
+    articles = Article.objects.only("title", "body").order_by("pk").iterator(chunk_size=SCAN_CHUNK)
+    return {article.pk for article in articles if matcher.could_mention(article_text(article), keys)}
 
 
 def refresh_entities(entity_ids: Iterable[int], also_articles: Iterable[int] = ()) -> int:
@@ -298,14 +294,9 @@ class PendingEntityRefresh:
 
     def __call__(self):
         self.done = True
-        existing = _existing_entities(self.entity_ids)
+        existing = set(Entity.objects.filter(pk__in=self.entity_ids).values_list("pk", flat=True))
         if existing or self.article_ids:
             refresh_entities(existing, also_articles=self.article_ids)
-
-
-def _existing_entities(ids) -> set[int]:
-
-    return set(Entity.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def entities_changed(entity_ids: Iterable[int], article_ids: Iterable[int] = ()) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.paginator import InvalidPage
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from articles.api import json_error, json_response
 from articles.export import article_record
 from articles.names.directory import entity_list, entity_report
 from articles.names.models import Entity
@@ -61,18 +62,18 @@ def _entity_json(request, e: Entity) -> dict:
 @require_GET
 def api_entities(request):
     items = [_entity_json(request, e) for e in entity_list(_kind(request))]
-    return JsonResponse({"count": len(items), "results": items}, json_dumps_params={"ensure_ascii": False})
+    return json_response({"count": len(items), "results": items})
 
 
 @require_GET
 def api_entity(request, slug: str):
     obj = Entity.objects.with_counts().prefetch_related("variants").filter(slug=slug).first()
     if obj is None:
-        return JsonResponse({"error": f"No entity {slug!r}."}, status=404)
+        return json_error(f"No entity {slug!r}.", status=404)
     try:
         report = entity_report(obj, _page_number(request))
     except InvalidPage as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+        return json_error(str(exc))
     data = _entity_json(request, obj)
     data.update(
         description=obj.description,
@@ -94,4 +95,4 @@ def api_entity(request, slug: str):
             for row in report.rows
         ],
     )
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    return json_response(data)
