@@ -177,11 +177,9 @@ class IndexReading:
         allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
         if allow is not None and not allow:
             return None
-        top = TopWithScores(limit)
-        docs_collector = _DocsCollector(top, deadline)
-        collector = FilterCollector(docs_collector, allow) if allow is not None else docs_collector
-        searcher.search_with_collector(parsed, collector)
-        return top, docs_collector.docs
+        top = MatchRecorder(limit, deadline, skip=True)
+        searcher.search_with_collector(parsed, FilterCollector(top, allow) if allow is not None else top)
+        return top, top.docs
 
 
 def kept_value(value):
@@ -204,27 +202,50 @@ def _live_run(order, offset: int, is_deleted):
     return ((key, docnum + offset) for key, docnum in order if not is_deleted(docnum))
 
 
-class TopWithScores(TopCollector):
-    """TopCollector with block-quality skipping (`skipped_times` counts the blocks skipped) but no matcher
-    replacement, which could drop matches without counting them; it records every collected match's score,
-    so a pass that skipped nothing holds all matches with their scores (refining.MatchSet)."""
+class MatchRecorder(TopCollector):
+    """Every match's global document number and score (`docs`, `scores`, in match order) and, with `limit`,
+    the top `limit` as TopCollector keeps them, until the search's deadline (query_bounds.Deadline).
 
-    def __init__(self, limit: int):
-        super().__init__(limit, usequality=True, replace=0)
+    With `skip`, Whoosh's block-quality skipping (`skipped_times` counts the blocks skipped) but no matcher
+    replacement, which could drop matches without counting them: a pass that skipped nothing saw every
+    match (refining.MatchSet). Whoosh reads the top's new minimum score only when it replaces the matcher,
+    so with replace=0 it never skipped a block; here the minimum is read at every match, and a block whose
+    best possible score is not above it is skipped (its documents could not enter the top: a tie keeps the
+    lower document number, already in).
+
+    Unfiltered, each segment is collected in one loop (collect_matches): Whoosh's matches() -> collect() ->
+    _collect() made three Python calls per match, and a wrapper that kept document numbers two more, about a
+    fifth of a broad query's first page. Filtered, Whoosh's FilterCollector drives matches() and collect().
+    """
+
+    def __init__(self, limit: int, deadline, *, skip: bool):
+        super().__init__(max(limit, 1), usequality=skip, replace=0)
+        self.keeps_top = limit > 0
+        self.deadline = deadline
+        self.docs: list[int] = []
         self.scores: list[float] = []
 
     def _collect(self, global_docnum, score):
+        self.docs.append(global_docnum)
         self.scores.append(score)
-        key = super()._collect(global_docnum, score)
-        if len(self.items) == self.limit:  # Whoosh sets it only when a better match replaces one
-            self.minscore = self.items[0][0]
-        return key
+        if self.keeps_top:
+            self._keep(global_docnum, score)
+        return 0 - score
+
+    def _keep(self, global_docnum, score):
+        items = self.items
+        if len(items) < self.limit:
+            heapq.heappush(items, (score, 0 - global_docnum))
+            if len(items) == self.limit:
+                self.minscore = items[0][0]
+        elif score > items[0][0]:
+            heapq.heapreplace(items, (score, 0 - global_docnum))
+            self.minscore = items[0][0]
 
     def matches(self):
-        """ScoredCollector.matches without replacement. Whoosh reads the top's new minimum score only when it
-        replaces the matcher, so with replace=0 it never skipped a block; here the minimum is read at every
-        match, and a block whose best possible score is not above it is skipped (its documents could not
-        enter the top: a tie keeps the lower document number, already in)."""
+        return self.deadline.until(self._matches())
+
+    def _matches(self):
         matcher = self.matcher
         usequality = self._use_block_quality()
         minscore, checkquality = self.minscore, True
@@ -236,6 +257,35 @@ class TopWithScores(TopCollector):
                 if not matcher.is_active():
                     break
             yield matcher.id()
+            checkquality = matcher.next()
+
+    def collect_matches(self):
+        """_matches() and _collect() for one segment in one loop: the same steps, in the same order."""
+        if self.final_fn is not None:  # a weighting with a final step (not BM25F): Whoosh's own way
+            return super().collect_matches()
+        matcher, offset, deadline = self.matcher, self.offset, self.deadline
+        docs, scores, keep, keeps_top = self.docs.append, self.scores.append, self._keep, self.keeps_top
+        usequality = self._use_block_quality()
+        at, clock, countdown = deadline.at, time.monotonic, 0
+        minscore, checkquality = self.minscore, True
+        while matcher.is_active():
+            if not countdown:  # the clock is read every CLOCK_EVERY matches, as Deadline.until reads it
+                if clock() > at:
+                    deadline.reached = True
+                    return
+                countdown = query_bounds.CLOCK_EVERY
+            countdown -= 1
+            if self.minscore != minscore:
+                minscore, checkquality = self.minscore, True
+            if usequality and checkquality and minscore:
+                self.skipped_times += matcher.skip_to_quality(minscore)
+                if not matcher.is_active():
+                    break
+            global_docnum, score = matcher.id() + offset, matcher.score()
+            docs(global_docnum)
+            scores(score)
+            if keeps_top:
+                keep(global_docnum, score)
             checkquality = matcher.next()
 
 

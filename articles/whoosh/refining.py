@@ -17,12 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import ScoredCollector
 
 from articles import query_bounds
 from articles.whoosh import query_cache
 from articles.whoosh.query_cache import Collection
-from articles.whoosh.reading import _DocsCollector, doc_numbers
+from articles.whoosh.reading import MatchRecorder, doc_numbers
 
 
 @dataclass(frozen=True)
@@ -34,20 +33,6 @@ class MatchSet:
     parsed: object  # the query searched, its prefixes and fuzzy terms pinned
     notices: tuple[str, ...] = ()
     exact: bool = True  # False: a query bound stopped the pass, so these are the matches found by then
-
-
-class ScoreRecorder(ScoredCollector):
-    """Every match's score, scored as TopCollector(usequality=False, replace=0) scores them: no block
-    skipping and no matcher replacement, so every match is seen. Its document numbers, in the same order,
-    are kept by the wrapping reading._DocsCollector."""
-
-    def __init__(self):
-        super().__init__(replace=0)
-        self.scores: list[float] = []
-
-    def _collect(self, global_docnum, score):
-        self.scores.append(score)
-        return 0 - score
 
 
 class Refining:
@@ -103,10 +88,9 @@ class Refining:
         bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(budget)
         pinned = self._pin_expansions(parsed, searcher, bounds)
         if scored:
-            recorder = ScoreRecorder()
-            collector = _DocsCollector(recorder, deadline)
-            searcher.search_with_collector(pinned, collector)
-            docs, scores = collector.docs, np.asarray(recorder.scores, dtype=np.float64)
+            recorder = MatchRecorder(0, deadline, skip=False)  # every match, scored as TopCollector scores it
+            searcher.search_with_collector(pinned, recorder)
+            docs, scores = recorder.docs, np.asarray(recorder.scores, dtype=np.float64)
         else:
             docs, scores = list(deadline.until(searcher.docs_for_query(pinned))), None
         deadline.report(bounds)

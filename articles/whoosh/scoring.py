@@ -57,8 +57,22 @@ def _decode_lengths(reader, fieldname: str):
     count, doccount = getattr(column, "_count", None), getattr(column, "_doccount", None)
     if column is None or getattr(column, "_fixedlen", None) != 1 or count is None or doccount is None:
         return None
-    raw = column._dbfile.get(column._basepos, count) + bytes(max(0, doccount - count))
+    raw = _read_twice(column._dbfile, column._basepos, count)
+    if raw is None:
+        return None
+    raw += bytes(max(0, doccount - count))
     decoded = [_DECODED[b] for b in raw]
     if None in decoded:  # a document without a stored length: Whoosh answers None for it; so must we
         return decoded
     return array("i", decoded)
+
+
+def _read_twice(dbfile, position: int, length: int) -> bytes | None:
+    """The column's bytes, read until two reads agree. A Whoosh file is a seek and a read, so a thread that
+    shares it can move the position in between: one misread scores one document wrongly, but these bytes are
+    kept for the segment's life. None (Whoosh's own lookup) if three pairs of reads disagree."""
+    for _ in range(3):
+        first, second = dbfile.get(position, length), dbfile.get(position, length)
+        if first == second and len(first) == length:
+            return bytes(first)
+    return None
