@@ -322,6 +322,9 @@ def _share_fuzzy_terms(reader, leaves: list, shared: dict) -> None:
     into segments (2,141 vs 2,899 at 10k). The union makes a fuzzy query match what it matches on a
     one-segment index; terms a segment lacks simply have no postings there. The union is computed once
     per term for the generation (`shared`), not once per segment: with 9 segments, 81 lookups became 9.
+    Each segment's own expansion is kept with its reader (a segment never changes), so a new generation
+    looks a term up only in its new segments: at 100,000 articles, `goverment~` spent ~40 ms of its first
+    page after every save expanding the term again in the two large segments.
     """
     if getattr(reader, "_kz_own_terms_within", None) is None:  # a reader kept by a newer generation is
         reader._kz_own_terms_within = reader.terms_within  # given that generation's segments below
@@ -332,7 +335,18 @@ def _share_fuzzy_terms(reader, leaves: list, shared: dict) -> None:
         if found is None:
             if len(shared) >= FUZZY_UNIONS:
                 shared.clear()
-            found = shared[key] = sorted({t for r in leaves for t in r._kz_own_terms_within(*args, **kwargs)})
+            found = shared[key] = sorted({t for r in leaves for t in _segment_terms_within(r, key, args, kwargs)})
         return iter(found)
 
     reader.terms_within = terms_within
+
+
+def _segment_terms_within(reader, key, args, kwargs) -> tuple:
+    """One segment's own fuzzy expansion of a term, remembered with its reader."""
+    memo = reader.__dict__.setdefault("_kz_terms_within_memo", {})
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= FUZZY_UNIONS:
+            memo.clear()
+        found = memo[key] = tuple(reader._kz_own_terms_within(*args, **kwargs))
+    return found
