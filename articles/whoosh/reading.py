@@ -177,8 +177,8 @@ class IndexReading:
         allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
         if allow is not None and not allow:
             return None
-        top = MatchRecorder(limit, deadline, skip=True)
-        searcher.search_with_collector(parsed, FilterCollector(top, allow) if allow is not None else top)
+        top = MatchRecorder(limit, deadline, skip=True, allow=allow)
+        searcher.search_with_collector(parsed, top)
         return top, top.docs
 
 
@@ -204,7 +204,8 @@ def _live_run(order, offset: int, is_deleted):
 
 class MatchRecorder(TopCollector):
     """Every match's global document number and score (`docs`, `scores`, in match order) and, with `limit`,
-    the top `limit` as TopCollector keeps them, until the search's deadline (query_bounds.Deadline).
+    the top `limit` as TopCollector keeps them, until the search's deadline (query_bounds.Deadline); with
+    `allow`, only matches in that set, as Whoosh's FilterCollector passes them.
 
     With `skip`, Whoosh's block-quality skipping (`skipped_times` counts the blocks skipped) but no matcher
     replacement, which could drop matches without counting them: a pass that skipped nothing saw every
@@ -213,24 +214,18 @@ class MatchRecorder(TopCollector):
     best possible score is not above it is skipped (its documents could not enter the top: a tie keeps the
     lower document number, already in).
 
-    Unfiltered, each segment is collected in one loop (collect_matches): Whoosh's matches() -> collect() ->
-    _collect() made three Python calls per match, and a wrapper that kept document numbers two more, about a
-    fifth of a broad query's first page. Filtered, Whoosh's FilterCollector drives matches() and collect().
+    Each segment is collected in one loop (collect_matches): Whoosh's matches() -> collect() -> _collect()
+    made three Python calls per match, and a wrapper that kept document numbers two more, about a fifth of a
+    broad query's first page.
     """
 
-    def __init__(self, limit: int, deadline, *, skip: bool):
+    def __init__(self, limit: int, deadline, *, skip: bool, allow=None):
         super().__init__(max(limit, 1), usequality=skip, replace=0)
         self.keeps_top = limit > 0
         self.deadline = deadline
+        self.allow = allow
         self.docs: list[int] = []
         self.scores: list[float] = []
-
-    def _collect(self, global_docnum, score):
-        self.docs.append(global_docnum)
-        self.scores.append(score)
-        if self.keeps_top:
-            self._keep(global_docnum, score)
-        return 0 - score
 
     def _keep(self, global_docnum, score):
         items = self.items
@@ -242,28 +237,8 @@ class MatchRecorder(TopCollector):
             heapq.heapreplace(items, (score, 0 - global_docnum))
             self.minscore = items[0][0]
 
-    def matches(self):
-        return self.deadline.until(self._matches())
-
-    def _matches(self):
-        matcher = self.matcher
-        usequality = self._use_block_quality()
-        minscore, checkquality = self.minscore, True
-        while matcher.is_active():
-            if self.minscore != minscore:
-                minscore, checkquality = self.minscore, True
-            if usequality and checkquality and minscore:
-                self.skipped_times += matcher.skip_to_quality(minscore)
-                if not matcher.is_active():
-                    break
-            yield matcher.id()
-            checkquality = matcher.next()
-
     def collect_matches(self):
-        """_matches() and _collect() for one segment in one loop: the same steps, in the same order."""
-        if self.final_fn is not None:  # a weighting with a final step (not BM25F): Whoosh's own way
-            return super().collect_matches()
-        matcher, offset, deadline = self.matcher, self.offset, self.deadline
+        matcher, offset, deadline, allow, final = self.matcher, self.offset, self.deadline, self.allow, self.final_fn
         docs, scores, keep, keeps_top = self.docs.append, self.scores.append, self._keep, self.keeps_top
         usequality = self._use_block_quality()
         at, clock, countdown = deadline.at, time.monotonic, 0
@@ -281,11 +256,15 @@ class MatchRecorder(TopCollector):
                 self.skipped_times += matcher.skip_to_quality(minscore)
                 if not matcher.is_active():
                     break
-            global_docnum, score = matcher.id() + offset, matcher.score()
-            docs(global_docnum)
-            scores(score)
-            if keeps_top:
-                keep(global_docnum, score)
+            global_docnum = matcher.id() + offset
+            if allow is None or global_docnum in allow:
+                score = matcher.score()
+                if final is not None:  # a weighting with a final step (BM25F has none)
+                    score = final(self.top_searcher, global_docnum, score)
+                docs(global_docnum)
+                scores(score)
+                if keeps_top:
+                    keep(global_docnum, score)
             checkquality = matcher.next()
 
 
