@@ -182,19 +182,7 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = PROVENANCE_FIELDS
     fieldsets = [
         (None, {"fields": ["title", "source", "url", "language", "description", "tags"]}),
-        (
-            "Date",
-            {
-                "fields": [
-                    "published_date",
-                    "date_precision",
-                    "published_time",
-                    "published_time_zone",
-                    "published_utc_offset",
-                    "date_note",
-                ]
-            },
-        ),
+        ("Date", {"fields": [name for name, key in PROVENANCE_KEYS.items() if key == "published"]}),
         ("Stance", {"fields": ["stance", "stance_rationale"]}),
         ("Text", {"fields": ["body", "references"]}),
         ("Provenance (read-only)", {"fields": PROVENANCE_FIELDS}),
