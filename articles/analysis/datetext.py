@@ -123,11 +123,6 @@ def _month_names(language: str) -> dict[str, int]:
 
 
 @functools.lru_cache(maxsize=16)
-def _month_words(language: str) -> frozenset[str]:
-    return frozenset(_month_names(language))
-
-
-@functools.lru_cache(maxsize=16)
 def _patterns(language: str) -> dict[str, re.Pattern]:
     names = sorted(_month_names(language), key=len, reverse=True)
     month = r"(?:" + "|".join(re.escape(n) for n in names) + r")\.?"
@@ -187,12 +182,12 @@ _RELATIVE_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight"})
 _PARTS_OF_DAY = frozenset({"morning", "afternoon", "evening"})
 
 
-def _triggers(sentence: str, months: frozenset[str]) -> set[str]:
+def _triggers(sentence: str, months: dict[str, int]) -> set[str]:
     """The kinds of pattern worth running on a sentence, from a cheap look at its words: most sentences
     name no month, weekday or relative day, and the full patterns are slow to run on every word."""
     words = set(_WORD.findall(sentence.lower()))
     kinds = set()
-    if words & months and _DIGIT.search(sentence):
+    if words & months.keys() and _DIGIT.search(sentence):
         kinds |= {"range_md", "range_dm", "md", "dm"}
     if _NUMERIC_DATE.search(sentence):
         kinds.add("numeric")
@@ -226,7 +221,7 @@ def _candidates(sentence: str, language: str) -> list[_Found]:
     taken: list[tuple[int, int]] = []
     found: list[_Found] = []
     patterns = _patterns(language)
-    kinds = _triggers(sentence, _month_words(language))
+    kinds = _triggers(sentence, _month_names(language))
     for kind in _ORDER:
         if kind not in kinds:
             continue
