@@ -308,16 +308,11 @@ def _nearest_year(
             else "the article's date is unknown, so the year of this date is not known"
         )
     span_start, span_end = published.as_date(), published.end_date()
-    best, best_distance = None, None
-    for year in (published.year - 1, published.year, published.year + 1):
-        candidate = _date(year, month, day)
-        if candidate is None:
-            continue
-        distance = max((span_start - candidate).days, (candidate - span_end).days, 0)
-        if best_distance is None or distance < best_distance:
-            best, best_distance = candidate, distance
-    if best is None:
+    dates = (_date(year, month, day) for year in (published.year - 1, published.year, published.year + 1))
+    candidates = [d for d in dates if d is not None]
+    if not candidates:
         return None, "no such day"
+    best = min(candidates, key=lambda d: max((span_start - d).days, (d - span_end).days, 0))  # the earliest of a tie
     other = _other_year(sentence, match, best.year)
     if other:
         return None, f"the sentence names another year ({other})"
