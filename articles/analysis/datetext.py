@@ -391,11 +391,9 @@ class _Resolver:
         back = (base.weekday() - target) % 7  # days back to the latest such weekday on or before base
         if mod in ("last", "past"):
             day = base - dt.timedelta(days=back or 7)
-        elif mod in ("next", "coming"):
-            day = base + dt.timedelta(days=(target - base.weekday()) % 7 or 7)
         elif mod == "this":
             day = base + dt.timedelta(days=target - base.weekday())
-        elif FUTURE.search(sentence):
+        elif mod in ("next", "coming") or FUTURE.search(sentence):
             day = base + dt.timedelta(days=(target - base.weekday()) % 7 or 7)
         else:
             day = base - dt.timedelta(days=back)
