@@ -94,11 +94,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    part = text[start:end]  # never only spaces: sentences() passes the parts with text
+    return end - len(part.lstrip()), start + len(part.rstrip())
 
 
 # --- the grammar -----------------------------------------------------------------------------------------
