@@ -19,7 +19,6 @@ them with `manage.py createsuperuser`.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -252,11 +251,7 @@ def _load(zf: zipfile.ZipFile, manifest: dict, progress=None) -> dict:
 
 
 def _verify_original(article: Article, expected: dict) -> None:
-    data = article.raw_bytes
-    if isinstance(data, str):  # pragma: no cover - the serializer decodes base64 already
-        data = base64.b64decode(data)
-    data = bytes(data)
-    actual = hashlib.sha256(data).hexdigest()
+    actual = hashlib.sha256(article.raw_bytes).hexdigest()  # a memoryview: BinaryField.to_python decoded the base64
     if actual != expected.get(str(article.pk)):
         raise BackupError(f"article {article.pk} ({article.source_file}): original's SHA-256 differs from the manifest")
     if actual != article.sha256:
