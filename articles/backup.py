@@ -207,7 +207,7 @@ def restore_backup(
     return manifest
 
 
-def _load(zf: zipfile.ZipFile, manifest: dict, progress=None) -> dict:
+def _load(zf: zipfile.ZipFile, manifest: dict, progress=None) -> None:
     expected_originals = manifest.get("originals_sha256", {})
     counts: Counter = Counter()
     digest = hashlib.sha256()
@@ -247,7 +247,6 @@ def _load(zf: zipfile.ZipFile, manifest: dict, progress=None) -> dict:
         raise BackupError(f"row counts {counts} differ from the manifest's {manifest.get('counts')}")
     if seen_articles != set(expected_originals):
         raise BackupError("the manifest's list of originals does not match the articles in the backup")
-    return counts
 
 
 def _verify_original(article: Article, expected: dict) -> None:
