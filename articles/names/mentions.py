@@ -207,8 +207,6 @@ def refresh_articles(article_ids: Iterable[int], matcher: Matcher | None = None)
     Locks the articles' rows first (PostgreSQL), so two jobs refreshing one article take turns, and
     the second reads the entity table as the first left it.
     """
-    from articles.names.models import ArticleMention
-
     ids = sorted(set(article_ids))
     if not ids:
         return 0
@@ -269,8 +267,6 @@ def refresh_all() -> int:
 
     The index's `mention` facet is not updated here (a restore rebuilds the index after its commit);
     `recompute_mentions --all` reindexes afterwards."""
-    from articles.names.models import Entity
-
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     with transaction.atomic():
         stale = list(Entity.objects.select_for_update().filter(mentions_stale=True).values_list("pk", flat=True))
