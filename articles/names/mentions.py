@@ -223,11 +223,6 @@ def refresh_articles(article_ids: Iterable[int], matcher: Matcher | None = None)
     return len(rows)
 
 
-def reindex(article_ids: Iterable[int]) -> None:
-    """Bring the index's `mention` facet of these articles in step with their recomputed mentions."""
-    reindex_articles(set(article_ids))
-
-
 def articles_naming(entity_ids: Iterable[int]) -> set[int]:
     """Articles whose text contains a name of these entities, by scanning every article's text.
 
@@ -258,7 +253,7 @@ def refresh_entities(entity_ids: Iterable[int], also_articles: Iterable[int] = (
         refresh_articles(candidates)
         if names_fingerprint(ids) == before:  # else a later change is still to be recomputed: leave the mark
             Entity.objects.filter(pk__in=locked).update(mentions_stale=False)
-    reindex(candidates)
+    reindex_articles(candidates)  # the index's `mention` facet, in step with the recomputed mentions
     return len(candidates)
 
 

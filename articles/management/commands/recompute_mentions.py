@@ -7,6 +7,7 @@ spelling-variant rules).
 
 from django.core.management.base import BaseCommand
 
+from articles.indexing.entries import reindex_articles
 from articles.names import mentions
 from articles.names.models import Entity
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             n = mentions.refresh_all()
             from articles.models import Article
 
-            mentions.reindex(Article.objects.values_list("pk", flat=True))  # the index's mention facet
+            reindex_articles(Article.objects.values_list("pk", flat=True))  # the index's mention facet
             self.stdout.write(f"mentions recomputed for {n} article(s)")
             return
         stale = list(Entity.objects.filter(mentions_stale=True).values_list("pk", flat=True))
