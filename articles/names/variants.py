@@ -112,13 +112,9 @@ def _english_words() -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= MIN_NAME_LETTERS and w.isascii() and w.isalpha())
 
 
-def is_english_word(folded: str) -> bool:
-    return folded in _english_words()
-
-
 def is_name_like(folded: str) -> bool:
     """Whether the rules apply: letters only, long enough, and not an ordinary English word."""
-    return len(folded) >= MIN_NAME_LETTERS and folded.isalpha() and not is_english_word(folded)
+    return len(folded) >= MIN_NAME_LETTERS and folded.isalpha() and folded not in _english_words()
 
 
 @functools.lru_cache(maxsize=200_000)
