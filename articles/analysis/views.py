@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles.analysis import charts, tools
@@ -16,6 +15,7 @@ from articles.analysis.concordance import SORTS as KWIC_SORTS
 from articles.analysis.params import search_params, search_part, with_prefix
 from articles.analysis.trends import BYS, SPLITS, TooManyPeriods
 from articles.forms import BadParameter
+from articles.highlight import mark_spans
 from articles.models import Source, StanceCategory
 from articles.query_links import changed, passage_url
 
@@ -261,9 +261,7 @@ def timeline(request):
 def _timeline_item(request, item, params) -> dict:
     m = item.mention
     start, end = m.start - m.sentence_start, m.end - m.sentence_start
-    sentence = mark_safe(
-        escape(m.sentence[:start]) + "<mark>" + escape(m.sentence[start:end]) + "</mark>" + escape(m.sentence[end:])
-    )
+    sentence = mark_safe(mark_spans(m.sentence, [(start, end)], 0, len(m.sentence)))
     return {
         "article": item.article,
         "outlet": item.outlet,
