@@ -47,9 +47,6 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         mentions = Prefetch("mentions", queryset=ArticleMention.objects.select_related("entity"))
         return Article.objects.for_listing().defer("raw_bytes", "raw_text").prefetch_related(mentions)
 
-    def read_queryset(self, using=None):
-        return self.index_queryset(using)
-
     def prepare_outlet(self, obj):
         return obj.source.name if obj.source_id else None
 
