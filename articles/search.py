@@ -8,12 +8,14 @@ Elasticsearch share: words (all must match), "phrases", OR, NOT/-word, word*, wo
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 
 from django.core.paginator import InvalidPage, Page, Paginator
 from haystack.inputs import Exact
-from haystack.query import SearchQuerySet
+from haystack.query import SQ, SearchQuerySet
 
 from articles import engine
 from articles.highlight import NO_PLAN, query_plan, snippet
@@ -230,11 +232,7 @@ def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True)
             sqs = sqs._clone()
             sqs.query.add_exact_filter(f"{name}_exact", values)
             continue
-        clause = None
-        for value in values:
-            q_obj = _exact(f"{name}_exact", value)
-            clause = q_obj if clause is None else clause | q_obj
-        sqs = sqs.filter(clause)
+        sqs = sqs.filter(functools.reduce(operator.or_, (SQ(**{f"{name}_exact": Exact(value)}) for value in values)))
     if params.date_from:
         sqs = sqs.filter(published__gte=params.date_from)
     if params.date_to:
@@ -249,12 +247,6 @@ def base_queryset(params: SearchParams, query: str, *, with_facets: bool = True)
         for name in FACETS:
             sqs = sqs.facet(name, **engine.facet_options(sqs.query.backend))
     return sqs
-
-
-def _exact(field_name: str, value: str):
-    from haystack.query import SQ
-
-    return SQ(**{field_name: Exact(value)})
 
 
 def search_articles(
