@@ -295,7 +295,7 @@ def element_text(el, limit: int = 600) -> str:
             continue
         if tag in _BLOCK:
             parts.append("\n")
-        if node.text and node is not None and tag not in ("script", "style"):
+        if node.text:  # script, style and the like were skipped above
             parts.append(node.text)
             n += len(node.text)
         if node is not el and node.tail:
@@ -328,7 +328,6 @@ def body_authors(tree) -> list[Credit]:
         if el.tag == "meta" or _bad_ancestor(el, strict=False):
             continue
         names = el.xpath('.//*[@itemprop="name"]')
-        text = ""
         if names:
             text = names[0].get("content") or element_text(names[0])
         else:
