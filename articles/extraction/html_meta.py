@@ -50,9 +50,7 @@ def meta_tags(tree) -> dict[str, list[str]]:
     """All <meta> values by lowercased name/property/itemprop/http-equiv, in order."""
     out: dict[str, list[str]] = {}
     for el in tree.iter("meta"):
-        val = el.get("content")
-        if val is None:
-            val = el.get("value")
+        val = el.get("content", el.get("value"))
         if val is None:
             continue
         val = clean_text(val)
