@@ -66,11 +66,7 @@ def meta_tags(tree) -> dict[str, list[str]]:
 
 
 def first(meta: dict[str, list[str]], *keys: str) -> str:
-    for k in keys:
-        for v in meta.get(k, ()):
-            if v:
-                return v
-    return ""
+    return next((v for k in keys for v in meta.get(k, ()) if v), "")
 
 
 # --------------------------------------------------------------------------- JSON-LD
