@@ -127,11 +127,9 @@ def query_plan(query: str, spelling: str = "variants") -> QueryPlan:
     expansions. Other engines (Solr, Elasticsearch) get the same parse without expansion: words and
     phrases are marked, prefixes and fuzzy terms are not.
     """
-    from haystack import connections
-
     if not query.strip():
         return NO_PLAN
-    backend = connections["default"].get_backend()
+    backend = engine.get_backend()
     if not engine.provides("highlighting", backend):  # its matches are not the index's words: mark none
         return NO_PLAN
     try:

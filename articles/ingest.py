@@ -318,9 +318,7 @@ def merge_index() -> None:
     """The merges background merges leave out (articles/whoosh/merges.py, BACKGROUND_MERGE_MAX_DOCS), after a
     large ingest: its batches left a segment each, which every search would otherwise visit until the
     nightly merge_index."""
-    from haystack import connections
-
-    backend = connections["default"].get_backend()
+    backend = engine.get_backend()
     if engine.merges_segments(backend):
         try:
             backend.merge_segments()
