@@ -24,10 +24,6 @@ LINE_SECONDS = float(os.environ.get("KZARCHIVE_PROGRESS_SECONDS", 10))
 LINE_STEPS = 10  # a plain line at every tenth of the total
 
 
-def number(n: int) -> str:
-    return f"{n:,}"
-
-
 def _clock(seconds: float) -> str:
     """0:47, 3:14, 1:02:05 (tqdm's format, so the bar and the log lines read the same)."""
     text = tqdm.format_interval(max(0, int(round(seconds))))
@@ -100,9 +96,9 @@ class Progress:
         """The plain progress line (without the command's name)."""
         if self.total is not None:
             pct = 100 * self.done // self.total if self.total else 100
-            text = f"{number(self.done)} / {number(self.total)} {self.unit} ({pct}%)"
+            text = f"{self.done:,} / {self.total:,} {self.unit} ({pct}%)"
         else:
-            text = f"{number(self.done)} {self.unit}"
+            text = f"{self.done:,} {self.unit}"
         rate = self.rate
         text += f", {_rate(rate, self.unit)}, elapsed {_clock(self.elapsed)}"
         if self.remaining is not None:
@@ -127,7 +123,7 @@ class Progress:
 
     def summary(self) -> str:
         """'10,000 / 10,000 articles in 0:47 (212 articles/s)'."""
-        done = number(self.done) + (f" / {number(self.total)}" if self.total is not None else "")
+        done = f"{self.done:,}" + (f" / {self.total:,}" if self.total is not None else "")
         return f"{done} {self.unit} in {_clock(self.elapsed)} ({_rate(self.rate, self.unit)})"
 
     def close(self) -> None:
