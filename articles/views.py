@@ -256,19 +256,15 @@ def dates(request):
     return render(request, "articles/dates.html", context)
 
 
-def _date_page(request, first: dt.date, last: dt.date, title: str):
-    """The archive within one year or month (the whole known span must lie inside), oldest first."""
-    return _search_page(request, title=title, span=(first, last))
-
-
 def dates_year(request, year: int):
     if not 1000 <= year <= 9999:
         raise Http404
-    return _date_page(request, dt.date(year, 1, 1), dt.date(year, 12, 31), f"Published in {year}")
+    return _search_page(request, title=f"Published in {year}", span=(dt.date(year, 1, 1), dt.date(year, 12, 31)))
 
 
 def dates_month(request, year: int, month: int):
     if not (1000 <= year <= 9999 and 1 <= month <= 12):
         raise Http404
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    return _date_page(request, dt.date(year, month, 1), last, f"Published in {calendar.month_name[month]} {year}")
+    title = f"Published in {calendar.month_name[month]} {year}"
+    return _search_page(request, title=title, span=(dt.date(year, month, 1), last))
