@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
+from itertools import islice
 
 from .dates import parse_date
 from .decoding import MAX_BYTES, read_page
@@ -92,14 +93,8 @@ def _title_tag(tree) -> str:
 
 
 def _h1s(tree) -> list[str]:
-    out = []
-    for el in tree.iter("h1"):
-        t = clean_text(el.text_content(), limit=500)
-        if t:
-            out.append(t)
-        if len(out) >= 3:
-            break
-    return out
+    texts = (clean_text(el.text_content(), limit=500) for el in tree.iter("h1"))
+    return list(islice(filter(None, texts), 3))  # the first three with text; later ones are not read
 
 
 def _tags(meta: dict, ld: dict) -> list[str]:
