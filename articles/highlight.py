@@ -115,9 +115,7 @@ _WORD = re.compile(r"\w+")  # the index tokenizer's words (articles.whoosh.analy
 @functools.lru_cache(maxsize=200_000)
 def indexed_term(word: str) -> str | None:
     """The term the index holds for one word as written (None for a stop word)."""
-    for token in _analyzer(word, mode="index"):
-        return token.text
-    return None
+    return next((token.text for token in _analyzer(word, mode="index")), None)
 
 
 def query_plan(query: str, spelling: str = "variants") -> QueryPlan:
