@@ -122,6 +122,12 @@ def _words(s: str) -> int:
     return len(split_kind(s)[1].split())
 
 
+def _repeats_title(line: str, folded_title: str) -> bool:
+    """The page's headline again (the whole of it, or a long enough part), folded as `fold` folds."""
+    folded = fold(line) if folded_title and len(line) < 1000 else ""
+    return bool(folded) and (folded == folded_title or (len(folded) > 15 and folded in folded_title))
+
+
 def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
     """Drop chrome lines; returns (kept, removed). Kept lines keep their kind mark (see kind_line)."""
     kept: list[str] = []
@@ -134,26 +140,15 @@ def clean_lines(lines: list[str], title: str) -> tuple[list[str], list[str]]:
             line = line.strip("| \t")
         if not line:
             continue
-        if gallery >= 3 and _GALLERY.match(line):
-            removed.append(line)  # slideshow captions "- 3/50 ..."
-            continue
-        if len(line) < 80 and _is_dateline(line):
-            removed.append(line)
-            continue
         if (
-            i < 3
-            and ft
-            and len(kept) == 0
-            and len(line) < 1000
-            and fold(line)
-            and (fold(line) == ft or (len(fold(line)) > 15 and fold(line) in ft))
+            (gallery >= 3 and _GALLERY.match(line))  # slideshow captions "- 3/50 ..."
+            or (len(line) < 80 and _is_dateline(line))
+            or (i < 3 and not kept and _repeats_title(line, ft))  # the headline repeated as the first line
+            or (len(line) < 160 and _CHROME.match(line.lstrip("-–•* ").strip()))
         ):
-            removed.append(line)  # the headline repeated as the first line
-            continue
-        if len(line) < 160 and _CHROME.match(line.lstrip("-–•* ").strip()):
             removed.append(line)
-            continue
-        kept.append(kind_line(kind, line))
+        else:
+            kept.append(kind_line(kind, line))
     return kept, removed
 
 
