@@ -33,20 +33,16 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def max_failures() -> int:
-    return _setting("LOGIN_LOCKOUT_FAILURES", 5)
+    return getattr(settings, "LOGIN_LOCKOUT_FAILURES", 5)
 
 
 def window() -> int:
-    return _setting("LOGIN_LOCKOUT_WINDOW", 15 * 60)
+    return getattr(settings, "LOGIN_LOCKOUT_WINDOW", 15 * 60)
 
 
 def duration() -> int:
-    return _setting("LOGIN_LOCKOUT_DURATION", 15 * 60)
+    return getattr(settings, "LOGIN_LOCKOUT_DURATION", 15 * 60)
 
 
 def _now() -> float:
@@ -59,7 +55,7 @@ def client_ip(request) -> str:
     Only configure the header when a proxy you control always sets it: clients can send it too.
     For X-Forwarded-For the last entry is the one the nearest proxy appended.
     """
-    header = _setting("LOGIN_LOCKOUT_IP_HEADER", "")
+    header = getattr(settings, "LOGIN_LOCKOUT_IP_HEADER", "")
     if header and request is not None:
         value = request.META.get(header, "").split(",")[-1].strip()
         if value:
@@ -163,7 +159,7 @@ class LoginLockoutMiddleware:
     @staticmethod
     def _login_paths() -> set[str]:
         paths = {reverse("admin:login")}
-        login_url = str(_setting("LOGIN_URL", ""))
+        login_url = str(getattr(settings, "LOGIN_URL", ""))
         if login_url.startswith("/"):
             paths.add(login_url)
         return paths
