@@ -4,22 +4,23 @@ phrases) took the document a skip landed on as a match (articles/whoosh/skipping
 
 from __future__ import annotations
 
+import pytest
 from whoosh import fields
 from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 
 from articles.query_bounds import Deadline
 from articles.whoosh.reading import MatchRecorder
-from articles.whoosh.scoring import ArchiveBM25F
+from articles.whoosh.scoring import ArchiveBM25F, segment_field_lengths
 
 
-def build(folder, bodies: list[str], deleted=()):
+def build(folder, bodies: list[str], deleted=(), compound=True):
     """A one-segment index of `bodies` (ids "0", "1", ...), the given ids then deleted (marked, not merged).
     In a folder of its own: a RamStorage writer's temporary files go to one shared /tmp/MAIN.tmp."""
     index = FileStorage(str(folder)).create_index(
         fields.Schema(id=fields.ID(stored=True, unique=True), content=fields.TEXT)
     )
-    writer = index.writer()
+    writer = index.writer(compound=compound)  # compound: one .seg file, as saves write; else plain files
     for i, body in enumerate(bodies):
         writer.add_document(id=str(i), content=body)
     writer.commit()
@@ -63,15 +64,18 @@ def test_a_skip_never_lands_on_a_document_without_the_phrase(tmp_path):
     assert seen <= whole and len(whole) == 256  # only documents with the phrase were taken
 
 
-def test_scores_are_whooshs_own(tmp_path):
+@pytest.mark.parametrize("compound", [True, False])
+def test_scores_are_whooshs_own(tmp_path, compound):
     # ArchiveBM25F reads field lengths from a decoded column: the same scores, to the bit, as Whoosh's BM25F.
     bodies = [f"quark {'filler ' * (i % 97)} rates quark" for i in range(700)]
-    index = build(tmp_path, bodies, deleted=range(0, 700, 7))
+    index = build(tmp_path, bodies, deleted=range(0, 700, 7), compound=compound)
     for query in (wq.Term("content", "quark"), wq.Or([wq.Term("content", "quark"), wq.Term("content", "rates")])):
         with index.searcher(weighting=ArchiveBM25F) as ours, index.searcher() as whooshs:
             mine = [(hit["id"], hit.score) for hit in ours.search(query, limit=None)]
             theirs = [(hit["id"], hit.score) for hit in whooshs.search(query, limit=None)]
         assert mine == theirs and len(mine) == 600
+    with index.searcher() as searcher:  # the decoded column served, not Whoosh's lookup as a fallback
+        assert all(segment_field_lengths(sub.reader(), "content") is not None for sub, _ in searcher.leaf_searchers())
 
 
 def phrase_matches(searcher, words):

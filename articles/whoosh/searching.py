@@ -41,10 +41,21 @@ class Searching:
             allowed = sorted(self.build_models_list())
         else:
             return ()
-        present = {force_str(term) for term in searcher.reader().lexicon(DJANGO_CT)}
+        present = self._models_present(searcher)
         if not allowed or present <= set(allowed):
             return ()
         return ((DJANGO_CT, tuple(allowed)),)
+
+    def _models_present(self, searcher) -> frozenset[str]:
+        """The models with documents in this generation of the index, read once per generation: merging the
+        segments' lexicons for it took ~1 ms of every search at 100,000 articles."""
+        key = (searcher._kz_generation, "models present")
+        present = self._per_generation.get(key)
+        if present is None:
+            present = self._per_generation[key] = frozenset(
+                force_str(term) for term in searcher.reader().lexicon(DJANGO_CT)
+            )
+        return present
 
     @log_query
     @reading
