@@ -135,7 +135,7 @@ def csv_row(record: dict) -> list:
     return [spreadsheet_safe(row[name]) for name in FIELDS]
 
 
-def _csv_text(rows: Iterable[list]) -> str:
+def csv_text(rows: Iterable[list]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
@@ -192,10 +192,10 @@ class ResultExport:
 
     def _csv(self, articles):
         preamble = [[spreadsheet_safe(f"# {key}"), spreadsheet_safe(_one_line(v))] for key, v in self.header.items()]
-        yield ("\ufeff" if self.bom else "") + _csv_text(preamble + [FIELDS])
-        yield from self._chunks(articles, lambda a: _csv_text([csv_row(article_record(a))]))
+        yield ("\ufeff" if self.bom else "") + csv_text(preamble + [FIELDS])
+        yield from self._chunks(articles, lambda a: csv_text([csv_row(article_record(a))]))
         if self.missing:
-            yield _csv_text([["# missing", self._missing_note()]])
+            yield csv_text([["# missing", self._missing_note()]])
 
     def _jsonl(self, articles):
         yield json.dumps({"kzarchive_export": self.header}, ensure_ascii=False) + "\n"

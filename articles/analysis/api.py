@@ -9,9 +9,7 @@ result (the analysis limits were reached) says so: `truncated` and `notice` in J
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -25,6 +23,7 @@ from articles.analysis.trends import TooManyPeriods
 from articles.api import json_error, json_response
 from articles.forms import BadParameter
 from articles.query_links import passage_url
+from articles.result_export import csv_text, spreadsheet_safe
 
 
 def _tool_endpoint(view):
@@ -41,9 +40,6 @@ def _tool_endpoint(view):
     return endpoint
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_value(value) -> str:
     """How a JSON value is written in CSV: null is empty, true/false as in JSON, numbers in full.
 
@@ -54,18 +50,12 @@ def csv_value(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return str(value)
+    return str(spreadsheet_safe(value))
 
 
 def csv_response(rows: list[dict], columns: list[str], name: str, notice: str = "") -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_value(row[c]) for c in columns])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    cells = [[csv_value(row[c]) for c in columns] for row in rows]
+    response = HttpResponse(csv_text([columns, *cells]), content_type="text/csv; charset=utf-8")
     filename = f"kzarchive-{name}{'-partial' if notice else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     if notice:
