@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 from articles.models import Article
@@ -42,20 +41,10 @@ def article_record(article: Article, fields=FIELDS) -> dict:
     return {name: VALUES[name](article) for name in fields}
 
 
-def export_queryset():
-    return Article.objects.for_listing().by_date(newest_first=False)
-
-
-def write_jsonl(out, articles) -> None:
-    for article in articles:
-        out.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
-
-
-def export_string(fmt: str = "jsonl", articles=None) -> str:
+def export_string(fmt: str = "jsonl") -> str:
     """Every article as JSON Lines, straight from the database (a fingerprint of its state, for tests and
     backups). Result sets, in every format, are written by result_export.py."""
     if fmt != "jsonl":
         raise ValueError("export_string writes JSON Lines; see result_export.py for other formats")
-    buffer = io.StringIO()
-    write_jsonl(buffer, export_queryset() if articles is None else articles)
-    return buffer.getvalue()
+    articles = Article.objects.for_listing().by_date(newest_first=False)
+    return "".join(json.dumps(article_record(article), ensure_ascii=False) + "\n" for article in articles)
