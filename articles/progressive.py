@@ -22,6 +22,8 @@ from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
 
+from articles.api import json_response
+
 COOKIE = "kz_js"  # set by static/js/progressive.js: this browser runs the script that fills counts in
 EXACT = "exact"  # ?exact=1: never defer (the <noscript> link of a deferred page)
 JSON = "application/json"
@@ -56,18 +58,15 @@ def counts_response(results, facet_links: dict, page_links: dict) -> JsonRespons
         for name, links in facet_links.items()
         if links
     ]
-    response = JsonResponse(
-        {
-            "count": results.count,
-            "count_exact": results.count_exact,
-            "message": results.message,
-            "unavailable": results.unavailable_notice,
-            "facets": facets,
-            "pagination": pages,
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-    return vary(response)
+    counts = {
+        "count": results.count,
+        "count_exact": results.count_exact,
+        "message": results.message,
+        "unavailable": results.unavailable_notice,
+        "facets": facets,
+        "pagination": pages,
+    }
+    return vary(json_response(counts))
 
 
 def vary(response):
