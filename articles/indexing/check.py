@@ -115,12 +115,10 @@ def _indexed_whoosh(backend) -> dict[str, dict]:
 def _indexed_generic(using: str) -> dict[str, dict]:
     from haystack.query import SearchQuerySet
 
-    docs = {}
-    for result in SearchQuerySet(using=using).all():
-        docs[f"{result.app_label}.{result.model_name}.{result.pk}"] = {
-            "content_hash": getattr(result, "content_hash", None)
-        }
-    return docs
+    return {
+        f"{r.app_label}.{r.model_name}.{r.pk}": {"content_hash": getattr(r, "content_hash", None)}
+        for r in SearchQuerySet(using=using).all()
+    }
 
 
 def _expected_whoosh(backend, index, article) -> dict:
