@@ -322,10 +322,8 @@ def body_authors(tree) -> list[Credit]:
         if el.tag == "meta" or _bad_ancestor(el, strict=False):
             continue
         names = el.xpath('.//*[@itemprop="name"]')
-        if names:
-            text = names[0].get("content") or element_text(names[0])
-        else:
-            text = el.get("content") or element_text(el)
+        named = names[0] if names else el  # the Person's name inside it, else the element's own text
+        text = named.get("content") or element_text(named)
         cr = credits_from_byline(text)
         if cr:
             return cr
