@@ -31,11 +31,8 @@ def json_response(payload: dict) -> JsonResponse:
 def search(request):
     try:
         params = parse_params(request.GET)
-    except BadParameter as exc:
-        return json_error(str(exc))
-    try:
         results = search_articles(params)
-    except InvalidPage as exc:
+    except (BadParameter, InvalidPage) as exc:  # a malformed parameter; a page past the last
         return json_error(str(exc))
     return json_response(
         {
