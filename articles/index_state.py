@@ -12,7 +12,6 @@ class SearchUnavailable(Exception):
     """Search cannot answer correctly right now; `reason` says why in one line, for the log (it may name
     paths); `public` says it to readers."""
 
-    status = 503
     public = "Search is unavailable right now."
 
     def __init__(self, reason: str):
