@@ -274,7 +274,5 @@ def rebuild_search_index(stderr=None) -> None:
     showing its progress on `stderr` if given."""
     from django.core.management import call_command
 
-    if stderr is None:
-        call_command("rebuild_index", interactive=False, verbosity=0)
-    else:
-        call_command("rebuild_index", interactive=False, stdout=io.StringIO(), stderr=stderr)
+    shown = {"verbosity": 0} if stderr is None else {"stdout": io.StringIO(), "stderr": stderr}
+    call_command("rebuild_index", interactive=False, **shown)
