@@ -196,23 +196,21 @@ def concordance_link(request, word_set, term: str, absolute: bool = True) -> str
 
 
 def compare_rows(request, run) -> list[dict]:
-    rows = []
-    for side, word_set in (("A", run.a_set), ("B", run.b_set)):
-        for k in run.result.top(side, run.rank, run.top, run.show_stop):
-            rows.append(
-                {
-                    "side": side,
-                    "word": k.term,
-                    "a": k.a,
-                    "b": k.b,
-                    "g2": round(k.g2, 4),
-                    "log_ratio": round(k.log_ratio, 4),
-                    "log_odds_z": round(k.log_odds_z, 4),
-                    "stop": k.stop,
-                    "concordance": concordance_link(request, word_set, k.term),
-                }
-            )
-    return rows
+    return [
+        {
+            "side": side,
+            "word": k.term,
+            "a": k.a,
+            "b": k.b,
+            "g2": round(k.g2, 4),
+            "log_ratio": round(k.log_ratio, 4),
+            "log_odds_z": round(k.log_odds_z, 4),
+            "stop": k.stop,
+            "concordance": concordance_link(request, word_set, k.term),
+        }
+        for side, word_set in (("A", run.a_set), ("B", run.b_set))
+        for k in run.result.top(side, run.rank, run.top, run.show_stop)
+    ]
 
 
 def _set_info(word_set, query) -> dict:
