@@ -186,11 +186,8 @@ def _authors(tree, meta: dict, ld: dict) -> list[Credit]:
                     found.append(c)
         if found:
             return found
-    cr = body_authors(tree)
-    if cr:
-        return cr
-    orgs = [n for n, is_person in ld_names if not is_person]
-    return [Credit(n) for n in dict.fromkeys(orgs)]
+    orgs = [n for n, is_person in ld_names if not is_person]  # the last resort: organisations credited
+    return body_authors(tree) or [Credit(n) for n in dict.fromkeys(orgs)]
 
 
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(?!\d)")
