@@ -154,11 +154,12 @@ class IndexReading:
                 docs = [d for d in docs if d in allow]
             top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
             return top, doc_numbers(docs), len(docs)
-        if sortedby:
-            top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
-        else:
+        if not sortedby:
             # No block skipping or matcher replacement: every match is visited, so the total is exact.
-            top = TopCollector(limit, usequality=False, replace=0)
+            top = MatchRecorder(limit, deadline, skip=False, allow=allow)
+            searcher.search_with_collector(parsed, top)
+            return top.results().top_n, doc_numbers(top.docs), len(top.docs)
+        top = searcher.collector(limit=limit, sortedby=sortedby, reverse=reverse)
         docs_collector = _DocsCollector(top, deadline)
         collector = docs_collector
         if allow is not None:
