@@ -123,6 +123,15 @@ class IndexReading:
             expected_offset += len(keys)
         return spec, per_segment
 
+    def _generation_sort_keys(self, searcher, spec: tuple, segment_keys: list) -> tuple:
+        """Every document's sort key in this generation (the segments' keys in leaf order), joined once per
+        generation for the sorted search and the query cache's ranks alike (a tuple: see kept_value)."""
+        key = (searcher._kz_generation, "sort keys", spec)
+        found = self._per_generation.get(key)
+        if found is None:
+            found = self._per_generation[key] = tuple(chain.from_iterable(segment_keys))
+        return found
+
     def _pin_expansions(self, parsed, searcher, bounds):
         """The query with its prefixes, wildcards and fuzzy terms expanded within the bounds (query_bounds)."""
         readers = [sub.reader() for sub, _ in searcher.leaf_searchers()]
@@ -146,7 +155,7 @@ class IndexReading:
             # (computed once) and its facet counts (see _segment_live_counts).
             return self._top_of_everything(searcher, *sort_keys, limit), ALL_DOCS, searcher.doc_count()
         if sort_keys is not None:
-            keys = list(chain.from_iterable(sort_keys[1]))
+            keys = self._generation_sort_keys(searcher, *sort_keys)
             # What SortingCollector does (every match keyed, sorted by (key, number), cut to `limit`),
             # with the matches listed by the matchers directly and the keys read from the cache.
             docs = list(deadline.until(searcher.docs_for_query(parsed)))

@@ -111,7 +111,7 @@ class Refining:
         key = (searcher._kz_generation, "rank", spec)
         found = self._per_generation.get(key)
         if found is None:
-            keys = tuple(k for per_segment in segment_keys for k in per_segment)  # a tuple: see kept_value
+            keys = self._generation_sort_keys(searcher, spec, segment_keys)
             found = self._per_generation[key] = (ranks_of(keys), keys)
         return found
 
