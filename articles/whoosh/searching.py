@@ -11,7 +11,7 @@ import time
 from django.conf import settings
 from django.utils.encoding import force_str
 from haystack.backends import log_query
-from haystack.constants import DJANGO_CT, ID
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.utils import get_model_ct
 from whoosh import query as wq
 from whoosh.searching import Results, ResultsPage
@@ -132,7 +132,7 @@ class Searching:
         if raw_page.pagenum < page_num:  # past the end (or nothing matched): no results, no facets, as stock
             return out
         processed = self._process_results(
-            raw_page,
+            _FieldsPage(raw_page, fields) if fields else raw_page,
             highlight=False,
             query_string=query_string,
             spelling_query=spelling_query,
@@ -281,6 +281,26 @@ class Searching:
         if not corrections:
             return None
         return " ".join(corrections.get(w, w) for w in words)
+
+
+class _FieldsPage:
+    """A page of Whoosh hits showing haystack only the stored fields asked for (`fields`, as values() and
+    values_list() ask, and Solr's `fl` gives): haystack converts each stored value it sees, trying it as
+    JSON first, which for every field of 20 hits took ~2 ms of a search at 100,000 articles."""
+
+    def __init__(self, page: ResultsPage, fields):
+        self.page, self.keep = page, {DJANGO_CT, DJANGO_ID, *fields}
+
+    def __len__(self) -> int:
+        return len(self.page)
+
+    def score(self, n: int):
+        return self.page.score(n)
+
+    def __iter__(self):
+        keep = self.keep
+        for hit in self.page:
+            yield {name: value for name, value in hit.fields().items() if name in keep}
 
 
 def _filter_query(narrow_parsed, exact):
