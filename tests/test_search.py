@@ -161,6 +161,23 @@ def test_snippets_escape_text_and_mark_matches(seeded, django_capture_on_commit_
     assert "<mark>Tokayev</mark>" in html and "&amp; co." in html
 
 
+def test_an_edited_body_is_snippeted_anew(seeded, django_capture_on_commit_callbacks):
+    """Snippets are kept between requests; an article edited after a search shows its new text next time."""
+    article = seeded["002_1e562040c40c0d33.txt"]
+
+    def shown():
+        return next(str(h.snippet) for h in search_articles(SearchParams(q="Tokayev")).hits if h.article == article)
+
+    assert "zanzibarite" not in shown()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.body = (
+            "Tokayev spoke at length of the zanzibarite question to the assembled press in the capital.\n\n"
+            + article.body.replace("Tokayev", "he")
+        )
+        article.save()
+    assert "zanzibarite" in shown()
+
+
 def test_pagination_and_bad_pages(seeded):
     page1 = search_articles(SearchParams(page_size=2))
     page3 = search_articles(SearchParams(page_size=2, page=3))

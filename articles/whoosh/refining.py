@@ -14,6 +14,7 @@ do not depend on filters. tests/test_query_cache.py compares both paths query by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from whoosh import query as wq
@@ -98,22 +99,17 @@ class Refining:
 
     def _allowed(self, searcher, field: str, values) -> np.ndarray:
         """The documents an exact filter allows, kept for this generation."""
-        key = (searcher._kz_generation, "allow", field, values)
-        found = self._per_generation.get(key)
-        if found is None:
-            if sum(k[1] == "allow" for k in self._per_generation) >= self.MAX_ALLOWED:
-                self._per_generation = {k: v for k, v in self._per_generation.items() if k[1] != "allow"}
-            found = self._per_generation[key] = allowed_docs(searcher, field, values)
-        return found
+        compute = partial(allowed_docs, searcher, field, values)
+        return self._generation_cached(searcher, "allow", (field, values), compute, most=self.MAX_ALLOWED)
 
     def _ranks(self, searcher, spec: tuple, segment_keys: list) -> tuple[np.ndarray, list]:
         """Every document's place in a sort's order, and its sort key, kept for this generation."""
-        key = (searcher._kz_generation, "rank", spec)
-        found = self._per_generation.get(key)
-        if found is None:
+
+        def compute():
             keys = self._generation_sort_keys(searcher, spec, segment_keys)
-            found = self._per_generation[key] = (ranks_of(keys), keys)
-        return found
+            return ranks_of(keys), keys
+
+        return self._generation_cached(searcher, "rank", spec, compute)
 
 
 def _matches_key(key: tuple) -> tuple:
