@@ -53,6 +53,22 @@ MERGE_FOLDER_PREFIX = ".kzarchive-merge-"  # where merge_step writes a merged se
 MAX_MERGE_STEPS = 1000  # merge_segments gives up after this many (other processes keep changing the index)
 
 
+@contextmanager
+def _flock(path: str, wait: bool = True):
+    """An exclusive lock on the file `path`, across processes; yields False (without waiting) when another
+    holds it and `wait` is false."""
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class IndexWriting:
     """The writing half of ArchiveWhooshBackend (articles/whoosh/backend.py)."""
 
@@ -78,14 +94,12 @@ class IndexWriting:
                 _write_lock_depth.depth -= 1
             return
         self._require_index()
-        with open(os.path.join(self.path, ".kzarchive-write.lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        with _flock(os.path.join(self.path, ".kzarchive-write.lock")):
             _write_lock_depth.depth = 1
             try:
                 yield
             finally:
                 _write_lock_depth.depth = 0
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _writer(self, procs: int = 1, staged: bool = False, **kwargs):
         self.index = self.index.refresh()
@@ -183,14 +197,8 @@ class IndexWriting:
     def _pending_path(self) -> str:
         return os.path.join(self.path, ".kzarchive-pending")
 
-    @contextmanager
     def _pending_file_lock(self):
-        with open(os.path.join(self.path, ".kzarchive-pending.lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return _flock(os.path.join(self.path, ".kzarchive-pending.lock"))
 
     def _take_pending(self) -> set[str]:
         try:
@@ -257,21 +265,6 @@ class IndexWriting:
         self.index = retry_vanished(self.index.refresh)
         return before, len(self.index._segments())
 
-    @contextmanager
-    def _merge_lock(self, wait: bool):
-        """One merger at a time per index, across processes; yields False (without waiting) when another
-        holds it and `wait` is false."""
-        with open(os.path.join(self.path, ".kzarchive-merge.lock"), "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
     def merge_step(self, max_docs: int | None, wait: bool = True) -> bool:
         """Merge the segments pick_merge chooses (up to max_docs documents), holding the write lock only
         to choose them and to commit the result: saves go on while the merged segment is written.
@@ -293,7 +286,7 @@ class IndexWriting:
             self.setup()
         if not self.use_file_storage:
             return False
-        with self._merge_lock(wait) as got:
+        with _flock(os.path.join(self.path, ".kzarchive-merge.lock"), wait) as got:  # one merger at a time
             if not got:
                 return False
             for leftover in glob.glob(os.path.join(glob.escape(self.path), MERGE_FOLDER_PREFIX + "*")):
