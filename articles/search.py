@@ -277,7 +277,7 @@ def search_articles(
         return SearchResults.nothing(params, " ".join(bounds.notices), query, unknown_filter_values(params))
 
     page = page_of(run, searched)
-    articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
+    articles = Article.objects.for_listing(tags=False).defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
     plan = NO_PLAN
     if query and with_snippets:
         plan = run.plan if run.plan is not None else query_plan(query, params.spelling)

@@ -247,3 +247,17 @@ def test_a_word_before_a_question_mark_or_asterisk_is_found(seeded):
     assert found(q="prisoner") == ["blog"]
     assert found(q='"semi prisoner"') == ["blog"]
     assert found(q="prison*") == ["blog"]  # wildcards in queries still work
+
+
+def test_a_page_of_results_loads_its_articles_in_two_queries(seeded):
+    """The articles of a page with their outlet, stance and credits: one query, and one for the credits (a
+    results page shows no tags, so none are loaded). The names table's version is read besides."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    search_articles(SearchParams(q="Tokayev"))  # warm: the index's first use reads the catalog
+    with CaptureQueriesContext(connection) as queries:
+        found = search_articles(SearchParams(q="Tokayev"))
+    assert found.count == 5 and all(hit.article.author_names is not None for hit in found.hits)
+    loads = [q["sql"] for q in queries if "articles_entity" not in q["sql"]]
+    assert len(loads) == 2 and not any("articles_tag" in sql for sql in loads), loads
