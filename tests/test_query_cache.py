@@ -145,3 +145,36 @@ def test_a_page_past_any_archive_is_no_page_not_a_damaged_index(backend, client)
         with pytest.raises(InvalidPage):
             search_articles(SearchParams(q=q, page=10**18))
     assert client.get("/api/search", {"q": "Kazakhstan", "page": str(10**18)}).status_code in (400, 404)
+
+
+def test_filter_sets_from_facet_codes_are_the_index_postings(backend, django_capture_on_commit_callbacks):
+    """A refinement's filter set comes from the facet field's codes (refining._allowed_by_codes). On the live
+    documents it must be exactly what a Whoosh query for the values finds: every facet field, each value
+    and pairs of values, before and after a deletion and an edit that moves an article to another stance."""
+    import numpy as np
+    from whoosh import query as wq
+
+    from articles.models import StanceCategory
+    from articles.search import FACETS
+    from articles.whoosh.refining import allowed_docs
+
+    def check():
+        searcher = backend.searcher()
+        live = np.fromiter(searcher.docs_for_query(wq.Every()), dtype=np.int32)
+        facets = search_articles(SearchParams()).facets
+        for name in FACETS:
+            field, values = f"{name}_exact", [f.value for f in facets[name]]
+            assert values, name
+            for chosen in [(v,) for v in values] + [tuple(values[:2])]:
+                by_codes = backend._allowed_by_codes(searcher, field, chosen)
+                assert by_codes is not None, (field, chosen)
+                assert np.intersect1d(by_codes, live).tolist() == allowed_docs(searcher, field, chosen).tolist()
+            assert backend._allowed_by_codes(searcher, field, ("no such value",)) is None  # postings answer
+
+    check()
+    doomed, moved = Article.objects.order_by("pk")[:2]
+    with django_capture_on_commit_callbacks(execute=True):
+        doomed.delete()
+        moved.stance = StanceCategory.objects.exclude(pk=moved.stance_id).first()
+        moved.save()
+    check()
