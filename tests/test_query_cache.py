@@ -8,6 +8,9 @@ from array import array
 import pytest
 from django.test import override_settings
 from haystack import connections
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from articles.models import Article
 from articles.search import SearchParams, matching_ids, search_articles
@@ -178,3 +181,29 @@ def test_filter_sets_from_facet_codes_are_the_index_postings(backend, django_cap
         moved.stance = StanceCategory.objects.exclude(pk=moved.stance_id).first()
         moved.save()
     check()
+
+
+@given(
+    sizes=st.lists(st.integers(1, 300), min_size=1, max_size=4),
+    data=st.data(),
+    limit=st.integers(1, 12),
+)
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_a_sorted_page_from_segment_ranks_is_the_sorted_search_order(sizes, data, limit):
+    """Each segment ranks its own documents; their first `limit` merged must be the generation's first
+    `limit` in (key, number) order, ties across segments included (keys from a small set)."""
+    import numpy as np
+
+    from articles.whoosh.refining import ranks_of, top_by_rank
+
+    keys, segment_ranks, offset = [], [], 0
+    for size in sizes:
+        part = data.draw(
+            st.lists(st.tuples(st.integers(0, 3), st.sampled_from([b"a", b"ab", b"b"])), min_size=size, max_size=size)
+        )
+        segment_ranks.append((offset, ranks_of(sorted(zip(part, range(size), strict=True)))))
+        keys += part
+        offset += size
+    docs = np.asarray(sorted(data.draw(st.sets(st.integers(0, offset - 1)))), dtype=np.int32)
+    expected = sorted((keys[d], d) for d in docs.tolist())[:limit]
+    assert top_by_rank(docs, segment_ranks, tuple(keys), limit) == expected

@@ -97,11 +97,14 @@ class IndexReading:
         runs = []
         for (sub, offset), keys in zip(searcher.leaf_searchers(), segment_keys, strict=True):
             reader = sub.reader()
-            order = self._segment_cached(
-                reader, "order", spec, lambda keys=keys: sorted(zip(keys, range(len(keys)), strict=True))
-            )
+            order = self._segment_order(reader, spec, keys)
             runs.append(_live_run(order, offset, reader.is_deleted if reader.has_deletions() else None))
         return list(islice(heapq.merge(*runs), limit))
+
+    def _segment_order(self, reader, spec: tuple, keys) -> tuple:
+        """One segment's (key, local number) pairs in sort order, sorted once per segment and sort (a worker's
+        warm-up sorts the big ones: articles.search.warm_up)."""
+        return self._segment_cached(reader, "order", spec, lambda: sorted(zip(keys, range(len(keys)), strict=True)))
 
     def _segment_sort_keys(self, searcher, sortedby) -> tuple[tuple, list[list]] | None:
         """The sort's spec and, per segment in leaf order, Whoosh's own sort key of every document, read
