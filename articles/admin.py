@@ -56,18 +56,14 @@ def mark_curated(article: Article, keys) -> None:
     article.field_sources = {**(article.field_sources or {}), **dict.fromkeys(keys, FROM_CURATOR)}
 
 
-def normalize_newlines(text: str) -> str:
-    """Browsers submit a textarea's line breaks as CRLF; the archive stores LF (paragraphs split on "\n\n")."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 class BrowserText(forms.CharField):
     """Text as a browser sends it back: CRLF line breaks are LF, and a value that differs from the stored
     one only in line breaks or surrounding space is unchanged."""
 
     def to_python(self, value):
         value = super().to_python(value)
-        return normalize_newlines(value) if isinstance(value, str) else value
+        # Browsers submit a textarea's line breaks as CRLF; the archive stores LF (paragraphs split on "\n\n").
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
     def has_changed(self, initial, data):
         return super().has_changed(self.to_python(initial), data)

@@ -87,7 +87,7 @@ def write_backup(path: Path | str, progress=None) -> dict:
                 if progress is not None:
                     progress.set_total(sum(model._default_manager.count() for model in MODELS))
                 for model, qs in _querysets():
-                    for obj in _chunked(qs) if model is Article else qs.iterator(chunk_size=CHUNK):
+                    for obj in qs.iterator(chunk_size=CHUNK):  # Article's tags prefetched per chunk
                         line = serializers.serialize("jsonl", [obj], cls=ExactJSONEncoder).encode("utf-8")
                         raw.write(line)
                         digest.update(line)
@@ -126,18 +126,6 @@ def _snapshot():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield
-
-
-def _chunked(qs):
-    """Articles in pk order, CHUNK at a time, with their tags prefetched (iterator() would drop the prefetch)."""
-    last = None
-    while True:
-        page = qs if last is None else qs.filter(pk__gt=last)
-        rows = list(page[:CHUNK])
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].pk
 
 
 def read_manifest(zf: zipfile.ZipFile) -> dict:

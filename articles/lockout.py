@@ -33,18 +33,6 @@ from django.dispatch import receiver
 from django.urls import reverse
 
 
-def max_failures() -> int:
-    return getattr(settings, "LOGIN_LOCKOUT_FAILURES", 5)
-
-
-def window() -> int:
-    return getattr(settings, "LOGIN_LOCKOUT_WINDOW", 15 * 60)
-
-
-def duration() -> int:
-    return getattr(settings, "LOGIN_LOCKOUT_DURATION", 15 * 60)
-
-
 def _now() -> float:
     return time.time()
 
@@ -55,7 +43,7 @@ def client_ip(request) -> str:
     Only configure the header when a proxy you control always sets it: clients can send it too.
     For X-Forwarded-For the last entry is the one the nearest proxy appended.
     """
-    header = getattr(settings, "LOGIN_LOCKOUT_IP_HEADER", "")
+    header = settings.LOGIN_LOCKOUT_IP_HEADER
     if header and request is not None:
         value = request.META.get(header, "").split(",")[-1].strip()
         if value:
@@ -86,7 +74,7 @@ def claim_check(username: str, ip: str) -> bool:
     last ones are being checked right now).
 
     Every step is one conditional UPDATE, which the database applies to the row atomically: however many
-    requests arrive at once, at most max_failures() of them get a check per window.
+    requests arrive at once, at most LOGIN_LOCKOUT_FAILURES of them get a check per window.
     """
     from articles.models import LoginAttempts
 
@@ -95,14 +83,18 @@ def claim_check(username: str, ip: str) -> bool:
     LoginAttempts.objects.bulk_create([LoginAttempts(key=_key(username, ip), window_start=now)], ignore_conflicts=True)
     # A lock that has run out, or a window that has passed without one, starts a fresh window.
     rows.filter(locked_until__gt=0, locked_until__lte=now).update(checks=0, window_start=now, locked_until=0)
-    rows.filter(locked_until=0, window_start__lte=now - window()).update(checks=0, window_start=now)
-    return bool(rows.filter(locked_until=0, checks__lt=max_failures()).update(checks=F("checks") + 1))
+    rows.filter(locked_until=0, window_start__lte=now - settings.LOGIN_LOCKOUT_WINDOW).update(
+        checks=0, window_start=now
+    )
+    return bool(rows.filter(locked_until=0, checks__lt=settings.LOGIN_LOCKOUT_FAILURES).update(checks=F("checks") + 1))
 
 
 def record_failure(username: str, ip: str) -> None:
     """A check failed: once the window's checks are used up, lock (attempts during a lock neither extend
     it nor count towards the next one)."""
-    _rows(username, ip).filter(locked_until=0, checks__gte=max_failures()).update(locked_until=_now() + duration())
+    _rows(username, ip).filter(locked_until=0, checks__gte=settings.LOGIN_LOCKOUT_FAILURES).update(
+        locked_until=_now() + settings.LOGIN_LOCKOUT_DURATION
+    )
 
 
 def reset(username: str, ip: str) -> None:

@@ -96,15 +96,17 @@ class Tag(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def for_listing(self):
-        """What every list, page and index needs, in a fixed number of queries.
+    def for_listing(self, *, tags: bool = True):
+        """What every list, page and index needs, in a fixed number of queries (without `tags`, one fewer:
+        a page of search results shows none).
 
         Credits and tags come as plain lists (`credit_list`, `tag_names`): Django builds a queryset per
         article for a prefetch kept on the manager, most of the time of loading a page of results."""
-        return self.select_related("source", "stance").prefetch_related(
-            models.Prefetch("credits", queryset=Credit.objects.select_related("person"), to_attr="listed_credits"),
-            models.Prefetch("tags", to_attr="listed_tags"),
-        )
+        credits = Credit.objects.select_related("person")
+        listed = [models.Prefetch("credits", queryset=credits, to_attr="listed_credits")]
+        if tags:
+            listed.append(models.Prefetch("tags", to_attr="listed_tags"))
+        return self.select_related("source", "stance").prefetch_related(*listed)
 
     def by_date(self, newest_first: bool = True):
         """Newest (or oldest) first; undated articles always last."""

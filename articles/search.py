@@ -29,6 +29,9 @@ FACETS = ("outlet", "author", "stance", "year", "mention")
 SPELLINGS = ("variants", "exact")
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
+# What the archive reads of a result: which article, and its score (haystack's values_list() asks the same);
+# everything shown comes from the database.
+RESULT_FIELDS = ("id", "django_ct", "django_id", "score")
 ALL_MATCHES = 10**9  # the end of a slice that holds every match (more than any archive has)
 # What users type for fields -> index field names.
 FIELD_ALIASES = {"title": "title", "author": "author", "outlet": "outlet", "by": "author", "source": "outlet"}
@@ -160,6 +163,7 @@ def run_once(
     `first_page_only`: where the engine can, rank only the slice of a query it has not kept (see
     articles/progressive.py); Run.first_page says whether it did."""
     query = sqs.query._clone()
+    query.fields = list(RESULT_FIELDS)
     if with_plan and engine.plans_in_search(query):
         query.want_highlight_plan()
     if first_page_only and engine.ranks_first_page_alone(query):
@@ -273,7 +277,7 @@ def search_articles(
         return SearchResults.nothing(params, " ".join(bounds.notices), query, unknown_filter_values(params))
 
     page = page_of(run, searched)
-    articles = Article.objects.for_listing().defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
+    articles = Article.objects.for_listing(tags=False).defer("raw_bytes", "raw_text").in_bulk([r.pk for r in page])
     plan = NO_PLAN
     if query and with_snippets:
         plan = run.plan if run.plan is not None else query_plan(query, params.spelling)

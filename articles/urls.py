@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from articles import api, export_views, views
 from articles.analysis import api as analysis_api
@@ -21,8 +22,9 @@ urlpatterns = [
     path("outlets/<slug:slug>/", views.outlet, name="outlet"),  # /outlets/al-jazeera/
     path("people/", views.people, name="people"),
     path("people/<slug:slug>/", views.person, name="person"),  # /people/victria-batarchuk/ (every role)
-    path("authors/", views.author_redirect, name="authors"),  # the people pages' first address
-    path("authors/<slug:slug>/", views.author_redirect, name="author"),
+    # /authors/ and /authors/<slug>/ were the first names of the people pages; links to them keep working.
+    path("authors/", RedirectView.as_view(pattern_name="articles:people", permanent=True), name="authors"),
+    path("authors/<slug:slug>/", RedirectView.as_view(pattern_name="articles:person", permanent=True), name="author"),
     path("stances/", views.stances, name="stances"),
     path("stances/<slug:slug>/", views.stance, name="stance"),
     path("dates/", views.dates, name="dates"),

@@ -9,7 +9,7 @@ import logging
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
@@ -208,11 +208,6 @@ def person(request, slug: str):
     search_url = reverse("articles:browse") + "?" + urlencode({"author": person.name}) if is_author else ""
     context = {"title": person.name, "person": person, "roles": roles, "page": page, "search_url": search_url}
     return render(request, "articles/person.html", context)
-
-
-def author_redirect(request, slug: str | None = None):
-    """/authors/ and /authors/<slug>/ were the first names of the people pages; links to them keep working."""
-    return redirect(reverse("articles:person", args=[slug]) if slug else reverse("articles:people"), permanent=True)
 
 
 def stances(request):

@@ -193,7 +193,7 @@ REQUEST_LINE_LIMIT = env.int("REQUEST_LINE_LIMIT", default=6144)
 INGEST_MAX_BYTES = env.int("INGEST_MAX_BYTES", default=5 * 1024 * 1024)
 # Analysis tools (articles/analysis/): how much text one request may read before it stops with a notice.
 ANALYSIS_MAX_ARTICLES = env.int("ANALYSIS_MAX_ARTICLES", default=5000)
-ANALYSIS_MAX_CHARS = env.int("ANALYSIS_MAX_CHARS", default=40_000_000)
+ANALYSIS_MAX_CHARS = env.int("ANALYSIS_MAX_CHARS", default=40_000_000)  # ~6 million words: a few seconds of counting
 ANALYSIS_MAX_LINES = env.int("ANALYSIS_MAX_LINES", default=20000)
 CURATED_METADATA_FILE = BASE_DIR / "fixtures" / "curated.json"
 

@@ -17,8 +17,10 @@ from articles.highlight import (
     _analyse,
     _analyzer,
     _local_parser,
+    _make_snippet,
     _unexpanded,
     highlight,
+    indexed_term,
     match_spans,
     plan_for,
     query_plan,
@@ -124,6 +126,22 @@ def test_snippet_window_is_chosen_around_the_phrase():
     html = str(snippet(body, SECURITY_COUNCIL))
     assert "<mark>Security Council</mark> met at last" in html
     assert "<mark>security</mark>" not in html
+
+
+def test_a_kept_snippet_is_the_one_made_for_that_text_and_plan():
+    """Snippets are kept by the digest of the text they read: the same text and plan give the kept one, an
+    edited text (or another plan, or a longer body past the scanned opening) a snippet of its own."""
+    plan = QueryPlan(terms=frozenset({indexed_term("protests")}))
+    text = "Opening words.\n\nThe protests began in Zhanaozen on 2 January over the price of gas."
+    first = snippet(text, plan)
+    assert first == _make_snippet(text, plan, 40) and "<mark>protests</mark>" in first
+    assert snippet(text, plan) is first
+    edited = snippet(text.replace("Zhanaozen", "Aktau"), plan)
+    assert "Aktau" in edited and "Zhanaozen" not in edited
+    other = snippet(text, QueryPlan(terms=frozenset({indexed_term("gas")})))
+    assert "<mark>gas</mark>" in other and "<mark>protests</mark>" not in other
+    longer = text + " x" * 30_000  # past SNIPPET_SCAN_CHARS: the same opening, but now marked as cut
+    assert snippet(longer, plan) == _make_snippet(longer, plan, 40) != first
 
 
 def test_a_phrase_at_the_window_edge_is_shown_whole():

@@ -48,19 +48,25 @@ def test_one_search_is_one_backend_call_and_one_collection(backend, monkeypatch)
 
 def test_the_next_page_and_the_way_back_come_from_the_cache(backend, monkeypatch, settings):
     collections = count_calls(monkeypatch, backend, *PASSES)
+    countings = count_calls(monkeypatch, backend, "_facet_counts")
     first = search_articles(SearchParams(q="Kazakhstan", page_size=2))
     second = search_articles(SearchParams(q="Kazakhstan", page_size=2, page=2))
     again = search_articles(SearchParams(q="Kazakhstan", page_size=2))
     assert len(collections) == 1
+    assert len(countings) == 1  # the same query and filters: the same facet counts, counted once
+    assert again.facets == second.facets == first.facets
     assert [h.article.pk for h in again.hits] == [h.article.pk for h in first.hits]
     assert not {h.article.pk for h in first.hits} & {h.article.pk for h in second.hits}
     oldest = search_articles(SearchParams(q="Kazakhstan", page_size=2, sort="oldest"))
     outlet = search_articles(SearchParams(q="Kazakhstan", page_size=2, outlet=[first.facets["outlet"][0].value]))
     assert len(collections) == 1  # another order, a facet clicked: from the query's kept matches
+    assert len(countings) == 2  # another order: the counts kept; a facet clicked: counted
+    assert oldest.facets == first.facets
     settings.KZARCHIVE_QUERY_CACHE = False
     assert search_articles(SearchParams(q="Kazakhstan", page_size=2, sort="oldest")).hits == oldest.hits
     assert search_articles(SearchParams(q="Kazakhstan", page_size=2, outlet=outlet.params.outlet)).hits == outlet.hits
     assert len(collections) == 3  # with the cache off, every request searches
+    assert len(countings) == 4  # and counts its facets
 
 
 def test_an_edit_is_visible_on_the_next_request(backend, django_capture_on_commit_callbacks):
@@ -74,6 +80,19 @@ def test_an_edit_is_visible_on_the_next_request(backend, django_capture_on_commi
         article.delete()
     assert search_articles(SearchParams(q="zanzibarite")).count == 0
     assert article.pk not in matching_ids(SearchParams(q="Kazakhstan")).ids
+
+
+def test_facet_counts_follow_a_deletion_on_the_next_request(backend, django_capture_on_commit_callbacks):
+    def outlets():
+        return {f.value: f.count for f in search_articles(SearchParams(q="Kazakhstan")).facets["outlet"]}
+
+    before = outlets()
+    assert outlets() == before  # kept
+    article = Article.objects.filter(pk__in=matching_ids(SearchParams(q="Kazakhstan")).ids).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.delete()
+    after = outlets()
+    assert after.get(article.source.name, 0) == before[article.source.name] - 1
 
 
 QUERIES = ["Kazakhstan", "Tokayev", "protest*", "goverment~", '"fuel prices"', "", "CSTO OR ODKB", "-Russia"]
@@ -126,3 +145,36 @@ def test_a_page_past_any_archive_is_no_page_not_a_damaged_index(backend, client)
         with pytest.raises(InvalidPage):
             search_articles(SearchParams(q=q, page=10**18))
     assert client.get("/api/search", {"q": "Kazakhstan", "page": str(10**18)}).status_code in (400, 404)
+
+
+def test_filter_sets_from_facet_codes_are_the_index_postings(backend, django_capture_on_commit_callbacks):
+    """A refinement's filter set comes from the facet field's codes (refining._allowed_by_codes). On the live
+    documents it must be exactly what a Whoosh query for the values finds: every facet field, each value
+    and pairs of values, before and after a deletion and an edit that moves an article to another stance."""
+    import numpy as np
+    from whoosh import query as wq
+
+    from articles.models import StanceCategory
+    from articles.search import FACETS
+    from articles.whoosh.refining import allowed_docs
+
+    def check():
+        searcher = backend.searcher()
+        live = np.fromiter(searcher.docs_for_query(wq.Every()), dtype=np.int32)
+        facets = search_articles(SearchParams()).facets
+        for name in FACETS:
+            field, values = f"{name}_exact", [f.value for f in facets[name]]
+            assert values, name
+            for chosen in [(v,) for v in values] + [tuple(values[:2])]:
+                by_codes = backend._allowed_by_codes(searcher, field, chosen)
+                assert by_codes is not None, (field, chosen)
+                assert np.intersect1d(by_codes, live).tolist() == allowed_docs(searcher, field, chosen).tolist()
+            assert backend._allowed_by_codes(searcher, field, ("no such value",)) is None  # postings answer
+
+    check()
+    doomed, moved = Article.objects.order_by("pk")[:2]
+    with django_capture_on_commit_callbacks(execute=True):
+        doomed.delete()
+        moved.stance = StanceCategory.objects.exclude(pk=moved.stance_id).first()
+        moved.save()
+    check()

@@ -161,6 +161,23 @@ def test_snippets_escape_text_and_mark_matches(seeded, django_capture_on_commit_
     assert "<mark>Tokayev</mark>" in html and "&amp; co." in html
 
 
+def test_an_edited_body_is_snippeted_anew(seeded, django_capture_on_commit_callbacks):
+    """Snippets are kept between requests; an article edited after a search shows its new text next time."""
+    article = seeded["002_1e562040c40c0d33.txt"]
+
+    def shown():
+        return next(str(h.snippet) for h in search_articles(SearchParams(q="Tokayev")).hits if h.article == article)
+
+    assert "zanzibarite" not in shown()
+    with django_capture_on_commit_callbacks(execute=True):
+        article.body = (
+            "Tokayev spoke at length of the zanzibarite question to the assembled press in the capital.\n\n"
+            + article.body.replace("Tokayev", "he")
+        )
+        article.save()
+    assert "zanzibarite" in shown()
+
+
 def test_pagination_and_bad_pages(seeded):
     page1 = search_articles(SearchParams(page_size=2))
     page3 = search_articles(SearchParams(page_size=2, page=3))
@@ -230,3 +247,17 @@ def test_a_word_before_a_question_mark_or_asterisk_is_found(seeded):
     assert found(q="prisoner") == ["blog"]
     assert found(q='"semi prisoner"') == ["blog"]
     assert found(q="prison*") == ["blog"]  # wildcards in queries still work
+
+
+def test_a_page_of_results_loads_its_articles_in_two_queries(seeded):
+    """The articles of a page with their outlet, stance and credits: one query, and one for the credits (a
+    results page shows no tags, so none are loaded). The names table's version is read besides."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    search_articles(SearchParams(q="Tokayev"))  # warm: the index's first use reads the catalog
+    with CaptureQueriesContext(connection) as queries:
+        found = search_articles(SearchParams(q="Tokayev"))
+    assert found.count == 5 and all(hit.article.author_names is not None for hit in found.hits)
+    loads = [q["sql"] for q in queries if "articles_entity" not in q["sql"]]
+    assert len(loads) == 2 and not any("articles_tag" in sql for sql in loads), loads

@@ -27,7 +27,6 @@ from articles.search import SearchParams, matching_ids
 SORTS = ("L1", "L2", "R1", "R2", "date", "outlet")
 DEFAULT_CONTEXT = 8
 MAX_CONTEXT = 30
-DEFAULT_MAX_LINES = 20_000
 _CHARS_PER_WORD = 40  # context window read around a match, per word of context asked for
 
 
@@ -111,7 +110,7 @@ def concordance(params: SearchParams, kw: str = "", context: int = DEFAULT_CONTE
     keyword_query = kw if kw.strip() and not matches.message else matches.query_used
     result = Concordance(params, keyword_query, context, reading)
     spans = query_matcher(keyword_query, params.spelling)
-    limit = int(getattr(settings, "ANALYSIS_MAX_LINES", DEFAULT_MAX_LINES))
+    limit = settings.ANALYSIS_MAX_LINES
     for order, (facts, body) in enumerate(read_bodies(matches, reading)):
         starts = paragraph_starts(body)
         for start, end in spans(body):

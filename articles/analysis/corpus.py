@@ -23,8 +23,6 @@ from articles.models import Article
 from articles.search import Matches
 
 CHUNK = 200
-DEFAULT_MAX_ARTICLES = 5000
-DEFAULT_MAX_CHARS = 40_000_000  # ~6 million words: a few seconds of counting
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +85,8 @@ def read_bodies(matches: Matches, reading: Reading | None = None) -> Iterator[tu
     """(facts, body) for the matches in their order, in chunks, until the cap; `reading` records how far."""
     ids = matches.ids
     reading = reading if reading is not None else Reading(len(ids))
-    limit_articles = int(getattr(settings, "ANALYSIS_MAX_ARTICLES", DEFAULT_MAX_ARTICLES))
-    limit_chars = int(getattr(settings, "ANALYSIS_MAX_CHARS", DEFAULT_MAX_CHARS))
+    limit_articles = settings.ANALYSIS_MAX_ARTICLES
+    limit_chars = settings.ANALYSIS_MAX_CHARS
     chars = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]

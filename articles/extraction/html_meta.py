@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from contextlib import suppress
+from itertools import islice
 from urllib.parse import urlsplit
 
 from .dates import parse_date
@@ -302,16 +303,14 @@ def element_text(el, limit: int = 600) -> str:
 
 def _bad_ancestor(el, levels: int = 10, strict: bool = True) -> bool:
     """Inside comments, related-story lists, footers or (strict) asides/navs?"""
-    p = el.getparent()
-    i = 0
-    while p is not None and i < levels and p.tag not in ("body", "html"):
+    for p in islice(el.iterancestors(), levels):
+        if p.tag in ("body", "html"):
+            return False
         if p.tag == "footer" or (strict and p.tag in ("aside", "nav")):
             return True
         for tok in ((p.get("class") or "") + " " + (p.get("id") or "")).split():
             if _BAD_TOKEN.match(tok):
                 return True
-        p = p.getparent()
-        i += 1
     return False
 
 

@@ -10,6 +10,7 @@ document order, are the paragraphs. Pure lxml, a few milliseconds a page.
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from .html_text import clean_para, kind_line
 from .types import BULLET_ITEM, HEADING, NUMBERED_ITEM, PARAGRAPH
@@ -57,11 +58,7 @@ def scored_text(tree, limit_nodes: int = 5000) -> list[str]:
     """Paragraphs of the best-scoring container (headings and list items marked, see kind_line), or []
     when nothing reads like prose."""
     scores: dict = {}
-    seen = 0
-    for el in tree.iter(*_PARA_TAGS):
-        seen += 1
-        if seen > limit_nodes:
-            break
+    for el in islice(tree.iter(*_PARA_TAGS), limit_nodes):
         text = el.text_content()
         n = len(text.strip())
         if n < 25:

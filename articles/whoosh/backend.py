@@ -45,10 +45,6 @@ from articles.whoosh.writing import BULK_BATCH_SIZE, BULK_PROCS, BulkSession, In
 snapshot.install()  # segment readers open all their files at once (articles/whoosh/snapshot.py)
 
 
-def is_facet_field(field_class) -> bool:
-    return type(field_class).__name__.startswith("Facet")
-
-
 class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, Searching, WhooshSearchBackend):
     """haystack's Whoosh backend with this package's parts: writing.py, reading.py, facets.py, searching.py.
     Here: the schema (build_schema) and the index's lifecycle (setup, create, exists, delete)."""
@@ -73,7 +69,7 @@ class ArchiveWhooshBackend(IndexWriting, IndexReading, FacetCounting, Refining, 
         content_field_name = ""
         for _, field_class in fields.items():
             name = field_class.index_fieldname
-            if is_facet_field(field_class):
+            if type(field_class).__name__.startswith("Facet"):
                 # Exact values for facets and filters: names come back as they were written.
                 if field_class.is_multivalued:
                     schema_fields[name] = KEYWORD(stored=True, commas=True, lowercase=False)

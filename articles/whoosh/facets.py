@@ -65,9 +65,8 @@ class FacetCounting:
         Built from each segment's own codes (_segment_codes, computed once per segment), so a new
         generation after a save numbers only its new segment's documents, not all of them again (at
         10,000 articles, 25-30 ms of CPU per facet field on the first search after every save)."""
-        key = (searcher._kz_generation, "codes", fieldname)
-        found = self._per_generation.get(key)
-        if found is None:
+
+        def compute():
             parts, size = [], 0
             for sub, offset in searcher.leaf_searchers():
                 if offset != size:  # leaf offsets are cumulative doc_count_all()
@@ -82,8 +81,9 @@ class FacetCounting:
             else:
                 pair_docs = None
                 codes = np.concatenate([c for _, c in parts] or [_EMPTY])
-            found = self._per_generation[key] = (pair_docs, codes, names, size)
-        return found
+            return pair_docs, codes, names, size
+
+        return self._generation_cached(searcher, "codes", fieldname, compute)
 
     def _facet_names(self, fieldname: str) -> dict:
         """value -> code for one facet field, shared by every segment (and kept across generations: a code

@@ -80,6 +80,17 @@ class IndexReading:
             value = self._per_segment[key] = kept_value(compute())
         return value
 
+    def _generation_cached(self, searcher, kind: str, name, compute, most: int | None = None):
+        """compute(), remembered until the index changes (the searcher's generation is in the key). Kinds keyed
+        by what users vary (filter values, queries) keep at most `most` values, then start again."""
+        key = (searcher._kz_generation, kind, name)
+        value = self._per_generation.get(key)
+        if value is None:
+            if most is not None and sum(k[1] == kind for k in self._per_generation) >= most:
+                self._per_generation = {k: v for k, v in self._per_generation.items() if k[1] != kind}
+            value = self._per_generation[key] = compute()
+        return value
+
     def _top_of_everything(self, searcher, spec: tuple, segment_keys: list, limit: int) -> list:
         """The first `limit` (key, document number) pairs of all live documents in sort order, merged
         from each segment's documents sorted once; what nsmallest over every document would give."""
@@ -126,11 +137,7 @@ class IndexReading:
     def _generation_sort_keys(self, searcher, spec: tuple, segment_keys: list) -> tuple:
         """Every document's sort key in this generation (the segments' keys in leaf order), joined once per
         generation for the sorted search and the query cache's ranks alike (a tuple: see kept_value)."""
-        key = (searcher._kz_generation, "sort keys", spec)
-        found = self._per_generation.get(key)
-        if found is None:
-            found = self._per_generation[key] = tuple(chain.from_iterable(segment_keys))
-        return found
+        return self._generation_cached(searcher, "sort keys", spec, lambda: tuple(chain.from_iterable(segment_keys)))
 
     def _pin_expansions(self, parsed, searcher, bounds):
         """The query with its prefixes, wildcards and fuzzy terms expanded within the bounds (query_bounds)."""

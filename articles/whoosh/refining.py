@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.fields import ID, KEYWORD
+from whoosh.sorting import FieldFacet
 
 from articles import query_bounds
 from articles.whoosh import query_cache
@@ -97,23 +99,38 @@ class Refining:
         return MatchSet(doc_numbers(docs), scores, pinned, tuple(bounds.notices), bounds.count_exact)
 
     def _allowed(self, searcher, field: str, values) -> np.ndarray:
-        """The documents an exact filter allows, kept for this generation."""
-        key = (searcher._kz_generation, "allow", field, values)
-        found = self._per_generation.get(key)
-        if found is None:
-            if sum(k[1] == "allow" for k in self._per_generation) >= self.MAX_ALLOWED:
-                self._per_generation = {k: v for k, v in self._per_generation.items() if k[1] != "allow"}
-            found = self._per_generation[key] = allowed_docs(searcher, field, values)
-        return found
+        """The documents an exact filter allows, kept for this generation: from the field's facet codes when
+        it is a facet field and they name every value (one numpy pass; a Whoosh query over an outlet of
+        80,000 articles took 40-90 ms), else from the index's postings. Codes cover deleted documents too,
+        which no match ever is."""
+
+        def compute():
+            by_codes = self._allowed_by_codes(searcher, field, values)
+            return allowed_docs(searcher, field, values) if by_codes is None else by_codes
+
+        return self._generation_cached(searcher, "allow", (field, values), compute, most=self.MAX_ALLOWED)
+
+    def _allowed_by_codes(self, searcher, field: str, values) -> np.ndarray | None:
+        """Every document (deleted ones included) with any of `values` in a facet field, from its codes; None
+        for another kind of field or a value no code names."""
+        kind = type(self.schema[field]) if field in self.schema else None
+        if kind is not KEYWORD and not (kind is ID and self.schema[field].column_type is not None):
+            return None
+        pair_docs, codes, _, _ = self._facet_codes(searcher, FieldFacet(field, allow_overlap=kind is KEYWORD), field)
+        known = self._facet_names(field)
+        if any(value not in known for value in values):
+            return None
+        chosen = np.isin(codes, [known[value] for value in values])
+        return np.flatnonzero(chosen).astype(np.int32) if pair_docs is None else np.unique(pair_docs[chosen])
 
     def _ranks(self, searcher, spec: tuple, segment_keys: list) -> tuple[np.ndarray, list]:
         """Every document's place in a sort's order, and its sort key, kept for this generation."""
-        key = (searcher._kz_generation, "rank", spec)
-        found = self._per_generation.get(key)
-        if found is None:
+
+        def compute():
             keys = self._generation_sort_keys(searcher, spec, segment_keys)
-            found = self._per_generation[key] = (ranks_of(keys), keys)
-        return found
+            return ranks_of(keys), keys
+
+        return self._generation_cached(searcher, "rank", spec, compute)
 
 
 def _matches_key(key: tuple) -> tuple:

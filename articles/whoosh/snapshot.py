@@ -242,7 +242,7 @@ class Snapshots:
     def current(self, index, path: str, on_new=None):
         """The searcher of the newest generation; `on_new(searcher)` runs once per newly opened one."""
         with self.lock:
-            token = self._newest_token(path)
+            token = newest_token(path)
             if self.searcher is None or token != self.token:
                 # Segments of the same folder only: a rebuild into a new folder shares none (token[:2]).
                 same_folder = self.searcher is not None and self.token[:2] == token[:2]
@@ -264,9 +264,6 @@ class Snapshots:
         with self.lock:
             self._retire(self.searcher)
             self.searcher = self.token = None
-
-    def _newest_token(self, path: str):
-        return newest_token(path)
 
     def _hold(self, searcher) -> None:
         for leaf, _ in searcher.reader().leaf_readers():

@@ -32,7 +32,7 @@ from whoosh.writing import LockError, PostingPool, SegmentWriter
 from articles.rebuild_status import process_alive
 from articles.whoosh.merges import drop_existing, log_merge, merge_reader, pick_merge, request_background_merge
 from articles.whoosh.multiproc import CheckedMpWriter
-from articles.whoosh.snapshot import retry_vanished
+from articles.whoosh.snapshot import INDEX_NAME, retry_vanished
 
 # How deep this thread is inside write_lock() (the fcntl lock is taken only at depth 0).
 _write_lock_depth = threading.local()
@@ -49,14 +49,24 @@ BULK_LIMITMB = 256
 # Set WRITER_PROCS in the connection options to override.
 BULK_PROCS = max(1, min(os.cpu_count() or 1, 4))
 BULK_JOB_DOCS = 100  # documents per job handed to a worker process
-INDEX_NAME = "MAIN"
 MERGE_FOLDER_PREFIX = ".kzarchive-merge-"  # where merge_step writes a merged segment before moving it in
 MAX_MERGE_STEPS = 1000  # merge_segments gives up after this many (other processes keep changing the index)
 
 
-def retry_toc(index):
-    """index.refresh(), retried while a commit elsewhere replaces the table of contents under it."""
-    return retry_vanished(index.refresh)
+@contextmanager
+def _flock(path: str, wait: bool = True):
+    """An exclusive lock on the file `path`, across processes; yields False (without waiting) when another
+    holds it and `wait` is false."""
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class IndexWriting:
@@ -84,16 +94,12 @@ class IndexWriting:
                 _write_lock_depth.depth -= 1
             return
         self._require_index()
-        with open(os.path.join(self.path, ".kzarchive-write.lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        with _flock(os.path.join(self.path, ".kzarchive-write.lock")):
             _write_lock_depth.depth = 1
             try:
                 yield
             finally:
                 _write_lock_depth.depth = 0
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    _write_lock = write_lock
 
     def _writer(self, procs: int = 1, staged: bool = False, **kwargs):
         self.index = self.index.refresh()
@@ -124,7 +130,7 @@ class IndexWriting:
             self._session.add(docs)
             return
         bulk = len(docs) >= BULK_DOCS
-        with self._write_lock():
+        with self.write_lock():
             writer = self._writer(limitmb=BULK_LIMITMB if bulk else 128, staged=not bulk)
             try:
                 # The lock is held throughout: no other writer can add an entry of these ids meanwhile.
@@ -191,14 +197,8 @@ class IndexWriting:
     def _pending_path(self) -> str:
         return os.path.join(self.path, ".kzarchive-pending")
 
-    @contextmanager
     def _pending_file_lock(self):
-        with open(os.path.join(self.path, ".kzarchive-pending.lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return _flock(os.path.join(self.path, ".kzarchive-pending.lock"))
 
     def _take_pending(self) -> set[str]:
         try:
@@ -252,7 +252,7 @@ class IndexWriting:
         the lock). Returns the segment counts before and after. Searches go on meanwhile."""
         if not self.setup_complete:
             self.setup()
-        before = len(retry_toc(self.index)._segments())
+        before = len(retry_vanished(self.index.refresh)._segments())
         if everything:
             with self.write_lock():
                 self.index = self.index.refresh()
@@ -262,23 +262,8 @@ class IndexWriting:
             for _ in range(MAX_MERGE_STEPS):
                 if not self.merge_step(None, wait=True):
                     break
-        self.index = retry_toc(self.index)
+        self.index = retry_vanished(self.index.refresh)
         return before, len(self.index._segments())
-
-    @contextmanager
-    def _merge_lock(self, wait: bool):
-        """One merger at a time per index, across processes; yields False (without waiting) when another
-        holds it and `wait` is false."""
-        with open(os.path.join(self.path, ".kzarchive-merge.lock"), "a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def merge_step(self, max_docs: int | None, wait: bool = True) -> bool:
         """Merge the segments pick_merge chooses (up to max_docs documents), holding the write lock only
@@ -301,7 +286,7 @@ class IndexWriting:
             self.setup()
         if not self.use_file_storage:
             return False
-        with self._merge_lock(wait) as got:
+        with _flock(os.path.join(self.path, ".kzarchive-merge.lock"), wait) as got:  # one merger at a time
             if not got:
                 return False
             for leftover in glob.glob(os.path.join(glob.escape(self.path), MERGE_FOLDER_PREFIX + "*")):
@@ -360,7 +345,7 @@ class IndexWriting:
         if self._session is not None:
             self._session.writer.delete_by_term(ID, get_identifier(obj_or_string))
             return
-        with self._write_lock():
+        with self.write_lock():
             writer = self._writer()
             writer.delete_by_term(ID, get_identifier(obj_or_string))
             self._commit_saved(writer)
@@ -372,7 +357,7 @@ class IndexWriting:
             os.makedirs(self.path, exist_ok=True)  # clear_index also makes a missing index
             if not self.index_exists():
                 self.create_index()
-        with self._write_lock():
+        with self.write_lock():
             if not models:
                 self.delete_index()
                 return
@@ -525,20 +510,6 @@ def _close_terms(terms, compound) -> None:
         compound.close()
 
 
-def add_replacing(writer, existing, docs: list[dict]) -> None:
-    """Add documents, deleting any entry of the same id that `existing` (a searcher) finds.
-
-    What Whoosh's update_document does, but with one searcher for the whole batch: update_document
-    opens a reader on every segment for each document.
-    """
-    if existing is not None:
-        for doc in docs:
-            for docnum in existing.document_numbers(**{ID: doc[ID]}):
-                writer.delete_document(docnum)
-    for doc in docs:
-        writer.add_document(**doc)
-
-
 class BulkSession:
     """The writer of a bulk session, and a searcher on the segments that existed when it began (to
     replace an article already indexed there)."""
@@ -548,7 +519,17 @@ class BulkSession:
         self.existing = writer.searcher() if has_documents else None
 
     def add(self, docs: list[dict]) -> None:
-        add_replacing(self.writer, self.existing, docs)
+        """Add documents, deleting any entry of the same id that `existing` finds.
+
+        What Whoosh's update_document does, but with one searcher for the whole batch: update_document
+        opens a reader on every segment for each document.
+        """
+        if self.existing is not None:
+            for doc in docs:
+                for docnum in self.existing.document_numbers(**{ID: doc[ID]}):
+                    self.writer.delete_document(docnum)
+        for doc in docs:
+            self.writer.add_document(**doc)
 
     def close(self) -> None:
         if self.existing is not None:
