@@ -49,20 +49,61 @@ def pytest_collection_modifyitems(config, items):
 def django_db_setup(django_db_setup, django_db_blocker):
     """The curated catalog (stances, outlets, entity table) is loaded once into the test database, so each
     test's first ingest finds it current (articles/catalog_state.py) instead of loading it again: 1-1.5 s of
-    every one of the ~290 tests that seed the archive, on SQLite. The rows are the ones ingest would make. Tests
-    that need an archive without them use `empty_archive`; KZARCHIVE_TESTS_CATALOG_ONCE=0 turns this off."""
+    every one of the ~290 tests that seed the archive on SQLite, 2-3 s on PostgreSQL. The rows are the ones
+    ingest would make. Tests that need an archive without them use `empty_archive`;
+    KZARCHIVE_TESTS_CATALOG_ONCE=0 turns this off. On PostgreSQL, `_sequences_ahead_of_rows` (below) keeps
+    a restore's sequence reset from handing out the catalog's ids again."""
     from django.apps import apps
-    from django.db import connection
 
-    # haystack's own tests (tests/haystack_contract) run with settings without the archive's app. SQLite
-    # only: a test that resets PostgreSQL's id sequences (a restore) keeps them reset after its rollback
-    # (sequences are not transactional), and the next insert then collided with the catalog's rows.
+    # haystack's own tests (tests/haystack_contract) run with settings without the archive's app.
     once = os.environ.get("KZARCHIVE_TESTS_CATALOG_ONCE", "1") == "1"
-    if once and apps.is_installed("articles") and connection.vendor == "sqlite":
+    if once and apps.is_installed("articles"):
         from articles.ingest import Curated
 
         with django_db_blocker.unblock():
             Curated.load().ensure_catalog()
+
+
+@pytest.fixture(autouse=True)
+def _sequences_ahead_of_rows(request):
+    """PostgreSQL: before each database test, move any id sequence that is behind its table's rows past them.
+
+    Sequences are not transactional: a restore (articles/backup._reset_sequences) inside a test that is rolled
+    back leaves them where the restore put them, e.g. at 1 after restoring an empty backup, below the rows
+    committed before the test (the catalog django_db_setup loads). The next insert would then reuse an id. Only
+    ever moves a sequence forward, to its table's largest id, as the restore itself would; SQLite has no
+    sequences to go stale (it takes the largest id + 1)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    if request.node.get_closest_marker("django_db") is None and "_django_db_helper" not in request.fixturenames:
+        return
+    request.getfixturevalue("_django_db_helper")  # inside the test's transaction, before the test writes
+    with connection.cursor() as cursor:
+        cursor.execute(_sequence_fix_sql(connection))
+
+
+_SEQUENCE_FIX: dict[str, str] = {}
+
+
+def _sequence_fix_sql(connection) -> str:
+    """One statement per serial column: setval to the column's max when the sequence is not past it."""
+    name = connection.settings_dict["NAME"]
+    if name not in _SEQUENCE_FIX:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            tables = connection.introspection.table_names(cursor)
+            sequences = [seq for table in tables for seq in connection.introspection.get_sequences(cursor, table)]
+        _SEQUENCE_FIX[name] = (
+            ";\n".join(
+                f"SELECT setval('{quote(seq['name'])}', m) FROM (SELECT max({quote(seq['column'])}) AS m "
+                f"FROM {quote(seq['table'])}) AS t WHERE m >= (SELECT last_value FROM {quote(seq['name'])})"
+                for seq in sequences
+            )
+            or "SELECT 1"
+        )
+    return _SEQUENCE_FIX[name]
 
 
 @pytest.fixture
