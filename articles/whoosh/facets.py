@@ -48,7 +48,7 @@ class FacetCounting:
         fields = {}
         leaves = searcher.leaf_searchers()
         for fieldname in facet_names:
-            facet = FieldFacet(fieldname, allow_overlap=self.schema[fieldname].__class__ is KEYWORD)
+            facet = self._field_facet(fieldname)
             if docs is ALL_DOCS:
                 counts = Counter()
                 for sub, _ in leaves:
@@ -57,6 +57,10 @@ class FacetCounting:
                 counts = self._counted_codes(searcher, docs, facet, fieldname)
             fields[fieldname] = _sorted_counts(counts)
         return {"fields": fields, "dates": {}, "queries": {}}
+
+    def _field_facet(self, fieldname: str) -> FieldFacet:
+        """Whoosh's facet of a field: one value a document, or several (a KEYWORD field: authors, mentions)."""
+        return FieldFacet(fieldname, allow_overlap=type(self.schema[fieldname]) is KEYWORD)
 
     def _facet_codes(self, searcher, facet: FieldFacet, fieldname: str) -> tuple:
         """(pair documents or None, codes, names): every document's facet value as a number, kept for this

@@ -139,7 +139,8 @@ class IndexReading:
 
     def _generation_sort_keys(self, searcher, spec: tuple, segment_keys: list) -> tuple:
         """Every document's sort key in this generation (the segments' keys in leaf order), joined once per
-        generation for the sorted search and the query cache's ranks alike (a tuple: see kept_value)."""
+        generation for the sorted search and the merge of a sorted refinement's segments alike (a tuple: see
+        kept_value)."""
         return self._generation_cached(searcher, "sort keys", spec, lambda: tuple(chain.from_iterable(segment_keys)))
 
     def _pin_expansions(self, parsed, searcher, bounds):

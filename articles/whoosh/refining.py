@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as wq
 from whoosh.fields import ID, KEYWORD
-from whoosh.sorting import FieldFacet
 
 from articles import query_bounds
 from articles.whoosh import query_cache
@@ -117,7 +116,7 @@ class Refining:
         kind = type(self.schema[field]) if field in self.schema else None
         if kind is not KEYWORD and not (kind is ID and self.schema[field].column_type is not None):
             return None
-        pair_docs, codes, _, _ = self._facet_codes(searcher, FieldFacet(field, allow_overlap=kind is KEYWORD), field)
+        pair_docs, codes, _, _ = self._facet_codes(searcher, self._field_facet(field), field)
         known = self._facet_names(field)
         if any(value not in known for value in values):
             return None
