@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -149,15 +150,123 @@ def simple_engine(isolated_index):
 
 
 @pytest.fixture
-def seeded(db, search_backend, django_capture_on_commit_callbacks):
-    """The five seed articles ingested and indexed; returns {file name: Article}."""
+def seeded(db, search_backend, django_capture_on_commit_callbacks, seed_index_copies):
+    """The five seed articles ingested and indexed; returns {file name: Article}.
+
+    The ingest is real (rows, outbox, mentions); only the index write of its five entries is, from the
+    second seeded test of a worker on, a copy of the index files the first one wrote (SeedIndexCopies)."""
     from articles.ingest import ingest_paths
     from articles.models import Article
 
-    with django_capture_on_commit_callbacks(execute=True):
+    _ids_as_on_sqlite()
+    with seed_index_copies.serving(search_backend), django_capture_on_commit_callbacks(execute=True):
         report = ingest_paths([SEEDS])
     assert report.summary() == "5 created, 0 updated, 0 unchanged, 0 failed"
     return {a.source_file: a for a in Article.objects.for_listing()}
+
+
+def _ids_as_on_sqlite() -> None:
+    """PostgreSQL: every id sequence restarts after its table's largest id, as SQLite numbers rows (largest id
+    + 1) and as a restore resets them, so each seeded test gets the same article ids as on SQLite (and the
+    same index entries, which SeedIndexCopies can then copy). Rows of earlier tests were rolled back; the
+    ids of committed rows are never handed out again. No-op on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    if name not in _SEQUENCE_RESTART:
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            tables = connection.introspection.table_names(cursor)
+            sequences = [seq for table in tables for seq in connection.introspection.get_sequences(cursor, table)]
+        _SEQUENCE_RESTART[name] = (
+            ";\n".join(
+                f"SELECT setval('{quote(seq['name'])}', coalesce(max({quote(seq['column'])}), 1), "
+                f"max({quote(seq['column'])}) IS NOT NULL) FROM {quote(seq['table'])}"
+                for seq in sequences
+            )
+            or "SELECT 1"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_SEQUENCE_RESTART[name])
+
+
+_SEQUENCE_RESTART: dict[str, str] = {}
+
+
+class SeedIndexCopies:
+    """Writing the seed articles' five entries (5,805 terms) was ~80% of `seeded`, in ~500 tests. The first
+    seeded test of a worker writes them as always and keeps a copy of the index folder it leaves; a later
+    write of entries equal to the ones written then (every prepared value: ids, text, facets, dates, content
+    hash), into the same folder with the same schema and files (the empty index search_backend leaves),
+    puts that copy in place instead, under the write lock. Anything else (another fixture wrote first, an
+    edited article, other ids) is written as always; KZARCHIVE_TESTS_SEED_COPY=0 writes every time.
+    Checked when it was written: every term's postings (documents, weights, positions), stored field and
+    column of the copy equal a fresh write's."""
+
+    LOCKS = (".kzarchive-write.lock", "MAIN_WRITELOCK")  # held open by lockers: never replaced or removed
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.kept: tuple | None = None  # (prepared entries, (folder, schema, its files) before, copy after)
+        self.copied = 0
+        self.enabled = os.environ.get("KZARCHIVE_TESTS_SEED_COPY", "1") == "1"  # 0: write every time
+
+    @contextmanager
+    def serving(self, backend):
+        original = getattr(backend, "update", None)
+        if not getattr(backend, "use_file_storage", False) or original is None or not self.enabled:
+            yield  # haystack's simple engine, an index in memory: nothing to copy
+            return
+
+        def update(index, iterable, commit=True):
+            objs = list(iterable)
+            entries = [index.full_prepare(obj) for obj in objs]
+            before = (backend.path, backend.schema, self._listing(backend.path))
+            if self.kept is not None and self.kept[:2] == (entries, before):
+                with backend.write_lock():
+                    self._put_in_place(backend)
+                self.copied += 1
+                return None
+            empty = self.kept is None and backend.index.refresh().doc_count_all() == 0
+            result = original(index, objs, commit=commit)
+            if empty:
+                copy = self.folder / "seed-index"
+                shutil.copytree(backend.path, copy, ignore=shutil.ignore_patterns(*self.LOCKS))
+                self.kept = (entries, before, copy)
+            return result
+
+        backend.update = update
+        try:
+            yield
+        finally:
+            del backend.update
+
+    @classmethod
+    def _listing(cls, path) -> list[str]:
+        return sorted(name for name in os.listdir(path) if name not in cls.LOCKS)
+
+    def _put_in_place(self, backend) -> None:
+        from articles.whoosh.writing import _close_terms
+
+        copy = self.kept[2]
+        names = set(os.listdir(copy))
+        for name in self._listing(backend.path):
+            if name not in names:
+                os.remove(os.path.join(backend.path, name))
+        for name in sorted(names, key=lambda n: n.endswith(".toc")):  # the TOC last, as a commit writes it
+            shutil.copyfile(copy / name, os.path.join(backend.path, name))
+        # A real write's segment has a new id; this copy's segment id was seen by an earlier test: forget
+        # any term index still open from then, so the next save opens this folder's files as it would.
+        for segment_id in [s for s in backend._terms_readers if any(n.startswith(f"MAIN_{s}") for n in names)]:
+            _close_terms(*backend._terms_readers.pop(segment_id))
+
+
+@pytest.fixture(scope="session")
+def seed_index_copies(tmp_path_factory):
+    """One SeedIndexCopies per session (per xdist worker)."""
+    return SeedIndexCopies(tmp_path_factory.mktemp("seed-index"))
 
 
 @pytest.fixture
