@@ -158,41 +158,50 @@ def seeded(db, search_backend, django_capture_on_commit_callbacks, seed_index_co
     from articles.ingest import ingest_paths
     from articles.models import Article
 
-    _ids_as_on_sqlite()
+    _restart_id_sequences()
     with seed_index_copies.serving(search_backend), django_capture_on_commit_callbacks(execute=True):
         report = ingest_paths([SEEDS])
     assert report.summary() == "5 created, 0 updated, 0 unchanged, 0 failed"
     return {a.source_file: a for a in Article.objects.for_listing()}
 
 
-def _ids_as_on_sqlite() -> None:
-    """PostgreSQL: every id sequence restarts after its table's largest id, as SQLite numbers rows (largest id
-    + 1) and as a restore resets them, so each seeded test gets the same article ids as on SQLite (and the
-    same index entries, which SeedIndexCopies can then copy). Rows of earlier tests were rolled back; the
-    ids of committed rows are never handed out again. No-op on SQLite."""
+def _restart_id_sequences() -> None:
+    """Every id sequence restarts after its table's largest id, as a restore resets them, so each seeded test
+    gets the same ids (and the same index entries, which SeedIndexCopies can then copy) whatever ran before
+    it: PostgreSQL's sequences do not roll back with a test, nor are SQLite's AUTOINCREMENT counters reset
+    by a transactional test's flush. The ids of rows that exist are never handed out again."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return
-    name = connection.settings_dict["NAME"]
-    if name not in _SEQUENCE_RESTART:
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            tables = connection.introspection.table_names(cursor)
-            sequences = [seq for table in tables for seq in connection.introspection.get_sequences(cursor, table)]
-        _SEQUENCE_RESTART[name] = (
-            ";\n".join(
-                f"SELECT setval('{quote(seq['name'])}', coalesce(max({quote(seq['column'])}), 1), "
-                f"max({quote(seq['column'])}) IS NOT NULL) FROM {quote(seq['table'])}"
-                for seq in sequences
-            )
-            or "SELECT 1"
-        )
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(_SEQUENCE_RESTART[name])
+        if connection.vendor == "postgresql":
+            key = connection.settings_dict["NAME"]
+            if key not in _SEQUENCE_RESTART:
+                tables = connection.introspection.table_names(cursor)
+                sequences = [s for table in tables for s in connection.introspection.get_sequences(cursor, table)]
+                _SEQUENCE_RESTART[key] = ";\n".join(
+                    f"SELECT setval('{quote(seq['name'])}', coalesce(max({quote(seq['column'])}), 1), "
+                    f"max({quote(seq['column'])}) IS NOT NULL) FROM {quote(seq['table'])}"
+                    for seq in sequences
+                )
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_sequence ORDER BY name")
+            key = (connection.settings_dict["NAME"], *(name for (name,) in cursor.fetchall()))
+            if key not in _SEQUENCE_RESTART:
+                _SEQUENCE_RESTART[key] = [
+                    f"UPDATE sqlite_sequence SET seq = coalesce((SELECT max({quote(pk)}) FROM {quote(table)}), 0) "
+                    f"WHERE name = '{table}'"
+                    for table in key[1:]
+                    if (pk := connection.introspection.get_primary_key_column(cursor, table))
+                ]
+        else:
+            return
+        statements = [_SEQUENCE_RESTART[key]] if connection.vendor == "postgresql" else _SEQUENCE_RESTART[key]
+        for statement in filter(None, statements):
+            cursor.execute(statement)
 
 
-_SEQUENCE_RESTART: dict[str, str] = {}
+_SEQUENCE_RESTART: dict = {}
 
 
 class SeedIndexCopies:
@@ -237,11 +246,15 @@ class SeedIndexCopies:
                 self.kept = (entries, before, copy)
             return result
 
+        shadowed = vars(backend).get("update")  # a test's own stand-in, put back afterwards
         backend.update = update
         try:
             yield
         finally:
-            del backend.update
+            if shadowed is None:
+                del backend.update
+            else:
+                backend.update = shadowed
 
     @classmethod
     def _listing(cls, path) -> list[str]:
@@ -270,11 +283,13 @@ def seed_index_copies(tmp_path_factory):
 
 
 @pytest.fixture
-def seeded_committed(transactional_db, search_backend):
+def seeded_committed(transactional_db, search_backend, seed_index_copies):
     """Seeds ingested with real commits (for live-server, admin-through-HTTP and multi-process tests)."""
     from articles.models import Article
 
-    call_command("ingest", str(SEEDS), "--quiet")
+    _restart_id_sequences()
+    with seed_index_copies.serving(search_backend):
+        call_command("ingest", str(SEEDS), "--quiet")
     return {a.source_file: a for a in Article.objects.for_listing()}
 
 
