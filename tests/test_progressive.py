@@ -143,7 +143,7 @@ def make_skippable(search_backend):
     )
 
 
-def make_archive(search_backend, bodies: list[str]):
+def make_archive(search_backend, bodies: list[str], prefix: str = "skippable"):
     """Articles with these bodies, indexed in one batch (one segment, in this order)."""
     import hashlib
 
@@ -157,7 +157,7 @@ def make_archive(search_backend, bodies: list[str]):
                 title=f"Article {i}",
                 body=body,
                 word_count=len(body.split()),
-                source_file=f"skippable/{i:03}.txt",
+                source_file=f"{prefix}/{i:03}.txt",
                 raw_bytes=data,
                 raw_text=data.decode(),
                 raw_encoding="utf-8",
@@ -165,8 +165,8 @@ def make_archive(search_backend, bodies: list[str]):
                 extractor="test",
             )
         )
-    Article.objects.bulk_create(rows)
-    search_backend.update(ArticleIndex(), Article.objects.order_by("pk"))
+    created = Article.objects.bulk_create(rows)
+    search_backend.update(ArticleIndex(), Article.objects.filter(pk__in=[a.pk for a in created]).order_by("pk"))
     search_backend._query_cache.clear()
     return search_backend
 

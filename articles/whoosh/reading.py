@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from articles import index_state, query_bounds
-from articles.whoosh import phrases, skipping  # noqa: F401 - faster exact phrases; safe block skipping
+from articles.whoosh import operators, phrases, skipping  # noqa: F401 - Whoosh fixes; faster phrases
 from articles.whoosh.scoring import ArchiveBM25F
 
 COUNT_RECHECK = 30.0  # seconds between comparisons of the index's document count with the database's
