@@ -449,13 +449,13 @@ class _Phrase(Matches):
 
     def holds(self, i: int) -> bool:
         """Whether candidate i has the words in a row."""
-        return bool(self._check(self.ids[i : i + 1])[0])
+        return bool(self._in_a_row(self.ids[i : i + 1])[0])
 
     def verified(self) -> Matches:
-        keep = self._check(self.ids)
+        keep = self._in_a_row(self.ids)
         return Matches(self.ids[keep], self.scores[keep])
 
-    def _check(self, docs: np.ndarray) -> np.ndarray:
+    def _in_a_row(self, docs: np.ndarray) -> np.ndarray:
         """Which of `docs` (candidates) have the words in a row: phrases._exact_phrase_spans on the same
         positions, decoded by the field's format from each posting's value."""
         values = [word.postings.values_of(word.index[np.searchsorted(word.ids, docs)]) for word in self.words]
