@@ -143,7 +143,7 @@ def make_skippable(search_backend):
     )
 
 
-def make_archive(search_backend, bodies: list[str]):
+def make_archive(search_backend, bodies: list[str], prefix: str = "skippable"):
     """Articles with these bodies, indexed in one batch (one segment, in this order)."""
     import hashlib
 
@@ -157,7 +157,7 @@ def make_archive(search_backend, bodies: list[str]):
                 title=f"Article {i}",
                 body=body,
                 word_count=len(body.split()),
-                source_file=f"skippable/{i:03}.txt",
+                source_file=f"{prefix}/{i:03}.txt",
                 raw_bytes=data,
                 raw_text=data.decode(),
                 raw_encoding="utf-8",
@@ -165,13 +165,52 @@ def make_archive(search_backend, bodies: list[str]):
                 extractor="test",
             )
         )
-    Article.objects.bulk_create(rows)
-    search_backend.update(ArticleIndex(), Article.objects.order_by("pk"))
+    created = Article.objects.bulk_create(rows)
+    search_backend.update(ArticleIndex(), Article.objects.filter(pk__in=[a.pk for a in created]).order_by("pk"))
     search_backend._query_cache.clear()
     return search_backend
 
 
-def test_when_blocks_are_skipped_the_count_is_more_than_n_until_the_counts_come(skippable, scripted, settings):
+@pytest.fixture
+def whoosh_ranks_first_pages(monkeypatch):
+    """First pages ranked by Whoosh's matchers with block skipping, as for a query whose matchers
+    articles/whoosh/vectorised.py does not evaluate."""
+    from articles.whoosh import vectorised
+
+    monkeypatch.setattr(vectorised, "first_page", lambda *args: None)
+
+
+def test_a_first_page_ranked_as_arrays_knows_its_count_at_once(skippable, scripted, settings, monkeypatch):
+    url = f"/search/?q={WORD}&page_size=10&spelling=exact"
+    page = scripted.get(url)
+    results = page.context["results"]
+    assert results.deferred and results.count_more_than is None and results.count == SKIPPABLE
+    assert f"<strong>{SKIPPABLE}</strong> articles" in page.content.decode()
+    passes = []
+    monkeypatch.setattr(skippable, "_match_all", lambda *a, **k: passes.append(a))
+    deferred = counts(scripted, url)  # from the matches the first page kept: no second pass
+    assert deferred["count"] == SKIPPABLE and passes == []
+    monkeypatch.undo()
+    assert as_whole(deferred) == whole_page(scripted, url, settings)
+
+
+def test_a_phrase_is_checked_only_until_its_top_is_certain(skippable, scripted, settings):
+    # The short articles say the word three times in a row; the long ones once: only 150 have the phrase.
+    url = f"/search/?q=%22{WORD}+{WORD}%22&page_size=10&spelling=exact"
+    page = scripted.get(url)
+    results = page.context["results"]
+    assert results.deferred and results.count_more_than == more_than(10) and len(results.hits) == 10
+    deferred = counts(scripted, url)
+    assert deferred["count"] == 150
+    assert as_whole(deferred) == whole_page(scripted, url, settings)
+    settings.KZARCHIVE_QUERY_CACHE = False
+    whole = search_articles(SearchParams(q=f'"{WORD} {WORD}"', page_size=10, spelling="exact"))
+    assert [(h.article.pk, h.score) for h in results.hits] == [(h.article.pk, h.score) for h in whole.hits]
+
+
+def test_when_blocks_are_skipped_the_count_is_more_than_n_until_the_counts_come(
+    skippable, scripted, settings, whoosh_ranks_first_pages
+):
     # Exact spelling: with variants the word is also looked up among spelling keys, whose blocks all qualify.
     url = f"/search/?q={WORD}&page_size=10&spelling=exact"
     page = scripted.get(url)
@@ -189,9 +228,14 @@ def test_when_blocks_are_skipped_the_count_is_more_than_n_until_the_counts_come(
     assert [(h.article.pk, h.score) for h in results.hits] == [(h.article.pk, h.score) for h in whole.hits]
 
 
-def test_a_deleted_article_is_never_a_first_result(db, search_backend, settings, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("ranked_by", ["arrays", "whoosh"])
+def test_a_deleted_article_is_never_a_first_result(
+    db, search_backend, settings, django_capture_on_commit_callbacks, request, ranked_by
+):
     # One good match, 255 weak ones, then the best match, deleted. Once the top is full, the weak blocks are
     # skipped and the skip lands on the deleted article: Whoosh took it for a match (articles/whoosh/skipping.py).
+    if ranked_by == "whoosh":
+        request.getfixturevalue("whoosh_ranks_first_pages")
     filler = " ".join(f"filler{j}" for j in range(200))
     bodies = [f"{WORD} {WORD} short."] + [f"{WORD} once, then {filler}."] * 255 + [f"{WORD} {WORD} {WORD}."] * 2
     make_archive(search_backend, bodies)

@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector, WrappingCollector
 
 from articles import index_state, query_bounds
-from articles.whoosh import phrases, skipping  # noqa: F401 - faster exact phrases; safe block skipping
+from articles.whoosh import operators, phrases, skipping, vectorised  # noqa: F401 - Whoosh fixes; faster phrases
 from articles.whoosh.scoring import ArchiveBM25F
 
 COUNT_RECHECK = 30.0  # seconds between comparisons of the index's document count with the database's
@@ -175,7 +175,12 @@ class IndexReading:
             top = heapq.nsmallest(limit, zip(map(keys.__getitem__, docs), docs, strict=True))
             return top, doc_numbers(docs), len(docs)
         if not sortedby:
-            # No block skipping or matcher replacement: every match is visited, so the total is exact.
+            # Every match is scored (as arrays where vectorised.py can; else no block skipping or matcher
+            # replacement), so the total is exact.
+            found = vectorised.all_matches(searcher, parsed, allow, deadline)
+            if found is not None:
+                docs, scores, _ = found
+                return vectorised.top_by_score(docs, scores, limit), doc_numbers(docs), len(docs)
             top = MatchRecorder(limit, deadline, skip=False, allow=allow)
             searcher.search_with_collector(parsed, top)
             return top.results().top_n, doc_numbers(top.docs), len(top.docs)
@@ -188,19 +193,25 @@ class IndexReading:
         return collector.results().top_n, doc_numbers(docs_collector.docs), len(docs_collector.docs)
 
     def _collect_first_page(self, searcher, parsed, filter_query, limit: int, deadline):
-        """(collector, docs) for a new query's first page by relevance, its counts and facets to follow
-        (issue 16): Whoosh's TopCollector with block-quality skipping, so blocks that cannot reach the top
-        `limit` are not scored. The top is the full pass's (it keeps the lower document number on a tie,
-        and a skipped block's best score is at most the current minimum). `docs` are the matches collected
-        (global numbers, ascending), their scores in `collector.scores`: every match when
-        `collector.skipped_times` is 0 and the deadline was not reached. None for a filter that allows
-        nothing: the full pass answers that at once, with its notices."""
+        """(top, docs, scores, complete) for a new query's first page by relevance, its counts and facets to
+        follow (issue 16): the top `limit` (score, number) pairs in Whoosh's order, the matches found
+        (global numbers, ascending) and their scores, and whether those are every match. None for a filter
+        that allows nothing: the full pass answers that at once, with its notices.
+
+        The query's matchers are evaluated as arrays (vectorised.py: every match scored, a phrase checked
+        only until its top is certain); where they cannot be, Whoosh's TopCollector with block-quality
+        skipping ranks the page (blocks that cannot reach the top are not scored, so the count is known
+        only if none was skipped)."""
         allow = searcher._filter_to_comb(filter_query) if filter_query is not None else None
         if allow is not None and not allow:
             return None
+        found = vectorised.first_page(searcher, parsed, allow, limit, deadline)
+        if found is not None:
+            return found
         top = MatchRecorder(limit, deadline, skip=True, allow=allow)
         searcher.search_with_collector(parsed, top)
-        return top, top.docs
+        complete = not top.skipped_times and not deadline.reached
+        return top.results().top_n, doc_numbers(top.docs), np.asarray(top.scores, dtype=np.float64), complete
 
 
 def kept_value(value):

@@ -20,9 +20,10 @@ from whoosh import query as wq
 from whoosh.fields import ID, KEYWORD
 
 from articles import query_bounds
-from articles.whoosh import query_cache
+from articles.whoosh import query_cache, vectorised
 from articles.whoosh.query_cache import Collection
 from articles.whoosh.reading import MatchRecorder, doc_numbers
+from articles.whoosh.vectorised import top_by_score
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,10 @@ class Refining:
         """Every match of the query (and its score, if `scored`), within the query's bounds."""
         bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(budget)
         pinned = self._pin_expansions(parsed, searcher, bounds)
-        if scored:
+        found = vectorised.all_matches(searcher, pinned, None, deadline) if scored else None
+        if found is not None:
+            docs, scores, _ = found
+        elif scored:
             recorder = MatchRecorder(0, deadline, skip=False)  # every match, scored as TopCollector scores it
             searcher.search_with_collector(pinned, recorder)
             docs, scores = recorder.docs, np.asarray(recorder.scores, dtype=np.float64)
@@ -150,17 +154,6 @@ def mask_of(docs: np.ndarray, allowed: list[np.ndarray]) -> np.ndarray:
     for allow in allowed:
         mask &= np.isin(docs, allow, assume_unique=True)
     return mask
-
-
-def top_by_score(docs: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, int]]:
-    """(score, number) of the best `limit` documents: highest score first, then lowest number."""
-    if len(docs) > limit * 4:
-        # Only the documents scoring at least the limit-th best can be in the top: cut before sorting.
-        threshold = np.partition(scores, len(scores) - limit)[len(scores) - limit]
-        keep = scores >= threshold
-        docs, scores = docs[keep], scores[keep]
-    order = np.lexsort((docs, -scores))[:limit]
-    return [(float(s), int(d)) for s, d in zip(scores[order], docs[order], strict=True)]
 
 
 def top_by_rank(docs: np.ndarray, segment_ranks: list, keys, limit: int) -> list[tuple[object, int]]:

@@ -167,20 +167,20 @@ class Searching:
 
     def _first_page(self, searcher, key, parsed, narrow_parsed, exact, limit) -> Collection | None:
         """A new query's first page by relevance alone, without its facets, which a second request (the full
-        pass) fills in (articles/progressive.py); None where the full pass answers. A pass that skipped no
-        block saw every match: its count is exact, and without filters its matches and scores are kept
-        (refining.MatchSet), so the second request is answered from them."""
+        pass) fills in (articles/progressive.py); None where the full pass answers. A pass that saw every match
+        (as arrays, any query but a phrase; by Whoosh's matchers, one that skipped no block) knows its count,
+        and without filters its matches and scores are kept (refining.MatchSet), so the second request is
+        answered from them."""
         bounds, deadline = query_bounds.Bounds(), query_bounds.Deadline(key[-1][1])
         pinned = self._pin_expansions(parsed, searcher, bounds)
         first = self._collect_first_page(searcher, pinned, _filter_query(narrow_parsed, exact), limit, deadline)
         if first is None:
             return None
-        collector, docs = first
+        top, docs, scores, complete = first
         deadline.report(bounds)
-        notices, complete = tuple(bounds.notices), not collector.skipped_times and bounds.count_exact
+        notices, complete = tuple(bounds.notices), complete and bounds.count_exact
         if complete and not narrow_parsed and not exact:
-            self._keep_matches(key, docs, collector.scores, pinned, notices)
-        top = collector.results().top_n
+            self._keep_matches(key, docs, scores, pinned, notices)
         return Collection(top, (), len(docs), pinned, limit, notices, bounds.count_exact, True, complete)
 
     def _highlight(self, searcher, parsed, results) -> None:
