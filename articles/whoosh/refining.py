@@ -23,7 +23,6 @@ from articles import query_bounds
 from articles.whoosh import query_cache, vectorised
 from articles.whoosh.query_cache import Collection
 from articles.whoosh.reading import MatchRecorder, doc_numbers
-from articles.whoosh.vectorised import top_by_score
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ class Refining:
             keep = mask_of(docs, [self._allowed(searcher, field, values) for field, values in exact])
             docs, scores = docs[keep], None if scores is None else scores[keep]
         if scored:
-            top = top_by_score(docs, scores, limit)
+            top = vectorised.top_by_score(docs, scores, limit)
         else:
             spec, segment_keys = sort_keys
             keys = self._generation_sort_keys(searcher, spec, segment_keys)
