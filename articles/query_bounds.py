@@ -158,10 +158,41 @@ def bound_text(q: str, bounds: Bounds) -> str:
     return q
 
 
+class FuzzyWord(wq.FuzzyTerm):
+    """`word~N` compared with the words the articles are written with (the field's spelling list) as
+    written (lowercased, accents folded, not stemmed) and, as Whoosh compared it, as its stem; searched as
+    the stems of the words found.
+
+    Whoosh's parser stemmed a fuzzy term and compared only that stem with the written words: `goverment~`
+    became `gover~1`, which no written word is near ("government" is 5 letters away), so on the seeds it
+    found nothing while `government` finds all five; and a written word it found was searched unstemmed,
+    so it matched only where the word is its own stem. The stem is still compared, so no word it found
+    is lost (`markte~` reaches "market" only through its stem "markt": a swap is two edits)."""
+
+    def _btexts(self, ixreader):
+        field = ixreader.schema[self.fieldname]
+        near = set()
+        for text in dict.fromkeys([self.text, *field.process_text(self.text, mode="query")]):
+            near.update(ixreader.terms_within(self.fieldname, text, self.maxdist, prefix=self.prefixlength))
+        stems = {stem for word in near for stem in field.process_text(word, mode="index")}
+        return iter(sorted(stem for stem in stems if (self.fieldname, field.to_bytes(stem)) in ixreader))
+
+
 class BoundedFuzzyTermPlugin(FuzzyTermPlugin):
     """`word~N` with N at most MAX_FUZZY_DISTANCE and the first letter kept (Whoosh's parser defaults to
     no common prefix, so `e~2` compared every word of the index). bound_text says so to the reader;
-    this holds for any text that reaches the parser."""
+    this holds for any text that reaches the parser. The term is a FuzzyWord: compared unstemmed."""
+
+    class FuzzyTermNode(FuzzyTermPlugin.FuzzyTermNode):
+        qclass = FuzzyWord
+
+        def query(self, parser):
+            q = super().query(parser)
+            if isinstance(q, FuzzyWord) and q.fieldname in (parser.schema or {}):
+                written = [t.text for t in parser.schema[q.fieldname].analyzer(self.text, mode="query", no_morph=True)]
+                if len(written) == 1:
+                    q.text = written[0]
+            return q
 
     def create(self, parser, match):
         node = super().create(parser, match)

@@ -640,7 +640,9 @@ def test_a_fuzzy_term_is_looked_up_once_per_segment(sample, settings):
     first = search_articles(SearchParams(q="markte~"))
     again = search_articles(SearchParams(q="markte~"))
     assert first.count == again.count > 0
-    assert len(lookups) == len(leaves)
+    # Two texts are looked up (query_bounds.FuzzyWord): the word as written and its stem, each once a segment.
+    assert sorted({args[1] for args in lookups}) == ["markt", "markte"]
+    assert len(lookups) == 2 * len(leaves)
 
 
 def test_facet_codes_of_a_new_generation_number_only_its_new_segments(sample, django_capture_on_commit_callbacks):

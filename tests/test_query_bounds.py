@@ -232,3 +232,13 @@ def search_backend_of():
     from haystack import connections
 
     return connections["default"].get_backend()
+
+
+def test_a_fuzzy_word_is_compared_as_written_and_searched_by_its_stems(seeded):
+    """`goverment~` found nothing: Whoosh compared its stem `gover` with the written words, none of which is
+    one letter from it; as written it is one letter from "government", searched by its stem (query_bounds.FuzzyWord)."""
+    exact = search_articles(SearchParams(q="government"))
+    fuzzy = search_articles(SearchParams(q="goverment~"))
+    assert exact.count == 5
+    assert {h.article.pk for h in fuzzy.hits} >= {h.article.pk for h in exact.hits}
+    assert search_articles(SearchParams(q="nothinglikeitever~")).count == 0
