@@ -135,10 +135,11 @@ def test_a_first_page_is_whooshs_top_and_every_match_where_it_can_tell(segmented
 def test_a_filter_keeps_only_its_documents(segmented):
     searcher = segmented.searcher()
     query = wq.Term("text", "market")
-    every, _, _ = vectorised.all_matches(searcher, query, None, Deadline(60))
+    every, _ = vectorised.all_matches(searcher, query, None, Deadline(60))
     allow = set(every[::3].tolist()) | {10**9}
-    some, scores, complete = vectorised.all_matches(searcher, query, allow, Deadline(60))
-    assert complete and some.tolist() == every[::3].tolist()
+    deadline = Deadline(60)
+    some, scores = vectorised.all_matches(searcher, query, allow, deadline)
+    assert not deadline.reached and some.tolist() == every[::3].tolist()
     assert np.all(np.diff(some) > 0) and len(scores) == len(some)
 
 
@@ -153,8 +154,8 @@ def test_a_search_past_its_deadline_says_so_and_keeps_what_it_found(segmented):
     searcher = segmented.searcher()
     deadline = Deadline(60)
     deadline.at = time.monotonic() - 1
-    docs, scores, complete = vectorised.all_matches(searcher, wq.Term("text", "market"), None, deadline)
-    assert not complete and deadline.reached and len(docs) == len(scores) == 0
+    docs, scores = vectorised.all_matches(searcher, wq.Term("text", "market"), None, deadline)
+    assert deadline.reached and len(docs) == len(scores) == 0
 
 
 def test_and_not_and_require_match_what_they_say(segmented, settings):

@@ -179,7 +179,7 @@ class IndexReading:
             # replacement), so the total is exact.
             found = vectorised.all_matches(searcher, parsed, allow, deadline)
             if found is not None:
-                docs, scores, _ = found
+                docs, scores = found
                 return vectorised.top_by_score(docs, scores, limit), doc_numbers(docs), len(docs)
             top = MatchRecorder(limit, deadline, skip=False, allow=allow)
             searcher.search_with_collector(parsed, top)

@@ -91,7 +91,7 @@ class Refining:
         pinned = self._pin_expansions(parsed, searcher, bounds)
         found = vectorised.all_matches(searcher, pinned, None, deadline) if scored else None
         if found is not None:
-            docs, scores, _ = found
+            docs, scores = found
         elif scored:
             recorder = MatchRecorder(0, deadline, skip=False)  # every match, scored as TopCollector scores it
             searcher.search_with_collector(pinned, recorder)

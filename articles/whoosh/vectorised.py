@@ -76,9 +76,8 @@ class _Postings:
         for posting, block in zip(postings.tolist(), blocks.tolist(), strict=True):
             values = self._values.get(block)
             if values is None:
-                first, offset, length, compression = self.blocks[block]
-                data = self.postfile.get(offset, length)
-                values = self._values[block] = loads(zlib.decompress(data) if compression else data)[2]
+                _, offset, length, compression = self.blocks[block]
+                values = self._values[block] = _unpickled(self.postfile.get(offset, length), compression)[2]
             out.append(values[posting - self.blocks[block][0]])
         return out
 
@@ -99,16 +98,13 @@ class _Listed:
         return out
 
 
-def all_matches(searcher, query, allow, deadline) -> tuple[np.ndarray, np.ndarray, bool] | None:
-    """(global document numbers ascending, their scores, complete) for every match of `query`, only those in
-    `allow` (a set of global numbers) if given. `complete` is False when the deadline stopped the pass: the
-    matches of the segments read by then (`deadline.reached` is set, as Whoosh's pass sets it). None where a
-    part of the query is not evaluated here."""
+def all_matches(searcher, query, allow, deadline) -> tuple[np.ndarray, np.ndarray] | None:
+    """(global document numbers ascending, their scores) for every match of `query`, only those in `allow`
+    (a set of global numbers) if given; where the deadline stopped the pass, the matches of the segments
+    read by then, and `deadline.reached` is set, as Whoosh's pass sets it. None where a part of the query is
+    not evaluated here."""
     segments = _segments(searcher, query, allow, deadline, lazy=False)
-    if segments is None:
-        return None
-    docs, scores = _joined(segments)
-    return docs, scores, not deadline.reached
+    return None if segments is None else _joined(segments)
 
 
 def first_page(searcher, query, allow, limit: int, deadline) -> tuple[list, np.ndarray, np.ndarray, bool] | None:
@@ -298,22 +294,26 @@ def _read_block(data: bytes, matcher) -> tuple[np.ndarray, np.ndarray]:
     count = matcher._blocklength
     raw = zlib.decompressobj().decompress(data, 11 * count + 32) if matcher._compression else data
     found = _ids_and_weights(raw, count) if count > 3 else None
-    if found is None:
-        raw = zlib.decompress(data) if matcher._compression else data
-        deltas, weights, _ = loads(raw)
-        if weights is None:
-            weights = np.ones(count)
-        elif isinstance(weights, float):
-            weights = np.full(count, np.float32(weights), dtype=np.float64)  # kept in a 4-byte array
-        else:
-            weights = np.asarray(weights, dtype=np.float64)
-        found = np.asarray(deltas, dtype=np.int64), weights
-    deltas, weights = found
-    return np.cumsum(deltas), weights  # delta_encode: each id from the previous one, the first from 0
+    deltas, weights = found or _unpickled(data, matcher._compression)[:2]
+    # As W3LeafMatcher._read_weights: none stored is 1.0 each, one stored for all is kept as a 4-byte float.
+    if weights is None:
+        weights = np.ones(count)
+    elif isinstance(weights, float):
+        weights = np.full(count, np.float32(weights), dtype=np.float64)
+    else:
+        weights = np.asarray(weights, dtype=np.float64)
+    # delta_encode: each id from the previous one, the first from 0
+    return np.cumsum(np.asarray(deltas, dtype=np.int64)), weights
+
+
+def _unpickled(data: bytes, compression) -> tuple:
+    """A block's whole (id deltas, weights, values), as W3LeafMatcher._read_data reads it."""
+    return loads(zlib.decompress(data) if compression else data)
 
 
 def _ids_and_weights(raw: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(id deltas, weights) read from the opcodes, or None where they are not in the usual shape."""
+    """(id deltas, weights as pickled: None, one float or an array) read from the opcodes, or None where they
+    are not in the usual shape."""
     if raw[:3] != b"\x80\x02(":
         return None
     op, pos = raw[3], 4
@@ -342,10 +342,9 @@ def _ids_and_weights(raw: bytes, count: int) -> tuple[np.ndarray, np.ndarray] | 
         return None
     op = raw[pos]
     if op == _NONE:
-        return deltas, np.ones(count)
-    if op == _BINFLOAT:  # one weight for all, which W3LeafMatcher keeps in a 4-byte float array
-        (weight,) = np.frombuffer(raw, dtype=">f8", count=1, offset=pos + 1)
-        return deltas, np.full(count, np.float32(weight), dtype=np.float64)
+        return deltas, None
+    if op == _BINFLOAT:  # one weight for all
+        return deltas, float(np.frombuffer(raw, dtype=">f8", count=1, offset=pos + 1)[0])
     if op != _MARK:
         return None
     floats = np.frombuffer(raw, dtype=_FLOATS, count=count, offset=pos + 1)
